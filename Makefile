@@ -1,0 +1,51 @@
+# segmenter — developer entry points. Only python3 and make are needed on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared
+OUT    ?= out
+
+.PHONY: help demo test test-fast lint eval bench clean-venv
+
+help:
+	@echo "make demo   - create $(VENV), install segmenter, run the main job on fixtures/"
+	@echo "make test   - create $(VENV) with the dev extra and run the whole test suite"
+	@echo "make eval   - score split and dedup on $(SHARED)/data (when present)"
+	@echo "make bench  - speed and memory benchmarks"
+	@echo "make lint   - ruff and mypy"
+
+$(BIN)/segmenter: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+demo: $(BIN)/segmenter
+	$(BIN)/segmenter run fixtures/ -o $(OUT)/demo
+	@echo "results: $(OUT)/demo/ (stories.jsonl, unique.jsonl, report.json)"
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check segmenter tests
+	$(BIN)/mypy segmenter
+
+eval: $(VENV)/.dev
+	$(BIN)/python bench/eval.py --shared $(SHARED)
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py --shared $(SHARED)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,65 @@
+"""Exceptions raised by the segmenter library.
+
+The library raises only :class:`SegmenterError` subclasses; ``cli.py`` alone turns them into
+click errors with exit codes (1 for data errors, 2 for usage/configuration errors).
+"""
+
+from __future__ import annotations
+
+
+class SegmenterError(Exception):
+    """Base class of every error segmenter raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(SegmenterError):
+    """A bad option or configuration value; the message says how to fix it."""
+
+    exit_code = 2
+
+
+class InputError(SegmenterError):
+    """Bad input data, located by file, line and (for decode errors) byte offset."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        line: int | None = None,
+        offset: int | None = None,
+        reason: str = "input_error",
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.offset = offset
+        self.reason = reason
+        super().__init__(self.location_message())
+
+    @property
+    def location(self) -> str:
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+        loc = ":".join(parts)
+        if self.offset is not None:
+            loc += f" (byte {self.offset})"
+        return loc
+
+    def location_message(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class OutputError(SegmenterError):
+    """An output could not be written (disk full, permission denied, ...)."""
+
+    exit_code = 1
+
+
+class IndexError_(SegmenterError):
+    """A persistent index is unusable or incompatible with the run's parameters."""
+
+    exit_code = 2
