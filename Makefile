@@ -30,7 +30,10 @@ demo: $(BIN)/segmenter
 	$(BIN)/segmenter run fixtures/ -o $(OUT)/demo
 	@echo "results: $(OUT)/demo/ (stories.jsonl, unique.jsonl, report.json)"
 
-test: $(VENV)/.dev
+$(VENV)/ftfy-test-cases.json: $(VENV)/.dev
+	-$(BIN)/python scripts/fetch_ftfy_cases.py $@
+
+test: $(VENV)/.dev $(VENV)/ftfy-test-cases.json
 	$(BIN)/python -m pytest -q
 
 test-fast: $(VENV)/.dev

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ConfigError, InputError, OutputError, SegmenterError
-from .model import Boilerplate, CleanReport, Cluster, Document, Match, Reject, Story
-
 # `clean` and `split` are both submodules and functions: import the functions eagerly so the
 # package attribute is the function, whatever submodule is imported later.
 from .clean import clean, clean_text  # noqa: E402
+from .errors import ConfigError, InputError, OutputError, SegmenterError
+from .model import Boilerplate, CleanReport, Cluster, Document, Match, Reject, Story
 from .split import split  # noqa: E402
 
 __version__ = "0.1.0"

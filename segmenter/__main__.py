@@ -1,0 +1,5 @@
+"""``python -m segmenter``."""
+
+from .cli import main
+
+main(prog_name="segmenter")

@@ -1,0 +1,169 @@
+"""Boilerplate lines (credits, bylines, share and read-more lines), kickers and datelines.
+
+Every pattern here is generic (no outlet names, no topics) and runs on a bounded prefix of a line,
+so a 10 MB line costs no more than a short one. No pattern nests unbounded quantifiers.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "HEAD_LABELS",
+    "END_LABELS",
+    "boilerplate_label",
+    "dateline_prefix",
+    "kicker_of",
+    "read_more_tail",
+]
+
+# Labels of boilerplate that opens a story (it belongs to the story that follows) ...
+HEAD_LABELS = frozenset({"byline", "dateline_only"})
+# ... and of sign-offs that close one (the next paragraph starts a new story).
+END_LABELS = frozenset({"reporting_credit"})
+
+_PREFIX = 160  # regexes only ever look at this many characters of a line
+
+_MONTHS = (
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+)
+_TIME = r"\d{1,2}[:.]\d{2}(?:\s?[ap]\.?m\.?)?(?: [A-Z]{2,4})?"
+
+_PHOTO = re.compile(
+    r"(?:\(|\[)?(?:photo(?:graph)?s?|image|picture|pic|illustration|graphic|video|caption|"
+    r"file photo|credit)\s*(?::|/|courtesy\b|copyright\b|by\b|credit\b|[-–—] )",
+    re.IGNORECASE,
+)
+_PHOTO_AGENCY = re.compile(r"\(?(?:AFP|AP|EPA|Reuters|Getty Images|Bloomberg|Xinhua|CNA)"
+                           r"(?:/[A-Za-z ]{1,30})?\)?$")
+_REPORTING = re.compile(
+    r"[(\[]?(?:additional |with |contributed |compiled |writing |editing )?"
+    r"(?:reporting|writing|editing|compiled|contributions?|contributed|research|translated|"
+    r"edited|written)\s+(?:by|from)\s",
+    re.IGNORECASE,
+)
+_SIGNOFF = re.compile(
+    r"(?:[-–—]{1,2}\s?)?\(?(?:reuters?|ap|afp|upi|dpa|xinhua|cna|agencies|staff and agencies|"
+    r"staff writers?|with agencies|source: [^.]{1,60})\)?\.?$",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"by\s+[^\W\d_][\w'’.,\-]*(?:\s+[\w'’.,&\-]+){0,11}\s*$",
+                     re.IGNORECASE)
+_STAFF = re.compile(
+    r"(?:[^\W\d_][\w'’.\-]*\s+){0,4}[^\W\d_][\w'’.\-]*,?\s+(?:staff writer|staff reporter|"
+    r"business reporter|political (?:editor|correspondent|reporter)|correspondent|"
+    r"[a-z]+ (?:editor|correspondent|reporter))(?:,[\w ]{1,40})?$",
+    re.IGNORECASE,
+)
+_READ_MORE = re.compile(
+    r"(?:read more|read also|also read|see also|related(?: stories| articles| content| coverage|"
+    r" links| news| topics)?|more (?:stories|from|on this|news|like this|in)|"
+    r"you (?:may|might) also (?:like|be interested)|recommended(?: stories| for you)?|"
+    r"most (?:read|popular|viewed)|top stories|further reading|continue reading|"
+    r"click here|keep reading)\b",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(
+    r"(?:share|tweet|email|print|facebook|twitter|whatsapp|linkedin|copy link|save)"
+    r"(?: this(?: article| story| page| post| video)?)?(?:\s+(?:on|via|with|to)\b)?"
+    r"(?:[\s,|/•·]+(?:email|facebook|twitter|x|whatsapp|linkedin|messenger|reddit|print|"
+    r"copy link|pinterest|telegram)){0,8}\s*$",
+    re.IGNORECASE,
+)
+_OTHER = re.compile(
+    r"(?:advertisement|advertising|sponsored(?: content)?|story continues(?: below| after)?"
+    r"(?: (?:this )?(?:advertisement|ad))?|scroll to continue|subscribe\b|sign up\b|"
+    r"listen to this article|comments?\s*(?:\(\d+\))?$|follow us\b|all rights reserved|"
+    r"copyright\b|©|\(c\) \d{4})",
+    re.IGNORECASE,
+)
+_DATELINE_ONLY = re.compile(
+    r"(?:[A-Z][A-Z.'’\-]*(?: [A-Z][A-Za-z.'’\-]*){0,3},(?: [A-Z][A-Za-z.]*,){0,2} )?"
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6},? )?"
+    r"(?:" + _MONTHS + r" \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? " + _MONTHS + r")"
+    r"(?:,? \d{4})?(?:,? " + _TIME + r")?$"
+    r"|(?:updated|published|posted)?:? ?" + _TIME + r"$",
+    re.IGNORECASE,
+)
+_DATELINE_LEAD = re.compile(
+    r"[A-Z][A-Z.'’\-]{1,}(?: [A-Z][A-Za-z.'’\-]*){0,3}(?:, [A-Z][A-Za-z.]*){0,2}"
+    r"(?:, " + _MONTHS + r" \d{1,2}(?:, \d{4})?)?"
+    r"(?: \([A-Za-z .]{2,25}\))? ?(?:[-–—]{1,2}|:) "
+)
+_KICKER = re.compile(
+    r"([A-Z0-9][A-Z0-9'’&.\-/]*(?: [A-Z0-9&][A-Z0-9'’&.\-/]*){0,7}):\s+\S"
+)
+_SEPARATOR = re.compile(r"[\W_]{1,80}$")
+_READ_MORE_TAIL = re.compile(
+    r"(?:read more|continue reading|read full (?:story|article)|more)\s*(?:[.…»>›]+|\.\.\.)?\]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def boilerplate_label(line: str, max_chars: int) -> str | None:
+    """The boilerplate label of a whole (stripped) line, or ``None`` for a story line."""
+    n = len(line)
+    if n == 0 or n > max_chars:
+        return None
+    if _SEPARATOR.match(line) and not any(ch.isalnum() for ch in line):
+        return "other"
+    if _PHOTO.match(line):
+        return "photo_credit"
+    if _REPORTING.match(line):
+        return "reporting_credit"
+    if n <= 40 and _SIGNOFF.match(line):
+        return "reporting_credit"
+    if _READ_MORE.match(line) and (n <= 40 or ":" in line[:14] or not _ends_sentence(line)):
+        return "read_more"
+    if n <= 60 and _SHARE.match(line):
+        return "share"
+    if _OTHER.match(line) and (n <= 60 or not _ends_sentence(line)):
+        return "other"
+    if n <= 80 and _DATELINE_ONLY.match(line):
+        return "dateline_only"
+    if n <= 80 and not _ends_sentence(line) and (_BYLINE.match(line) or _STAFF.match(line)):
+        return "byline"
+    if n <= 40 and _PHOTO_AGENCY.match(line):
+        return "photo_credit"
+    return None
+
+
+def _ends_sentence(line: str) -> bool:
+    return line[-1:] in ".!?。！？" and not line.endswith("...")
+
+
+def kicker_of(line: str, max_words: int) -> str | None:
+    """The ALL-CAPS label before a colon at the start of ``line`` (``STEADFAST FRIEND``), or None."""
+    m = _KICKER.match(line, 0, _PREFIX)
+    if m is None:
+        return None
+    label = m.group(1)
+    letters = sum(1 for ch in label if ch.isalpha())
+    if letters < 2 or label.count(" ") + 1 > max_words:
+        return None
+    return label
+
+
+def dateline_prefix(line: str) -> bool:
+    """True when the line opens with a wire dateline (``TAIPEI, June 19 (Reuters) -``)."""
+    m = _DATELINE_LEAD.match(line, 0, _PREFIX)
+    if m is None:
+        return False
+    head = m.group(0)
+    # a bare "WORD: " is a kicker, not a dateline; require a comma or a dash
+    return "," in head or "-" in head or "–" in head or "—" in head
+
+
+def read_more_tail(line: str) -> int | None:
+    """Offset (in ``line``) of a trailing 'Read more' cue in a long paragraph, or None."""
+    tail_start = max(0, len(line) - 40)
+    m = _READ_MORE_TAIL.search(line, tail_start)
+    if m is None:
+        return None
+    start = m.start()
+    if start == 0 or not line[start - 1].isspace():
+        return None
+    word = line[start:m.end()].strip().lower()
+    if word.startswith("more") and not word.endswith(("»", ">", "›", "…", "...")):
+        return None  # a plain trailing "more" is an ordinary word
+    return start

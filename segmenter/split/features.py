@@ -1,0 +1,148 @@
+"""Line features: what one line of a page looks like, computed once, in one pass.
+
+A page is one paragraph a line. For each non-blank line we record its offsets, its shape (length,
+words, terminal punctuation), the cues at its start (kicker, dateline, pronoun) and at its end
+(cut off, ellipsis, 'Read more'), whether it is a boilerplate line, and the set of content words
+used for lexical cohesion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .boilerplate import boilerplate_label, dateline_prefix, kicker_of, read_more_tail
+from .config import SplitConfig
+
+__all__ = ["Line", "line_features", "ends_terminal"]
+
+# Closing quotes and brackets that may follow the terminal mark ("... he said.”).
+_CLOSERS = "\"'”’»)]」』】）›"
+_TERMINALS = frozenset(".!?。！？!?‼")
+_ELLIPSES = ("...", "…", ". . .")
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_COHESION_PREFIX = 4000  # content words are taken from at most this many characters of a line
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)]?\s+[\"“‘(]?[A-Z0-9]")
+
+# Generic English function words: never evidence of a shared topic.
+_STOP = frozenset(
+    """that this with from have were said will would there their they been which when what about
+    after also into more than other some could over only such then them these those while where
+    being because before under since between during against among very just says told year years
+    last first your here most many much even well back made make like does doing done each both
+    either same should must might shall upon whom whose just still through across around until
+    again once ever every week weeks month months today yesterday tomorrow monday tuesday
+    wednesday thursday friday saturday sunday percent people time times says according added
+    going because however although though without within""".split()
+)
+# Words that open a paragraph continuing the one before (anaphora, connectives).
+_CONTINUATIONS = frozenset(
+    """he she they it its his her their them we i but and or so yet also however meanwhile
+    moreover furthermore nevertheless nonetheless instead still then thus therefore besides
+    separately further additionally likewise similarly otherwise this these those that such
+    there here both""".split()
+)
+
+
+@dataclass(slots=True)
+class Line:
+    """One non-blank line of the page."""
+
+    index: int  # line number in the page (0-based, counting blank lines)
+    start: int  # offset of the line start
+    end: int  # offset after the last non-space character
+    line_end: int  # offset of the line end (before "\n", and before a trailing "\r")
+    text: str  # the line without surrounding whitespace
+    chars: int
+    words: int
+    terminal: bool  # ends a sentence (".", "!", "?", CJK marks; closing quotes allowed)
+    ellipsis: bool  # ends with "..." or "…"
+    read_more_at: int | None  # offset in the page of a trailing "Read more" cue
+    boilerplate: str | None  # label when the whole line is boilerplate
+    kicker: str | None
+    dateline: bool  # opens with a wire dateline
+    continuation: bool  # opens with a pronoun or connective
+    sentences: int  # sentence ends inside the line (a rough count)
+    vocab: frozenset[str]
+
+    @property
+    def cut_off(self) -> bool:
+        """The paragraph stops mid-sentence, or says it goes on elsewhere."""
+        return not self.terminal or self.ellipsis or self.read_more_at is not None
+
+    def headline_like(self, config: SplitConfig) -> bool:
+        """Short, no sentence end, not boilerplate: looks like a headline."""
+        return (
+            self.boilerplate is None
+            and self.chars <= config.headline_max_chars
+            and self.words <= config.headline_max_words
+            and (not self.terminal or self.text.endswith("?") and self.words <= 12)
+        )
+
+
+def ends_terminal(text: str) -> bool:
+    """True when ``text`` ends with sentence-final punctuation, closing quotes allowed."""
+    end = len(text)
+    while end > 0 and text[end - 1] in _CLOSERS:
+        end -= 1
+    return end > 0 and text[end - 1] in _TERMINALS
+
+
+def _first_word(text: str) -> str:
+    i = 0
+    n = min(len(text), 40)
+    while i < n and not text[i].isalpha():
+        i += 1
+    j = i
+    while j < n and (text[j].isalpha() or text[j] in "'’"):
+        j += 1
+    return text[i:j].lower()
+
+
+def line_features(text: str, config: SplitConfig) -> list[Line]:
+    """Features of every non-blank line of ``text`` (split on ``\\n`` only, like the gold)."""
+    lines: list[Line] = []
+    pos = 0
+    n = len(text)
+    index = 0
+    bp_max = config.boilerplate_max_chars
+    while pos <= n:
+        nl = text.find("\n", pos)
+        if nl < 0:
+            nl = n
+        raw = text[pos:nl]
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            body_end = pos + len(raw.rstrip())
+            s = stripped
+            chars = len(s)
+            ellipsis = s.endswith(_ELLIPSES)
+            rm = read_more_tail(s) if chars > bp_max else None
+            label = boilerplate_label(s, bp_max)
+            prefix = s[:_COHESION_PREFIX]
+            lines.append(
+                Line(
+                    index=index,
+                    start=pos,
+                    end=body_end,
+                    line_end=nl - 1 if nl > pos and text[nl - 1] == "\r" else nl,
+                    text=s,
+                    chars=chars,
+                    words=s.count(" ") + 1 if chars < 400 else 99,
+                    terminal=ends_terminal(s) and not ellipsis,
+                    ellipsis=ellipsis,
+                    read_more_at=None if rm is None else pos + lead + rm,
+                    boilerplate=label,
+                    kicker=None if label else kicker_of(s, config.kicker_max_words),
+                    dateline=dateline_prefix(s),
+                    continuation=_first_word(s) in _CONTINUATIONS,
+                    sentences=len(_SENTENCE_END.findall(prefix)) + 1,
+                    vocab=frozenset(w for w in _WORD.findall(prefix.lower()) if w not in _STOP)
+                    if label is None
+                    else frozenset(),
+                )
+            )
+        pos = nl + 1
+        index += 1
+    return lines
