@@ -22,6 +22,7 @@ class SplitConfig:
     # line shape
     headline_max_chars: int = 120  # a headline line is at most this long ...
     headline_max_words: int = 20  # ... and has at most this many words
+    lede_max_chars: int = 300  # a single opening paragraph shorter than this is a lede, not a teaser
     teaser_min_chars: int = 150  # a one-line story shorter than this is never called a teaser
     boilerplate_max_chars: int = 120  # credit/byline/share lines are at most this long
     kicker_max_words: int = 6  # an ALL-CAPS kicker has at most this many words
@@ -35,7 +36,7 @@ class SplitConfig:
     w_kicker: float = 1.0
     w_truncated: float = 0.8  # a long line cut off (no terminal punctuation, "...", "Read more")
     w_after_credit: float = 0.6  # the previous story ended with a sign-off ("Reuter", "Additional reporting by")
-    w_after_boilerplate: float = 0.2  # ... with a share / read-more line
+    w_after_boilerplate: float = 0.1  # ... with a share / read-more line
     w_headline: float = 0.45
     w_dateline: float = 0.45
     w_cohesion_drop: float = 0.4
@@ -64,6 +65,7 @@ class SplitConfig:
             "headline_max_chars",
             "headline_max_words",
             "teaser_min_chars",
+            "lede_max_chars",
             "boilerplate_max_chars",
             "kicker_max_words",
             "cohesion_window",

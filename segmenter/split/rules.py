@@ -85,6 +85,8 @@ def _score(
 
     if not seg.body:  # only boilerplate so far: this line belongs to the same story
         return 0.0, ["after_leading_boilerplate"], ev
+    if seg.only_headline and line.kicker is None and (line.terminal or line.chars < 150):
+        return 0.0, ["after_headline"], ev  # a headline line is followed by its article
     last = seg.lines[-1]
     if seg.teaser_shaped(config):
         add(config.w_after_teaser, "after_teaser")
@@ -108,7 +110,9 @@ def _score(
         add(config.w_dateline, "dateline")
     left = _overlap(line.vocab, seg.vocab)
     ev["cohesion_left"] = round(left, 3)
-    if line.vocab:
+    # One short opening paragraph (a lede) is too little context to judge a change of topic.
+    lede_only = len(seg.body) == 1 and seg.body[0].chars < config.lede_max_chars
+    if line.vocab and not lede_only:
         if left < config.cohesion_low:
             add(config.w_cohesion_drop, "cohesion_drop")
         elif left < config.cohesion_weak:
@@ -118,7 +122,7 @@ def _score(
         if nxt is not None and nxt.vocab:
             right = _overlap(line.vocab, nxt.vocab)
             ev["cohesion_right"] = round(right, 3)
-            if right > left + 0.1 and left < config.cohesion_high:
+            if right >= config.cohesion_high and left < config.cohesion_low:
                 add(config.w_cohesion_shift, "cohesion_shift")
     if line.continuation:
         add(config.w_continuation, "continuation_start")
