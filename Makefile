@@ -48,7 +48,7 @@ eval: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	$(BIN)/python bench/run.py --shared $(SHARED)
+	$(BIN)/python bench/run.py --shared $(SHARED) $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

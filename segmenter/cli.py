@@ -241,15 +241,7 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
                        f"{counts['teaser']} teasers", f"{stats.rejected} rejected"])
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules may be absent in a partial install stay out of the way."""
-    try:
-        from . import cli_dedup  # noqa: F401  (registers dedup, run)
-    except ImportError:
-        pass
-
-
-_register_optional_commands()
+from . import cli_dedup  # noqa: E402, F401  (registers `dedup` and `run` on `main`)
 
 
 if __name__ == "__main__":  # pragma: no cover
