@@ -1,0 +1,128 @@
+"""``segmenter dedup`` and ``segmenter run``: commands that need the deduplicator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .cli import (
+    CONTEXT,
+    F,
+    _library_errors,
+    _reject_sink,
+    _summary,
+    build_config,
+    clean_options,
+    input_options,
+    main,
+    output_option,
+)
+from .config import Config, replace_checked
+
+
+def dedup_options(func: F) -> F:
+    options = [
+        click.option("--no-split", is_flag=True,
+                     help="Compare whole documents instead of their stories."),
+        click.option("--no-clean", is_flag=True, help="Do not repair the text first."),
+        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+                     help="Jaccard similarity for a near duplicate.  [default: 0.8]"),
+        click.option("--containment", type=click.FloatRange(0.0, 1.0, min_open=True),
+                     default=None, help="Share of a shorter copy's shingles found in a longer "
+                     "one for it to be 'contained' (teasers, abridged copies).  [default: 0.8]"),
+        click.option("--num-perm", type=click.IntRange(16, 1024), default=None,
+                     help="MinHash permutations.  [default: 128]"),
+        click.option("--shingle", default=None, metavar="word:N|char:N",
+                     help="Shingles: word n-grams, or character n-grams (used automatically "
+                     "for text without spaces).  [default: word:5]"),
+        click.option("--keep", type=click.Choice(["complete", "longest", "first"]), default=None,
+                     help="Which copy a cluster keeps: the most complete (an article over its "
+                     "teasers, then the longest, then the first seen), the longest, or the "
+                     "first seen.  [default: complete]"),
+        click.option("--explain", is_flag=True, help="Add the evidence behind each decision."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _config(opts: dict[str, Any]) -> Config:
+    config = build_config(opts)
+    changes = {k: opts[k] for k in ("threshold", "containment", "num_perm", "shingle", "keep")
+               if opts.get(k) is not None}
+    if not changes:
+        return config
+    return Config(config.read, config.clean, config.split,
+                  replace_checked(config.dedup, changes, "dedup options"))
+
+
+@main.command(context_settings=CONTEXT)
+@input_options
+@clean_options
+@output_option
+@dedup_options
+def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: bool,
+          no_clean: bool, explain: bool, **opts: Any) -> None:
+    """Find near-duplicate stories (or documents) across every input with MinHash LSH.
+
+    Writes one JSONL record per unit: id (the document id, or docid#story when split),
+    cluster, duplicate_of (the copy it duplicates; null for a keeper), relation
+    (exact | near | contained) and similarity.
+    """
+    from .io import atomic_output, write_jsonl
+    from .pipeline import RunStats, dedup_records
+
+    with _library_errors():
+        config = _config(opts)
+        stats = RunStats()
+        with _reject_sink(rejects) as sink, atomic_output(output) as out:
+            write_jsonl(out, dedup_records(inputs, config, clean=not no_clean,
+                                           split=not no_split, explain=explain, stats=stats,
+                                           rejects=sink))
+    dups = stats.duplicates
+    _summary("dedup", [f"{stats.read.documents} documents", f"{stats.units} units",
+                       f"{sum(dups.values())} duplicates ({dups['exact']} exact, "
+                       f"{dups['near']} near, {dups['contained']} contained)",
+                       f"{stats.clusters} clusters", f"{stats.read.rejected} rejected"])
+
+
+@main.command(context_settings=CONTEXT)
+@input_options
+@clean_options
+@dedup_options
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Output folder for stories.jsonl, unique.jsonl and report.json.")
+def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bool,
+        no_clean: bool, explain: bool, **opts: Any) -> None:
+    """The whole pipeline: clean, split, dedup.
+
+    \b
+    OUTDIR/stories.jsonl  every story with its cluster fields
+    OUTDIR/unique.jsonl   the keepers (one copy of each story)
+    OUTDIR/report.json    counts and seconds per stage
+    """
+    from .pipeline import run as run_pipeline
+    from .pipeline import terminal_progress
+
+    with _library_errors():
+        config = _config(opts)
+        with _reject_sink(rejects) as sink:
+            report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
+                                  split=not no_split, explain=explain, rejects=sink,
+                                  progress=terminal_progress())
+    split = report["split"]
+    dd = report["dedup"]
+    dups = dd["duplicates"]
+    click.echo(
+        f"{report['documents']} documents ({report['read']['rejected']} rejected, "
+        f"{report['clean']['repaired']} repaired) -> {split['stories_total']} stories "
+        f"({split['stories']['article']} articles, {split['stories']['teaser']} teasers, "
+        f"{split['boilerplate_lines']} boilerplate lines) -> {dd['unique']} unique, "
+        f"{dd['duplicates_total']} duplicates ({dups['exact']} exact, {dups['near']} near, "
+        f"{dups['contained']} contained) in {dd['clusters']} clusters; "
+        f"{report['seconds']['total']:.2f}s",
+        err=True,
+    )
+    click.echo(f"results: {out_dir}/stories.jsonl, {out_dir}/unique.jsonl, "
+               f"{out_dir}/report.json", err=True)
