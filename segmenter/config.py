@@ -94,15 +94,29 @@ _SHINGLE_RE = re.compile(r"^(word|char):([1-9][0-9]?)$")
 
 @dataclass(frozen=True, slots=True)
 class DedupConfig:
-    """Near-duplicate detection parameters."""
+    """Near-duplicate detection parameters (see ``segmenter.dedup``).
 
-    threshold: float = 0.8  # Jaccard similarity for a `near` duplicate
-    containment: float = 0.8  # share of the smaller unit's shingles found in the larger (`contained`)
+    A candidate pair joins one cluster when its exact Jaccard similarity (on the normalised
+    shingle sets) reaches ``threshold`` (``near``), or when at least ``containment`` of the
+    smaller unit's shingles are in the larger one and the smaller unit has at least
+    ``min_contained`` shingles (``contained``: a teaser, an abridged copy).
+    """
+
+    threshold: float = 0.5  # Jaccard similarity for a `near` duplicate
+    containment: float = 0.7  # share of the smaller unit's shingles found in the larger (`contained`)
     num_perm: int = 128
     shingle: str = "word:5"  # word:N, or char:N (used automatically for text without spaces)
     keep: Literal["complete", "longest", "first"] = "complete"
     seed: int = 1
     split: bool = True  # dedup stories (split first) rather than whole documents
+    char_size: int = 5  # char n-gram size for text without spaces under word shingles (0 = never)
+    head: int = 32  # shingles in the head sketch that finds truncated copies (0 = off)
+    min_contained: int = 8  # fewest shingles a unit needs to be linked by containment
+    bands: int = 16  # LSH bands per table ...
+    rows: int = 3  # ... of this many signature values each (bands * rows <= num_perm)
+    max_bucket: int = 64  # keys kept per LSH bucket (caps candidates from shared templates)
+    batch_size: int = 512  # units signed together (one numpy batch)
+    explain: bool = False  # keep signatures and texts for richer `evidence` (more memory)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -116,6 +130,21 @@ class DedupConfig:
                 f"shingle must look like 'word:5' or 'char:12' (N from 1 to 99), got {self.shingle!r}"
             )
         _choice("keep", self.keep, ("complete", "longest", "first"))
+        if not 0 <= self.char_size <= 99:
+            raise ConfigError(f"char_size must be between 0 (off) and 99, got {self.char_size}")
+        if self.head < 0:
+            raise ConfigError(f"head must be >= 0 (0 turns the head sketch off), got {self.head}")
+        if self.min_contained < 1:
+            raise ConfigError(f"min_contained must be >= 1, got {self.min_contained}")
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+            raise ConfigError(
+                f"bands*rows must be between 1 and num_perm ({self.num_perm}), got "
+                f"{self.bands}*{self.rows}; lower bands or rows"
+            )
+        if self.max_bucket < 1:
+            raise ConfigError(f"max_bucket must be >= 1, got {self.max_bucket}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
 
     @property
     def shingle_kind(self) -> str:

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Score the Deduplicator on the dedup dev set (units = whole documents).
+
+    python bench/eval_dedup.py [--shared ../shared] [--docs DOCS] [--gold GOLD] [--pairs PAIRS]
+                               [--no-clean] [--threshold T] [--containment C] [--index URL]
+
+Runs ``segmenter.clean_text`` on every document (as the pipeline does; ``--no-clean`` skips it),
+then the Deduplicator, writes the predictions (``{"id", "cluster", "duplicate_of", "relation",
+"similarity"}``) to a temp file and prints the output of ``<shared>/eval/score_dedup.py``.
+Exits 0 with a message when the shared directory is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from segmenter.config import DedupConfig  # noqa: E402
+from segmenter.dedup import Deduplicator  # noqa: E402
+from segmenter.model import Unit  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap.add_argument("--docs")
+    ap.add_argument("--gold")
+    ap.add_argument("--pairs")
+    ap.add_argument("--no-clean", action="store_true", help="skip segmenter.clean_text")
+    ap.add_argument("--threshold", type=float)
+    ap.add_argument("--containment", type=float)
+    ap.add_argument("--head", type=int)
+    ap.add_argument("--shingle")
+    ap.add_argument("--index", default=None, help="index URL (memory, datasketch)")
+    ap.add_argument("--json", action="store_true", help="print the scorer's JSON")
+    ap.add_argument("--keep-pred", help="also write the predictions here")
+    args = ap.parse_args(argv)
+
+    shared = Path(args.shared)
+    dev = shared / "data" / "dedup-dev"
+    docs = Path(args.docs) if args.docs else dev / "docs.jsonl"
+    gold = Path(args.gold) if args.gold else dev / "gold.jsonl"
+    pairs = Path(args.pairs) if args.pairs else dev / "pairs.jsonl"
+    scorer = shared / "eval" / "score_dedup.py"
+    if not (docs.is_file() and gold.is_file() and scorer.is_file()):
+        print(f"eval_dedup: shared data not found under {shared}; nothing to score")
+        return 0
+
+    changes = {
+        k: v
+        for k, v in (
+            ("threshold", args.threshold),
+            ("containment", args.containment),
+            ("head", args.head),
+            ("shingle", args.shingle),
+        )
+        if v is not None
+    }
+    config = DedupConfig(split=False, **changes)
+    clean = None
+    if not args.no_clean:
+        from segmenter import clean_text
+
+        clean = clean_text
+
+    t0 = time.perf_counter()
+    dedup = Deduplicator(config, index=args.index)
+    n = 0
+    with open(docs, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            text = rec["text"]
+            if clean is not None:
+                text = clean(text)[0]
+            dedup.add(Unit(id=str(rec["id"]), text=text))
+            n += 1
+    assignments = dedup.finish()
+    elapsed = time.perf_counter() - t0
+
+    fd, pred = tempfile.mkstemp(prefix="segmenter-dedup-", suffix=".jsonl")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        for a in assignments:
+            out.write(
+                json.dumps(
+                    {
+                        "id": a.id,
+                        "cluster": a.cluster,
+                        "duplicate_of": a.duplicate_of,
+                        "relation": a.relation,
+                        "similarity": a.similarity,
+                    }
+                )
+                + "\n"
+            )
+    if args.keep_pred:
+        Path(args.keep_pred).write_text(Path(pred).read_text("utf-8"), "utf-8")
+    cmd = [sys.executable, str(scorer), "--gold", str(gold), "--pred", pred]
+    if pairs.is_file():
+        cmd += ["--pairs", str(pairs)]
+    if args.json:
+        cmd.append("--json")
+    print(
+        f"eval_dedup: {n} docs in {elapsed:.2f}s ({'clean_text + ' if clean else ''}dedup), "
+        f"config: threshold={config.threshold} containment={config.containment} "
+        f"head={config.head} shingle={config.shingle}; stats: {dedup.stats.as_dict()}",
+        flush=True,
+    )
+    try:
+        proc = subprocess.run(cmd, check=False)
+    finally:
+        os.unlink(pred)
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""Shingling and MinHash signatures, vectorised over batches, compatible with datasketch 2.x.
+
+The hot path, from text to signature, avoids Python loops over shingles:
+
+1. :func:`normalize` lowercases, unescapes HTML entities and turns punctuation into spaces with
+   C-level string methods (``str.lower``, ``str.replace``, ``bytes.translate``);
+2. :func:`shingle_hashes` splits the UTF-8 bytes into words and hashes each word with
+   ``zlib.crc32`` through a C-level ``map`` (deterministic across processes, unlike ``hash()``),
+   then combines ``n`` consecutive word hashes into one 32-bit n-gram hash with numpy
+   (multilinear hashing in uint64, high 32 bits kept). Text without spaces (CJK) falls back to
+   character n-grams;
+3. :class:`Signer` computes the ``affine32`` MinHash of every unit of a batch at once:
+   ``a * fmix32(h) + b (mod 2^32)`` over a ``(shingles, num_perm)`` uint32 matrix, then a
+   segmented ``np.minimum.reduceat``. The values are exactly those of ``datasketch.MinHash``
+   (scheme ``affine32``, same ``seed`` and ``num_perm``) updated with the same 32-bit shingle
+   hashes, so they wrap as :class:`datasketch.LeanMinHash` (:func:`to_lean_minhash`) and go into
+   ``datasketch.MinHashLSH``.
+
+Besides the full signature, the signer returns a *head* signature over the first ``head``
+shingles of each unit (in text order). A truncated copy (a teaser, an abridged wire copy) is the
+first part of its article, so its signature is close to the article's head signature even when
+the full signatures are far apart; :mod:`segmenter.dedup` indexes both.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+
+__all__ = [
+    "SCHEME",
+    "ShingleBatch",
+    "Signer",
+    "normalize",
+    "normalized_words",
+    "shingle_batch",
+    "shingle_hashes",
+    "signatures",
+    "to_lean_minhash",
+    "unique_sorted",
+]
+
+SCHEME = "affine32"
+"""The datasketch permutation scheme our signatures use."""
+
+_U32 = np.uint32
+_U64 = np.uint64
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+# ASCII punctuation -> space, on the UTF-8 bytes (non-ASCII bytes are left alone).
+_ASCII_PUNCT = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_BYTES_TABLE = bytes.maketrans(_ASCII_PUNCT, b" " * len(_ASCII_PUNCT))
+# The non-ASCII punctuation news text is full of; each is one C-level str.replace.
+_UNICODE_PUNCT = (
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a"  # quotes
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # dashes, minus
+    "\u2026\u00a0\u2022\u00b7\u00a9\u00ae\u2122"  # ellipsis, nbsp, bullets, (c)
+)
+# For character shingles (CJK) every punctuation and space character is dropped.
+_CHAR_DROP = re.compile(r"[\W_]+", re.UNICODE)
+
+# Multilinear n-gram hashing: h = (sum_j c_j * w_{i+j} + c_n) mod 2^64, keep the high 32 bits.
+# Fixed odd 64-bit constants (from a seeded generator, never Python's randomised hash()).
+_NGRAM_CONSTS = np.random.RandomState(0x5E6).randint(0, 1 << 62, size=100, dtype=np.int64).astype(
+    _U64
+) * _U64(2) + _U64(1)
+
+
+def normalize(text: str) -> str:
+    """Lowercase, unescape HTML entities and turn punctuation into spaces.
+
+    Cheap on clean text: every step is a C-level string method.
+    """
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
+    text = text.lower()
+    if not text.isascii():
+        for ch in _UNICODE_PUNCT:
+            if ch in text:
+                text = text.replace(ch, " ")
+    return text
+
+
+def normalized_words(text: str) -> list[str]:
+    """The words the word shingles are made of (for explanations; not the hot path)."""
+    raw = normalize(text).encode("utf-8").translate(_BYTES_TABLE).split()
+    return [w.decode("utf-8", "replace") for w in raw]
+
+
+def _has_few_spaces(text: str) -> bool:
+    """True for text written without spaces between words (Chinese, Japanese, Thai ...)."""
+    n = len(text)
+    return n >= 8 and text.count(" ") + text.count("\n") < n // 20
+
+
+def _combine(items: np.ndarray, size: int) -> np.ndarray:
+    """32-bit hashes of every run of ``size`` consecutive uint32 ``items`` (text order).
+
+    Fewer than ``size`` items give one hash of all of them (a short text is one shingle).
+    """
+    n = len(items)
+    if n == 0:
+        return np.empty(0, dtype=_U32)
+    k = min(size, n)
+    m = n - k + 1
+    x = items.astype(_U64)
+    acc = np.full(m, _NGRAM_CONSTS[k], dtype=_U64)  # the length is part of the hash
+    for j in range(k):
+        acc += x[j : j + m] * _NGRAM_CONSTS[j]
+    return (acc >> _U64(32)).astype(_U32)
+
+
+def shingle_hashes(text: str, kind: str = "word", size: int = 5, char_size: int = 5) -> np.ndarray:
+    """32-bit hashes of the shingles of ``text`` in text order (duplicates kept).
+
+    ``kind="word"``: word ``size``-grams of the normalised text; text without spaces (CJK) falls
+    back to character ``char_size``-grams (``char_size=0`` disables the fallback).
+    ``kind="char"``: character ``size``-grams of the normalised text with punctuation and
+    whitespace removed.
+    """
+    norm = normalize(text)
+    if kind == "word" and not (char_size and _has_few_spaces(norm)):
+        words = norm.encode("utf-8").translate(_BYTES_TABLE).split()
+        items = np.fromiter(map(zlib.crc32, words), dtype=_U32, count=len(words))
+        return _combine(items, size)
+    if kind not in ("word", "char"):
+        raise ConfigError(f"shingle kind must be 'word' or 'char', got {kind!r}")
+    n = size if kind == "char" else char_size
+    chars = _CHAR_DROP.sub("", norm)
+    items = np.frombuffer(chars.encode("utf-32-le"), dtype=_U32)
+    return _combine(items, n)
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleBatch:
+    """The shingle hashes of a batch of texts, concatenated: unit ``i`` owns
+    ``hashes[offsets[i]:offsets[i + 1]]`` (text order, duplicates kept)."""
+
+    hashes: np.ndarray  # uint32
+    offsets: np.ndarray  # int64, len = units + 1
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def counts(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def unit(self, i: int) -> np.ndarray:
+        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
+
+
+def shingle_batch(
+    texts: Sequence[str], kind: str = "word", size: int = 5, char_size: int = 5
+) -> ShingleBatch:
+    """:func:`shingle_hashes` of every text, concatenated into one :class:`ShingleBatch`."""
+    parts = [shingle_hashes(t, kind, size, char_size) for t in texts]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    if parts:
+        np.cumsum([len(p) for p in parts], out=offsets[1:])
+    hashes = np.concatenate(parts) if parts else np.empty(0, dtype=_U32)
+    return ShingleBatch(hashes.astype(_U32, copy=False), offsets)
+
+
+def unique_sorted(hashes: np.ndarray) -> np.ndarray:
+    """The set of shingle hashes of one unit, as a sorted unique uint32 array."""
+    return np.unique(hashes)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before the affine32 permutations."""
+    h = h ^ (h >> _U32(16))
+    h = h * _U32(0x85EBCA6B)
+    h = h ^ (h >> _U32(13))
+    h = h * _U32(0xC2B2AE35)
+    return h ^ (h >> _U32(16))
+
+
+class Signer:
+    """Batched ``affine32`` MinHash with datasketch's permutations for ``(num_perm, seed)``.
+
+    ``chunk`` bounds the ``(shingles, num_perm)`` work matrix (``chunk * num_perm * 4`` bytes).
+    """
+
+    def __init__(self, num_perm: int = 128, seed: int = 1, chunk: int = 1 << 15) -> None:
+        if not 1 <= num_perm <= 4096:
+            raise ConfigError(f"num_perm must be between 1 and 4096, got {num_perm}")
+        self.num_perm = num_perm
+        self.seed = seed
+        self.chunk = max(1, chunk)
+        # The same draws as datasketch.MinHash._init_permutations for scheme "affine32".
+        gen = np.random.RandomState(seed)
+        a = gen.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=_U32)
+        self.a: np.ndarray = a.astype(_U32)
+        self.b: np.ndarray = b.astype(_U32)
+
+    @property
+    def permutations(self) -> np.ndarray:
+        """``[a, b]`` as datasketch stores them (``MinHash(...).permutations``)."""
+        return np.array([self.a, self.b])
+
+    def sign(self, batch: ShingleBatch, head: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+        """Signatures of every unit: ``(full, head_sigs)``, each ``(units, num_perm)`` uint32.
+
+        ``head_sigs[i]`` is the MinHash of the first ``head`` shingles of unit ``i`` (its full
+        signature when it has no more than ``head``); ``None`` when ``head`` is 0. A unit without
+        shingles gets the empty signature (all ``2**32 - 1``), as datasketch does.
+        """
+        n = len(batch)
+        full = np.full((n, self.num_perm), _MAX32, dtype=_U32)
+        heads = np.full((n, self.num_perm), _MAX32, dtype=_U32) if head > 0 else None
+        counts = batch.counts()
+        start = 0
+        while start < n:
+            # Take units until the chunk of shingles is full (at least one unit).
+            base = batch.offsets[start]
+            stop = int(np.searchsorted(batch.offsets, base + self.chunk, side="right")) - 1
+            stop = min(max(stop, start + 1), n)
+            self._sign_range(batch, counts, start, stop, head, full, heads)
+            start = stop
+        return full, heads
+
+    def _sign_range(
+        self,
+        batch: ShingleBatch,
+        counts: np.ndarray,
+        start: int,
+        stop: int,
+        head: int,
+        full: np.ndarray,
+        heads: np.ndarray | None,
+    ) -> None:
+        lo, hi = int(batch.offsets[start]), int(batch.offsets[stop])
+        if hi == lo:
+            return
+        h = _fmix32(batch.hashes[lo:hi])
+        phv = h[:, None] * self.a[None, :] + self.b[None, :]  # uint32, wraps = mod 2^32
+        units = np.arange(start, stop)[counts[start:stop] > 0]
+        begins = batch.offsets[units] - lo
+        if heads is None:
+            full[units] = np.minimum.reduceat(phv, begins, axis=0)
+            return
+        # Segments [begin, begin + head) and [begin + head, end): the first is the head
+        # signature, the minimum of both the full one. Units no longer than `head` have an
+        # empty second segment, whose reduceat row is garbage and is ignored.
+        cnt = counts[units]
+        mids = begins + np.minimum(cnt, head)
+        idx = np.empty(2 * len(units), dtype=np.int64)
+        idx[0::2] = begins
+        idx[1::2] = mids
+        if idx[-1] >= hi - lo:  # the last unit has no second segment: leave its index out
+            red = np.minimum.reduceat(phv, idx[:-1], axis=0)
+            red = np.concatenate([red, red[-1:]])
+        else:
+            red = np.minimum.reduceat(phv, idx, axis=0)
+        first, second = red[0::2], red[1::2]
+        long_ = (cnt > head)[:, None]
+        heads[units] = first
+        full[units] = np.where(long_, np.minimum(first, second), first)
+
+
+def signatures(
+    texts: Sequence[str], num_perm: int = 128, seed: int = 1, shingle: str = "word:5"
+) -> np.ndarray:
+    """Full ``affine32`` MinHash signatures of ``texts``, a ``(len(texts), num_perm)`` uint32
+    array."""
+    kind, _, size = shingle.partition(":")
+    batch = shingle_batch(texts, kind, int(size or 5))
+    full, _ = Signer(num_perm, seed).sign(batch)
+    return full
+
+
+def to_lean_minhash(signature: np.ndarray, seed: int = 1) -> object:
+    """Wrap one signature row as a ``datasketch.LeanMinHash`` (scheme ``affine32``)."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)
