@@ -8,20 +8,23 @@ the deduplicator's compact state, not the texts.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .clean import clean as clean_doc
 from .config import Config
-from .io import ReadStats, RejectSink, atomic_output, read_documents, write_jsonl
+from .errors import OutputError
+from .io import ReadStats, RejectSink, read_documents, write_jsonl
 from .model import Assignment, CleanReport, Document, Story, Unit
 from .records import story_record
 
@@ -264,37 +267,81 @@ def run(
     out = Path(out_dir)
     stats = RunStats()
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
-        assignments = list(_dedup_pass(inputs, config, spool, clean=clean, split=split,
-                                       explain=explain, stats=stats, rejects=rejects,
-                                       index=index, progress=progress))
-        t0 = time.perf_counter()
-        spool.seek(0)
-        with ExitStack() as stack:
-            stories_out = stack.enter_context(atomic_output(out / "stories.jsonl"))
-            unique_out = stack.enter_context(atomic_output(out / "unique.jsonl"))
-            for line, a in zip(spool, assignments, strict=True):
-                record = json.loads(line)
-                if record["id"] != a.id:  # pragma: no cover - a broken invariant, not bad input
-                    raise RuntimeError(f"unit order mismatch: {record['id']} != {a.id}")
-                record.update(_assignment_fields(a, explain))
-                write_jsonl(stories_out, [record])
-                if a.duplicate_of is None:
-                    write_jsonl(unique_out, [record])
-        stats.seconds["write"] += time.perf_counter() - t0
-    report = stats.as_dict()
-    report["seconds"]["total"] = round(time.perf_counter() - started, 3)
-    report["config"] = {
-        "clean": clean, "split": split, "threshold": config.dedup.threshold,
-        "containment": config.dedup.containment, "num_perm": config.dedup.num_perm,
-        "shingle": config.dedup.shingle, "keep": config.dedup.keep,
-    }
-    report["inputs"] = [str(p) for p in inputs]
-    with atomic_output(out / "report.json") as fh:
-        json.dump(report, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
+    with _staging(out) as stage:
+        with open(stage / ".spool.jsonl", "w+", encoding="utf-8") as spool:
+            assignments = list(_dedup_pass(inputs, config, spool, clean=clean, split=split,
+                                           explain=explain, stats=stats, rejects=rejects,
+                                           index=index, progress=progress))
+            t0 = time.perf_counter()
+            spool.seek(0)
+            with open(stage / "stories.jsonl", "w", encoding="utf-8") as stories_out, \
+                    open(stage / "unique.jsonl", "w", encoding="utf-8") as unique_out:
+                for line, a in zip(spool, assignments, strict=True):
+                    record = json.loads(line)
+                    if record["id"] != a.id:  # pragma: no cover - a broken invariant
+                        raise RuntimeError(f"unit order mismatch: {record['id']} != {a.id}")
+                    record.update(_assignment_fields(a, explain))
+                    write_jsonl(stories_out, [record])
+                    if a.duplicate_of is None:
+                        write_jsonl(unique_out, [record])
+            stats.seconds["write"] += time.perf_counter() - t0
+        os.unlink(stage / ".spool.jsonl")
+        report = stats.as_dict()
+        report["seconds"]["total"] = round(time.perf_counter() - started, 3)
+        report["config"] = {
+            "clean": clean, "split": split, "threshold": config.dedup.threshold,
+            "containment": config.dedup.containment, "num_perm": config.dedup.num_perm,
+            "shingle": config.dedup.shingle, "keep": config.dedup.keep,
+        }
+        report["inputs"] = [str(p) for p in inputs]
+        with open(stage / "report.json", "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
     return report
+
+
+RUN_FILES = frozenset({"stories.jsonl", "unique.jsonl", "report.json", "report.html"})
+
+
+@contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A hidden sibling folder the run writes into; on success it replaces ``out`` by renames,
+    so an interrupted or failed run leaves either the complete new outputs, the previous ones,
+    or none, never a mix. ``out`` may be missing, empty, or a previous run's folder."""
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"{out}: exists and is not a folder")
+        stray = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
+        if stray:
+            raise OutputError(
+                f"{out}: folder holds files that are not segmenter outputs "
+                f"({', '.join(stray[:5])}); choose an empty or new folder"
+            )
+    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+    try:
+        yield stage
+        for f in stage.iterdir():
+            with open(f, "rb+") as fh:
+                os.fsync(fh.fileno())
+        backup = None
+        if out.exists() and any(out.iterdir()):
+            backup = parent / f".{out.name}.old-{os.getpid()}"
+            os.rename(out, backup)
+        os.replace(stage, out)  # an empty `out` is replaced too (rename(2))
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        what = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
+        raise OutputError(f"{out}: cannot write the outputs: {what}; nothing was written") from exc
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
 
 
 def terminal_progress(every: float = 1.0) -> Callable[[RunStats], None] | None:

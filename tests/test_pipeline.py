@@ -114,4 +114,22 @@ def test_run_leaves_no_outputs_on_bad_input(tmp_path: Path) -> None:
     bad.write_text('{"id": "a", "text": "fine"}\n{broken\n')
     result = CliRunner().invoke(main, ["run", str(bad), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1 and f"{bad}:2: malformed JSON" in result.stderr
-    assert list((tmp_path / "out").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl"]  # no output, no temp
+
+
+def test_rerun_replaces_previous_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run([NEWS], out)
+    first = (out / "stories.jsonl").read_text()
+    run([str(FIXTURES / "seed" / "dump.txt")], out)
+    assert (out / "stories.jsonl").read_text() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
+    from segmenter.errors import OutputError
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not segmenter outputs"):
+        run([NEWS], tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
