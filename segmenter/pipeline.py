@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class RunStats:
     kickers: int = 0
     boilerplate_lines: int = 0
     boilerplate_labels: dict[str, int] = field(default_factory=dict)
+    renamed_ids: int = 0
     units: int = 0
     empty_units: int = 0
     duplicates: dict[str, int] = field(default_factory=lambda: {"exact": 0, "near": 0,
@@ -55,7 +57,7 @@ class RunStats:
     def as_dict(self) -> dict[str, Any]:
         return {
             "documents": self.read.documents,
-            "read": self.read.as_dict(),
+            "read": {**self.read.as_dict(), "renamed_ids": self.renamed_ids},
             "clean": {"repaired": self.repaired, "steps": dict(sorted(self.clean_steps.items()))},
             "split": {
                 "stories": dict(self.stories),
@@ -105,7 +107,12 @@ def analyse(
     stats = stats if stats is not None else RunStats()
     timer = _Timer(stats.seconds)
     docs = read_documents(list(inputs), config.read, rejects=rejects, stats=stats.read)
+    seen: dict[str, int] = {}
     for doc in docs:
+        if doc.id in seen:
+            doc = _renamed(doc, seen)
+            stats.renamed_ids += 1
+        seen[doc.id] = 1
         timer.lap("read")
         report = CleanReport()
         if clean:
@@ -129,6 +136,25 @@ def analyse(
         timer.lap("split")
         yield doc, report, stories
         timer.last = time.perf_counter()  # the consumer's time is not ours
+
+
+def _renamed(doc: Document, seen: dict[str, int]) -> Document:
+    """A document whose id was seen before gets ``id~N`` (warned with its file and line):
+    units must have unique ids, and nothing is dropped."""
+    n = seen[doc.id]
+    new = doc.id
+    while new in seen:
+        n += 1
+        new = f"{doc.id}~{n}"
+    seen[doc.id] = n
+    where = f"{doc.source}:{doc.line}" if doc.line is not None else str(doc.source)
+    warnings.warn(f"{where}: duplicate id {doc.id!r}; renamed to {new!r}", DuplicateIdWarning,
+                  stacklevel=3)
+    return Document(new, doc.text, doc.source, doc.line, doc.meta)
+
+
+class DuplicateIdWarning(UserWarning):
+    """Two input documents had the same id; the later one was renamed."""
 
 
 def _whole(text: str) -> list[Story]:

@@ -133,3 +133,12 @@ def test_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="not segmenter outputs"):
         run([NEWS], tmp_path)
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_duplicate_ids_are_renamed_not_dropped(tmp_path: Path) -> None:
+    src = tmp_path / "dups.jsonl"
+    src.write_text('{"id": "x", "text": "First story here."}\n'
+                   '{"id": "x", "text": "Second, different story."}\n')
+    with pytest.warns(UserWarning, match=r"dups.jsonl:2: duplicate id 'x'; renamed to 'x~2'"):
+        records = list(dedup_records([str(src)], Config(), split=False))
+    assert [r["id"] for r in records] == ["x", "x~2"]
