@@ -10,7 +10,7 @@ import contextlib
 import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import click
@@ -162,7 +162,11 @@ def _reject_sink(path: str | None) -> Iterator[Any]:
         yield RejectSink()
         return
     with atomic_output(path) as stream:
-        yield RejectSink(lambda record: write_jsonl(stream, [record]))
+
+        def write(record: Mapping[str, Any]) -> None:
+            write_jsonl(stream, [record])
+
+        yield RejectSink(write)
 
 
 def _summary(command: str, parts: list[str]) -> None:

@@ -411,7 +411,7 @@ def _stdin() -> BinaryIO:
     if hasattr(buf, "peek"):
         return buf
     if not _STDIN or _STDIN[0][0] is not buf:
-        _STDIN[:] = [(buf, io.BufferedReader(buf))]  # type: ignore[arg-type]
+        _STDIN[:] = [(buf, io.BufferedReader(buf))]  # type: ignore[arg-type,type-var]
     return _STDIN[0][1]
 
 
