@@ -27,8 +27,8 @@ class SplitConfig:
     boilerplate_max_chars: int = 120  # credit/byline/share lines are at most this long
     kicker_max_words: int = 6  # an ALL-CAPS kicker has at most this many words
     # lexical cohesion (share of a line's content words already seen in the current story)
-    cohesion_low: float = 0.08  # below this: a clear topic change
-    cohesion_weak: float = 0.16  # below this: a weak topic change
+    cohesion_low: float = 0.05  # below this: a clear topic change
+    cohesion_weak: float = 0.14  # below this: a weak topic change
     cohesion_high: float = 0.3  # at or above this: the line continues the story
     cohesion_window: int = 8  # content lines of the current story compared against
     # evidence weights
@@ -36,15 +36,18 @@ class SplitConfig:
     w_kicker: float = 1.0
     w_truncated: float = 0.8  # a long line cut off (no terminal punctuation, "...", "Read more")
     w_after_credit: float = 0.6  # the previous story ended with a sign-off ("Reuter", "Additional reporting by")
-    w_after_boilerplate: float = 0.1  # ... with a share / read-more line
-    w_headline: float = 0.45
+    w_after_boilerplate: float = 0.0  # ... with a share / read-more line (mid-story too: no evidence)
+    w_headline: float = 0.5
     w_dateline: float = 0.45
-    w_cohesion_drop: float = 0.4
+    w_cohesion_drop: float = 0.3
     w_cohesion_weak: float = 0.2
     w_cohesion_shift: float = 0.2  # the line shares more words with what follows than with the story
     w_cohesive: float = -0.5
-    w_continuation: float = -0.4  # starts with a pronoun or connective ("He", "But", "However")
-    w_long_block: float = 0.15  # a long multi-sentence paragraph after an article: teaser shape
+    w_continuation: float = -0.6  # starts with a pronoun or connective ("He", "But", "However")
+    w_block_drop: float = 0.1  # the line and the next one share almost nothing with the story
+    w_lede: float = 0.0  # one short sentence that the next paragraph picks up: an opening
+    w_quote_start: float = 0.0  # opens with a quotation mark
+    w_caps_lead: float = 0.4  # opens with an ALL-CAPS headline run into the text ("GM TO IDLE ... General")
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -63,6 +63,7 @@ class Line:
     dateline: bool  # opens with a wire dateline
     continuation: bool  # opens with a pronoun or connective
     sentences: int  # sentence ends inside the line (a rough count)
+    caps_lead: bool  # opens with 3+ ALL-CAPS words run into ordinary text (a glued headline)
     vocab: frozenset[str]
 
     @property
@@ -83,7 +84,7 @@ class Line:
 def ends_terminal(text: str) -> bool:
     """True when ``text`` ends with sentence-final punctuation, closing quotes allowed."""
     end = len(text)
-    while end > 0 and text[end - 1] in _CLOSERS:
+    while end > 0 and (text[end - 1] in _CLOSERS or text[end - 1].isspace()):
         end -= 1
     return end > 0 and text[end - 1] in _TERMINALS
 
@@ -97,6 +98,20 @@ def _first_word(text: str) -> str:
     while j < n and (text[j].isalpha() or text[j] in "'’"):
         j += 1
     return text[i:j].lower()
+
+
+def _caps_lead(text: str) -> bool:
+    """True when the line opens with 3+ words without lower-case letters, then ordinary text."""
+    caps = 0
+    for word in text[:200].split(" ")[:16]:
+        letters = [ch for ch in word if ch.isalpha()]
+        if not letters:
+            continue
+        if any(ch.islower() for ch in letters):
+            return caps >= 3
+        if len(letters) >= 2 or caps:
+            caps += 1
+    return False
 
 
 def line_features(text: str, config: SplitConfig) -> list[Line]:
@@ -137,6 +152,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
                     kicker=None if label else kicker_of(s, config.kicker_max_words),
                     dateline=dateline_prefix(s),
                     continuation=_first_word(s) in _CONTINUATIONS,
+                    caps_lead=chars >= config.teaser_min_chars and _caps_lead(s),
                     sentences=len(_SENTENCE_END.findall(prefix)) + 1,
                     vocab=frozenset(w for w in _WORD.findall(prefix.lower()) if w not in _STOP)
                     if label is None

@@ -45,6 +45,11 @@ class Segment:
                         del self.vocab[w]
 
     @property
+    def headed(self) -> bool:
+        """The story opens with a headline line."""
+        return bool(self.body) and self.body[0].words <= 20 and not self.body[0].terminal
+
+    @property
     def only_headline(self) -> bool:
         """The story so far is a headline line (and head boilerplate) without a paragraph."""
         return len(self.body) == 1 and self.body[0].words <= 20 and not self.body[0].terminal
@@ -92,26 +97,42 @@ def _score(
         add(config.w_after_teaser, "after_teaser")
     if line.kicker is not None:
         add(config.w_kicker, "kicker")
+    left = _overlap(line.vocab, seg.vocab)
+    ev["cohesion_left"] = round(left, 3)
     if line.chars >= config.teaser_min_chars:
+        # a cut-off paragraph that goes on with the story's words is a scraping slip, not a teaser
+        teaser_long = line.sentences >= 3 and line.chars >= config.lede_max_chars
+        w_cut = config.w_truncated
+        if left >= config.cohesion_weak and not teaser_long:
+            w_cut /= 2
         if line.read_more_at is not None:
-            add(config.w_truncated, "read_more")
+            add(w_cut, "read_more")
         elif line.ellipsis:
-            add(config.w_truncated, "ellipsis")
+            add(w_cut, "ellipsis")
         elif not line.terminal:
-            add(config.w_truncated, "no_terminal_punct")
+            if line.text[-1] in ",;:-–—(":  # stops at a clause break: more likely a slip
+                w_cut /= 2
+            add(w_cut, "no_terminal_punct")
+    if line.caps_lead and line.kicker is None:
+        add(config.w_caps_lead, "caps_headline_lead")
     if last.boilerplate in END_LABELS:
         add(config.w_after_credit, "after_credit")
     elif last.boilerplate is not None and last.boilerplate != "photo_credit":
         add(config.w_after_boilerplate, "after_boilerplate")
     if line.headline_like(config) and nxt is not None and not seg.only_headline:
-        if nxt.chars > line.chars and not nxt.headline_like(config):
+        if (
+            line.text[0].isupper() or line.text[0].isdigit()
+        ) and nxt.chars >= max(2 * line.chars, 80) and not nxt.headline_like(config):
             add(config.w_headline, "headline")
     if line.dateline:
         add(config.w_dateline, "dateline")
-    left = _overlap(line.vocab, seg.vocab)
-    ev["cohesion_left"] = round(left, 3)
     # One short opening paragraph (a lede) is too little context to judge a change of topic.
-    lede_only = len(seg.body) == 1 and seg.body[0].chars < config.lede_max_chars
+    paragraphs = seg.body[1:] if seg.headed else seg.body
+    lede_only = len(paragraphs) <= 1 and all(p.chars < config.lede_max_chars for p in paragraphs)
+    right = 0.0
+    if nxt is not None and nxt.vocab and line.vocab:
+        right = _overlap(line.vocab, nxt.vocab)
+        ev["cohesion_right"] = round(right, 3)
     if line.vocab and not lede_only:
         if left < config.cohesion_low:
             add(config.w_cohesion_drop, "cohesion_drop")
@@ -119,20 +140,28 @@ def _score(
             add(config.w_cohesion_weak, "cohesion_weak")
         elif left >= config.cohesion_high:
             add(config.w_cohesive, "cohesive")
-        if nxt is not None and nxt.vocab:
-            right = _overlap(line.vocab, nxt.vocab)
-            ev["cohesion_right"] = round(right, 3)
-            if right >= config.cohesion_high and left < config.cohesion_low:
-                add(config.w_cohesion_shift, "cohesion_shift")
+        if right >= config.cohesion_high and left < config.cohesion_low:
+            add(config.w_cohesion_shift, "cohesion_shift")
+        block = line.vocab
+        if nxt is not None and not (nxt.kicker or nxt.caps_lead or nxt.cut_off):
+            block = block | nxt.vocab
+        block_left = _overlap(block, seg.vocab)
+        ev["cohesion_block"] = round(block_left, 3)
+        if block_left < config.cohesion_low:
+            add(config.w_block_drop, "block_cohesion_drop")
+    if (
+        line.sentences == 1
+        and line.terminal
+        and line.chars < config.lede_max_chars
+        and right > left
+        and nxt is not None
+        and nxt.chars > line.chars
+    ):
+        add(config.w_lede, "lede_shape")
     if line.continuation:
         add(config.w_continuation, "continuation_start")
-    if (
-        line.chars >= 2 * config.teaser_min_chars
-        and line.sentences >= 3
-        and len(seg.body) > 1
-        and seg.body[-1].chars < line.chars
-    ):
-        add(config.w_long_block, "long_block")
+    if line.text[0] in "\"“‘'«„":
+        add(config.w_quote_start, "quote_start")
     ev["score"] = round(score, 3)
     return score, reasons, ev
 
