@@ -172,15 +172,52 @@ def _open_binary(path: str) -> Iterator[BinaryIO]:
             with gzip.GzipFile(fileobj=raw, mode="rb") as gz:
                 yield gz  # type: ignore[misc]
         elif compression in (".zst", ".zstd"):
-            import zstandard
-
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-            with io.BufferedReader(reader) as buffered:  # type: ignore[arg-type]
+            with io.BufferedReader(_ZstdReader(raw), 1 << 16) as buffered:
                 yield buffered  # type: ignore[misc]
         else:
             yield raw
     finally:
         raw.close()
+
+
+class _ZstdReader(io.RawIOBase):
+    """Decompresses concatenated zstd frames; a stream that ends inside a frame is an error
+    (``zstandard``'s own stream reader ends quietly there)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        import zstandard
+
+        self._zstd = zstandard
+        self._raw = raw
+        self._dobj = zstandard.ZstdDecompressor().decompressobj()
+        self._pending = b""
+        self._pos = 0
+        self._in_frame = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._pos >= len(self._pending):
+            self._pending, self._pos = b"", 0
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd stream ends inside a frame")
+                return 0
+            while chunk:
+                self._in_frame = True
+                self._pending += self._dobj.decompress(chunk)
+                if self._dobj.eof:
+                    chunk = self._dobj.unused_data
+                    self._dobj = self._zstd.ZstdDecompressor().decompressobj()
+                    self._in_frame = False
+                else:
+                    chunk = b""
+        n = min(len(buffer), len(self._pending) - self._pos)
+        buffer[:n] = memoryview(self._pending)[self._pos : self._pos + n]
+        self._pos += n
+        return n
 
 
 def _stream_error(exc: BaseException, path: str, line: int | None) -> InputError:
@@ -383,8 +420,10 @@ def _iter_jsonl(path: str, config: ReadConfig, stats: ReadStats,
             offset += len(raw)
             if doc is not None:
                 yield doc
-        if not seen_any:
-            raise InputError("empty file", path, reason="empty_file")
+        if not seen_any:  # the empty file counts as one bad record
+            stats.records += 1
+            _reject_or_raise(InputError("empty file", path, reason="empty_file"), config, stats,
+                             rejects)
 
 
 def _reject_or_raise(
