@@ -28,7 +28,6 @@ $(VENV)/.dev: pyproject.toml
 
 demo: $(BIN)/segmenter
 	$(BIN)/segmenter run fixtures/ -o $(OUT)/demo
-	@echo "results: $(OUT)/demo/ (stories.jsonl, unique.jsonl, report.json)"
 
 $(VENV)/ftfy-test-cases.json: $(VENV)/.dev
 	-$(BIN)/python scripts/fetch_ftfy_cases.py $@

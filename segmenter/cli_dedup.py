@@ -18,7 +18,9 @@ from .cli import (
     main,
     output_option,
 )
-from .config import Config, replace_checked
+from .config import Config, DedupConfig, replace_checked
+
+_D = DedupConfig()
 
 
 def dedup_options(func: F) -> F:
@@ -27,19 +29,20 @@ def dedup_options(func: F) -> F:
                      help="Compare whole documents instead of their stories."),
         click.option("--no-clean", is_flag=True, help="Do not repair the text first."),
         click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
-                     help="Jaccard similarity for a near duplicate.  [default: 0.8]"),
+                     help=f"Jaccard similarity for a near duplicate.  [default: {_D.threshold}]"),
         click.option("--containment", type=click.FloatRange(0.0, 1.0, min_open=True),
                      default=None, help="Share of a shorter copy's shingles found in a longer "
-                     "one for it to be 'contained' (teasers, abridged copies).  [default: 0.8]"),
+                     "one for it to be 'contained' (teasers, abridged copies).  "
+                     f"[default: {_D.containment}]"),
         click.option("--num-perm", type=click.IntRange(16, 1024), default=None,
-                     help="MinHash permutations.  [default: 128]"),
+                     help=f"MinHash permutations.  [default: {_D.num_perm}]"),
         click.option("--shingle", default=None, metavar="word:N|char:N",
                      help="Shingles: word n-grams, or character n-grams (used automatically "
-                     "for text without spaces).  [default: word:5]"),
+                     f"for text without spaces).  [default: {_D.shingle}]"),
         click.option("--keep", type=click.Choice(["complete", "longest", "first"]), default=None,
                      help="Which copy a cluster keeps: the most complete (an article over its "
                      "teasers, then the longest, then the first seen), the longest, or the "
-                     "first seen.  [default: complete]"),
+                     f"first seen.  [default: {_D.keep}]"),
         click.option("--explain", is_flag=True, help="Add the evidence behind each decision."),
     ]
     for option in reversed(options):
@@ -51,6 +54,8 @@ def _config(opts: dict[str, Any]) -> Config:
     config = build_config(opts)
     changes = {k: opts[k] for k in ("threshold", "containment", "num_perm", "shingle", "keep")
                if opts.get(k) is not None}
+    if opts.get("explain"):
+        changes["explain"] = True
     if not changes:
         return config
     return Config(config.read, config.clean, config.split,
@@ -63,7 +68,7 @@ def _config(opts: dict[str, Any]) -> Config:
 @output_option
 @dedup_options
 def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: bool,
-          no_clean: bool, explain: bool, **opts: Any) -> None:
+          no_clean: bool, **opts: Any) -> None:
     """Find near-duplicate stories (or documents) across every input with MinHash LSH.
 
     Writes one JSONL record per unit: id (the document id, or docid#story when split),
@@ -73,6 +78,7 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
     from .io import atomic_output, write_jsonl
     from .pipeline import RunStats, dedup_records
 
+    explain = bool(opts.get("explain"))
     with _library_errors():
         config = _config(opts)
         stats = RunStats()
@@ -94,7 +100,7 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Output folder for stories.jsonl, unique.jsonl and report.json.")
 def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bool,
-        no_clean: bool, explain: bool, **opts: Any) -> None:
+        no_clean: bool, **opts: Any) -> None:
     """The whole pipeline: clean, split, dedup.
 
     \b
@@ -105,6 +111,7 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
     from .pipeline import run as run_pipeline
     from .pipeline import terminal_progress
 
+    explain = bool(opts.get("explain"))
     with _library_errors():
         config = _config(opts)
         with _reject_sink(rejects) as sink:
