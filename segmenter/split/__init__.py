@@ -73,7 +73,7 @@ def _story(index: int, seg: Segment, cfg: SplitConfig, alone: bool) -> Story:
         kind_reasons.append("ends_sentence")
     reasons = tuple(dict.fromkeys([*seg.reasons, *kind_reasons]))
     score = 1.0 if index == 0 else _confidence(seg.score, cfg.boundary_threshold)
-    evidence = dict(seg.evidence)
+    evidence = {k: round(v, 3) if isinstance(v, float) else v for k, v in seg.evidence.items()}
     evidence["kind"] = kind_reasons
     evidence["lines"] = [seg.lines[0].index, seg.lines[-1].index]
     return Story(

@@ -45,8 +45,6 @@ class SplitConfig:
     w_cohesive: float = -0.5
     w_continuation: float = -0.6  # starts with a pronoun or connective ("He", "But", "However")
     w_block_drop: float = 0.1  # the line and the next one share almost nothing with the story
-    w_lede: float = 0.0  # one short sentence that the next paragraph picks up: an opening
-    w_quote_start: float = 0.0  # opens with a quotation mark
     w_caps_lead: float = 0.4  # opens with an ALL-CAPS headline run into the text ("GM TO IDLE ... General")
 
     def __post_init__(self) -> None:

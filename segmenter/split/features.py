@@ -21,8 +21,10 @@ _CLOSERS = "\"'”’»)]」』】）›"
 _TERMINALS = frozenset(".!?。！？!?‼")
 _ELLIPSES = ("...", "…", ". . .")
 _WORD = re.compile(r"[^\W\d_]{4,}")
-_COHESION_PREFIX = 4000  # content words are taken from at most this many characters of a line
-_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)]?\s+[\"“‘(]?[A-Z0-9]")
+_ASCII_WORD = re.compile(r"[a-z]{4,}")
+_FIRST_WORD = re.compile(r"[\W\d_]{0,8}([^\W\d_][\w'’]{0,20})")
+_EMPTY: frozenset[str] = frozenset()
+_COHESION_PREFIX = 600  # content words are taken from at most this many characters of a line
 
 # Generic English function words: never evidence of a shared topic.
 _STOP = frozenset(
@@ -64,7 +66,18 @@ class Line:
     continuation: bool  # opens with a pronoun or connective
     sentences: int  # sentence ends inside the line (a rough count)
     caps_lead: bool  # opens with 3+ ALL-CAPS words run into ordinary text (a glued headline)
-    vocab: frozenset[str]
+    _vocab: frozenset[str] | None = None  # computed on first use (see ``vocab``)
+
+    @property
+    def vocab(self) -> frozenset[str]:
+        """Content words of the line (lower-cased, 4+ letters, no function words), for cohesion.
+
+        Computed lazily: lines whose boundary is settled by strong cues never need it."""
+        v = self._vocab
+        if v is None:
+            v = _vocab(self.text[:_COHESION_PREFIX]) if self.boilerplate is None else _EMPTY
+            self._vocab = v
+        return v
 
     @property
     def cut_off(self) -> bool:
@@ -90,18 +103,36 @@ def ends_terminal(text: str) -> bool:
 
 
 def _first_word(text: str) -> str:
-    i = 0
-    n = min(len(text), 40)
-    while i < n and not text[i].isalpha():
-        i += 1
-    j = i
-    while j < n and (text[j].isalpha() or text[j] in "'’"):
-        j += 1
-    return text[i:j].lower()
+    m = _FIRST_WORD.match(text)
+    return m.group(1).lower() if m else ""
+
+
+def _vocab(text: str) -> frozenset[str]:
+    """Content words (4+ letters, lower-cased, no function words) of ``text``."""
+    low = text.lower()
+    pattern = _ASCII_WORD if low.isascii() else _WORD
+    return frozenset(pattern.findall(low)) - _STOP
+
+
+def _sentences(text: str) -> int:
+    """A rough count of the sentences in ``text`` (sentence marks followed by a space, plus one)."""
+    return (
+        text.count(". ")
+        + text.count('." ')
+        + text.count(".” ")
+        + text.count("? ")
+        + text.count("! ")
+        + text.count("。")
+        + text.count("！")
+        + text.count("？")
+        + 1
+    )
 
 
 def _caps_lead(text: str) -> bool:
     """True when the line opens with 3+ words without lower-case letters, then ordinary text."""
+    if not text[:2].isupper():
+        return False
     caps = 0
     for word in text[:200].split(" ")[:16]:
         letters = [ch for ch in word if ch.isalpha()]
@@ -135,7 +166,6 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             ellipsis = s.endswith(_ELLIPSES)
             rm = read_more_tail(s) if chars > bp_max else None
             label = boilerplate_label(s, bp_max)
-            prefix = s[:_COHESION_PREFIX]
             lines.append(
                 Line(
                     index=index,
@@ -153,10 +183,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
                     dateline=dateline_prefix(s),
                     continuation=_first_word(s) in _CONTINUATIONS,
                     caps_lead=chars >= config.teaser_min_chars and _caps_lead(s),
-                    sentences=len(_SENTENCE_END.findall(prefix)) + 1,
-                    vocab=frozenset(w for w in _WORD.findall(prefix.lower()) if w not in _STOP)
-                    if label is None
-                    else frozenset(),
+                    sentences=_sentences(s[:_COHESION_PREFIX]),
                 )
             )
         pos = nl + 1

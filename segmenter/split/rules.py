@@ -28,21 +28,30 @@ class Segment:
     reasons: list[str]
     evidence: dict[str, Any] = field(default_factory=dict)
     body: list[Line] = field(default_factory=list)  # story lines (not boilerplate)
-    vocab: Counter[str] = field(default_factory=Counter)
-    recent: list[frozenset[str]] = field(default_factory=list)
+    window: int = 8
+    _counts: Counter[str] = field(default_factory=Counter)
+    _counted: int = 0  # body lines already in _counts
 
-    def add(self, line: Line, window: int) -> None:
+    def add(self, line: Line) -> None:
         self.lines.append(line)
         if line.boilerplate is None:
             self.body.append(line)
-            self.recent.append(line.vocab)
-            self.vocab.update(line.vocab)
-            if len(self.recent) > window:
-                old = self.recent.pop(0)
-                self.vocab.subtract(old)
-                for w in old:
-                    if self.vocab[w] <= 0:
-                        del self.vocab[w]
+
+    @property
+    def vocab(self) -> Counter[str]:
+        """Content words of the last ``window`` body lines (built lazily, incrementally)."""
+        counts = self._counts
+        body = self.body
+        while self._counted < len(body):
+            counts.update(body[self._counted].vocab)
+            self._counted += 1
+            old = self._counted - 1 - self.window
+            if old >= 0:
+                counts.subtract(body[old].vocab)
+                for w in body[old].vocab:
+                    if counts[w] <= 0:
+                        del counts[w]
+        return counts
 
     @property
     def headed(self) -> bool:
@@ -62,10 +71,25 @@ class Segment:
         return line.chars >= config.teaser_min_chars and (line.kicker is not None or line.cut_off)
 
 
+class _Adder:
+    """Collects (weight, reason) pairs."""
+
+    __slots__ = ("weights", "reasons")
+
+    def __init__(self, weights: list[float], reasons: list[str]) -> None:
+        self.weights = weights
+        self.reasons = reasons
+
+    def __call__(self, weight: float, reason: str) -> None:
+        self.weights.append(weight)
+        self.reasons.append(reason)
+
+
 def _overlap(vocab: frozenset[str], other: Counter[str] | frozenset[str]) -> float:
     if not vocab:
         return 0.0
-    return sum(1 for w in vocab if w in other) / len(vocab)
+    shared = vocab & other.keys() if isinstance(other, Counter) else vocab & other
+    return len(shared) / len(vocab)
 
 
 def _next_body(lines: list[Line], i: int) -> Line | None:
@@ -79,40 +103,38 @@ def _score(
     seg: Segment, line: Line, nxt: Line | None, config: SplitConfig
 ) -> tuple[float, list[str], dict[str, Any]]:
     """Evidence that ``line`` starts a new story after ``seg``."""
-    score = 0.0
     reasons: list[str] = []
+    weights: list[float] = []
     ev: dict[str, Any] = {}
-
-    def add(weight: float, reason: str) -> None:
-        nonlocal score
-        score += weight
-        reasons.append(reason)
+    add = _Adder(weights, reasons)
 
     if not seg.body:  # only boilerplate so far: this line belongs to the same story
         return 0.0, ["after_leading_boilerplate"], ev
     if seg.only_headline and line.kicker is None and (line.terminal or line.chars < 150):
         return 0.0, ["after_headline"], ev  # a headline line is followed by its article
     last = seg.lines[-1]
+    # 1. cues of the line itself and of the story's last line
     if seg.teaser_shaped(config):
         add(config.w_after_teaser, "after_teaser")
     if line.kicker is not None:
         add(config.w_kicker, "kicker")
-    left = _overlap(line.vocab, seg.vocab)
-    ev["cohesion_left"] = round(left, 3)
+    cut_reason = None
+    cut_weight = 0.0
+    cut_doubt = False  # the cut-off weight halves when the line goes on with the story's words
     if line.chars >= config.teaser_min_chars:
-        # a cut-off paragraph that goes on with the story's words is a scraping slip, not a teaser
-        teaser_long = line.sentences >= 3 and line.chars >= config.lede_max_chars
-        w_cut = config.w_truncated
-        if left >= config.cohesion_weak and not teaser_long:
-            w_cut /= 2
+        cut_weight = config.w_truncated
         if line.read_more_at is not None:
-            add(w_cut, "read_more")
+            cut_reason = "read_more"
         elif line.ellipsis:
-            add(w_cut, "ellipsis")
+            cut_reason = "ellipsis"
         elif not line.terminal:
+            cut_reason = "no_terminal_punct"
             if line.text[-1] in ",;:-–—(":  # stops at a clause break: more likely a slip
-                w_cut /= 2
-            add(w_cut, "no_terminal_punct")
+                cut_weight /= 2
+        else:
+            cut_weight = 0.0
+        teaser_long = line.sentences >= 3 and line.chars >= config.lede_max_chars
+        cut_doubt = cut_reason is not None and not teaser_long
     if line.caps_lead and line.kicker is None:
         add(config.w_caps_lead, "caps_headline_lead")
     if last.boilerplate in END_LABELS:
@@ -126,13 +148,25 @@ def _score(
             add(config.w_headline, "headline")
     if line.dateline:
         add(config.w_dateline, "dateline")
+    if line.continuation:
+        add(config.w_continuation, "continuation_start")
+    # 2. settled by the cues alone? (then the words need not be read)
+    floor = sum(weights) + (cut_weight / 2 if cut_doubt else cut_weight)
+    if floor + min(config.w_cohesive, 0.0) >= config.boundary_threshold:
+        if cut_reason is not None:
+            add(cut_weight, cut_reason)
+        reasons.append("settled_by_cues")
+        score = sum(weights)
+        ev["score"] = score
+        return score, reasons, ev
+    # 3. lexical cohesion with the story so far and with what follows
+    left = _overlap(line.vocab, seg.vocab)
+    ev["cohesion_left"] = left
+    if cut_reason is not None:
+        add(cut_weight / 2 if cut_doubt and left >= config.cohesion_weak else cut_weight, cut_reason)
     # One short opening paragraph (a lede) is too little context to judge a change of topic.
     paragraphs = seg.body[1:] if seg.headed else seg.body
     lede_only = len(paragraphs) <= 1 and all(p.chars < config.lede_max_chars for p in paragraphs)
-    right = 0.0
-    if nxt is not None and nxt.vocab and line.vocab:
-        right = _overlap(line.vocab, nxt.vocab)
-        ev["cohesion_right"] = round(right, 3)
     if line.vocab and not lede_only:
         if left < config.cohesion_low:
             add(config.w_cohesion_drop, "cohesion_drop")
@@ -140,29 +174,20 @@ def _score(
             add(config.w_cohesion_weak, "cohesion_weak")
         elif left >= config.cohesion_high:
             add(config.w_cohesive, "cohesive")
-        if right >= config.cohesion_high and left < config.cohesion_low:
-            add(config.w_cohesion_shift, "cohesion_shift")
+        if nxt is not None and nxt.vocab:
+            right = _overlap(line.vocab, nxt.vocab)
+            ev["cohesion_right"] = right
+            if right >= config.cohesion_high and left < config.cohesion_low:
+                add(config.w_cohesion_shift, "cohesion_shift")
         block = line.vocab
         if nxt is not None and not (nxt.kicker or nxt.caps_lead or nxt.cut_off):
             block = block | nxt.vocab
         block_left = _overlap(block, seg.vocab)
-        ev["cohesion_block"] = round(block_left, 3)
+        ev["cohesion_block"] = block_left
         if block_left < config.cohesion_low:
             add(config.w_block_drop, "block_cohesion_drop")
-    if (
-        line.sentences == 1
-        and line.terminal
-        and line.chars < config.lede_max_chars
-        and right > left
-        and nxt is not None
-        and nxt.chars > line.chars
-    ):
-        add(config.w_lede, "lede_shape")
-    if line.continuation:
-        add(config.w_continuation, "continuation_start")
-    if line.text[0] in "\"“‘'«„":
-        add(config.w_quote_start, "quote_start")
-    ev["score"] = round(score, 3)
+    score = sum(weights)
+    ev["score"] = score
     return score, reasons, ev
 
 
@@ -173,20 +198,22 @@ def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
     window = config.cohesion_window
     for i, line in enumerate(lines):
         if seg is None:
-            seg = Segment([], 1.0, ["document_start"], {"score": 1.0})
-            seg.add(line, window)
+            seg = Segment([], 1.0, ["document_start"], {"score": 1.0}, window=window)
+            seg.add(line)
             segments.append(seg)
             continue
         if line.boilerplate is not None:
             if line.boilerplate in HEAD_LABELS and seg.body and not seg.only_headline:
                 reason = "byline" if line.boilerplate == "byline" else "dateline"
-                seg = Segment([], 0.9, [reason], {"score": 0.9, "boilerplate": line.boilerplate})
+                seg = Segment(
+                    [], 0.9, [reason], {"score": 0.9, "boilerplate": line.boilerplate}, window=window
+                )
                 segments.append(seg)
-            seg.add(line, window)
+            seg.add(line)
             continue
         score, reasons, ev = _score(seg, line, _next_body(lines, i), config)
         if score >= config.boundary_threshold:
-            seg = Segment([], score, reasons, ev)
+            seg = Segment([], score, reasons, ev, window=window)
             segments.append(seg)
-        seg.add(line, window)
+        seg.add(line)
     return segments
