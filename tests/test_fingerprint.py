@@ -1,0 +1,121 @@
+"""Shingling and signatures: determinism, batch == single, datasketch compatibility."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from segmenter.errors import ConfigError
+from segmenter.fingerprint import (
+    SCHEME,
+    Signer,
+    normalize,
+    shingle_batch,
+    shingle_hashes,
+    signatures,
+    to_lean_minhash,
+)
+
+TEXTS = [
+    "The Bank of England said it forecast a shortage of around 700 mln stg in the money market.",
+    "Shares in Bombardier have fallen to a 10-year low following the departure of its chief.",
+    "",
+    "short text",
+    "中文新闻标题测试一下这个文本没有空格的情况好吗",
+    "word " * 40,
+]
+
+
+def test_normalize_folds_case_entities_and_punctuation() -> None:
+    a = shingle_hashes("Microsoft\u2019s new Xbox console &amp; games, said: \u201cyes\u201d.")
+    b = shingle_hashes("microsoft's NEW xbox console & games said yes")
+    assert np.array_equal(a, b)
+    assert normalize("A&amp;B") == "a&b"
+
+
+def test_word_shingles_count_and_order() -> None:
+    h = shingle_hashes("a b c d e f g")
+    assert len(h) == 3  # 7 words -> 3 five-grams
+    assert np.array_equal(shingle_hashes("c d e f g"), h[2:])
+    assert len(shingle_hashes("a b")) == 1  # shorter than a shingle: one shingle
+    assert len(shingle_hashes("")) == 0
+    assert not np.array_equal(shingle_hashes("a b c d e"), shingle_hashes("a b c d f"))
+
+
+def test_cjk_falls_back_to_char_shingles() -> None:
+    text = "中文新闻标题测试一下这个文本没有空格的情况"
+    assert len(shingle_hashes(text)) == len(text) - 5 + 1
+    assert len(shingle_hashes(text, char_size=0)) == 1  # one "word"
+    assert len(shingle_hashes("abcdefgh", kind="char", size=3)) == 6
+
+
+def test_batch_equals_single() -> None:
+    batch = shingle_batch(TEXTS)
+    assert len(batch) == len(TEXTS)
+    for i, text in enumerate(TEXTS):
+        assert np.array_equal(batch.unit(i), shingle_hashes(text))
+
+
+def test_hashes_are_deterministic_across_processes() -> None:
+    code = (
+        "from segmenter.fingerprint import shingle_hashes;"
+        "print(shingle_hashes('the quick brown fox jumps over the lazy dog').tolist())"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outs) == 1
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 7)])
+def test_signatures_equal_datasketch(num_perm: int, seed: int) -> None:
+    batch = shingle_batch(TEXTS)
+    full, heads = Signer(num_perm, seed).sign(batch, head=4)
+    assert heads is not None
+    for i in range(len(TEXTS)):
+        ref = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x)
+        ref.update_batch(batch.unit(i).tolist())
+        assert np.array_equal(ref.hashvalues, full[i])
+        ref_head = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x)
+        ref_head.update_batch(batch.unit(i)[:4].tolist())
+        assert np.array_equal(ref_head.hashvalues, heads[i])
+    assert np.array_equal(Signer(num_perm, seed).permutations, ref.permutations)
+
+
+def test_small_chunks_give_same_signatures() -> None:
+    batch = shingle_batch(TEXTS * 3)
+    a, ha = Signer(128, 1).sign(batch, head=3)
+    b, hb = Signer(128, 1, chunk=7).sign(batch, head=3)
+    assert np.array_equal(a, b) and hb is not None and ha is not None
+    assert np.array_equal(ha, hb)
+
+
+def test_lean_minhash_goes_into_datasketch_lsh() -> None:
+    sigs = signatures([TEXTS[0], TEXTS[0] + " Reuter", TEXTS[1]])
+    lean = [to_lean_minhash(s) for s in sigs]
+    assert all(isinstance(m, LeanMinHash) and m.scheme == SCHEME for m in lean)
+    ref = MinHash(num_perm=128, seed=1, hashfunc=lambda x: x)
+    ref.update_batch(shingle_hashes(TEXTS[0]).tolist())
+    assert lean[0].jaccard(ref) == 1.0
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    lsh.insert("a", lean[0])
+    lsh.insert("c", lean[2])
+    assert lsh.query(lean[1]) == ["a"]
+
+
+def test_signer_validates() -> None:
+    with pytest.raises(ConfigError):
+        Signer(0)
+    with pytest.raises(ConfigError):
+        shingle_hashes("x", kind="bytes")
