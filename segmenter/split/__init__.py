@@ -62,7 +62,7 @@ def _story(index: int, seg: Segment, cfg: SplitConfig, alone: bool) -> Story:
     boilerplate: list[Boilerplate] = []
     for line in seg.lines:
         if line.boilerplate is not None:
-            boilerplate.append(Boilerplate(line.start, line.end, line.boilerplate))
+            boilerplate.append(Boilerplate(line.end - line.chars, line.end, line.boilerplate))
         elif line.read_more_at is not None:
             boilerplate.append(Boilerplate(line.read_more_at, line.end, "read_more"))
     first_body = seg.body[0] if seg.body else None

@@ -100,6 +100,10 @@ _READ_MORE_TAIL = re.compile(
 )
 
 
+_TAIL_ENDS = ("more", "More", "MORE", "reading", "Reading", "story", "Story", "article",
+              "Article", "…", "...", "»", ">", "›", "]")
+
+
 def boilerplate_label(line: str, max_chars: int) -> str | None:
     """The boilerplate label of a whole (stripped) line, or ``None`` for a story line."""
     n = len(line)
@@ -156,6 +160,8 @@ def dateline_prefix(line: str) -> bool:
 
 def read_more_tail(line: str) -> int | None:
     """Offset (in ``line``) of a trailing 'Read more' cue in a long paragraph, or None."""
+    if not line.endswith(_TAIL_ENDS):
+        return None
     tail_start = max(0, len(line) - 40)
     m = _READ_MORE_TAIL.search(line, tail_start)
     if m is None:

@@ -64,9 +64,17 @@ class Line:
     kicker: str | None
     dateline: bool  # opens with a wire dateline
     continuation: bool  # opens with a pronoun or connective
-    sentences: int  # sentence ends inside the line (a rough count)
     caps_lead: bool  # opens with 3+ ALL-CAPS words run into ordinary text (a glued headline)
     _vocab: frozenset[str] | None = None  # computed on first use (see ``vocab``)
+    _sentences: int = 0  # computed on first use (see ``sentences``)
+
+    @property
+    def sentences(self) -> int:
+        """A rough count of the sentences in the line (computed on first use)."""
+        n = self._sentences
+        if not n:
+            n = self._sentences = _sentences(self.text[:_COHESION_PREFIX])
+        return n
 
     @property
     def vocab(self) -> frozenset[str]:
@@ -131,7 +139,8 @@ def _sentences(text: str) -> int:
 
 def _caps_lead(text: str) -> bool:
     """True when the line opens with 3+ words without lower-case letters, then ordinary text."""
-    if not text[:2].isupper():
+    sp = text.find(" ", 0, 40)
+    if sp < 2 or not text[:sp].isupper():
         return False
     caps = 0
     for word in text[:200].split(" ")[:16]:
@@ -159,9 +168,9 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
         raw = text[pos:nl]
         stripped = raw.strip()
         if stripped:
-            lead = len(raw) - len(raw.lstrip())
-            body_end = pos + len(raw.rstrip())
             s = stripped
+            lead = raw.find(s[0])
+            body_end = pos + lead + len(s)
             chars = len(s)
             ellipsis = s.endswith(_ELLIPSES)
             rm = read_more_tail(s) if chars > bp_max else None
@@ -183,7 +192,6 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
                     dateline=dateline_prefix(s),
                     continuation=_first_word(s) in _CONTINUATIONS,
                     caps_lead=chars >= config.teaser_min_chars and _caps_lead(s),
-                    sentences=_sentences(s[:_COHESION_PREFIX]),
                 )
             )
         pos = nl + 1

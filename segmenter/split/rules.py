@@ -8,7 +8,6 @@ name); a new story starts where the score reaches ``config.boundary_threshold``.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,29 +28,21 @@ class Segment:
     evidence: dict[str, Any] = field(default_factory=dict)
     body: list[Line] = field(default_factory=list)  # story lines (not boilerplate)
     window: int = 8
-    _counts: Counter[str] = field(default_factory=Counter)
-    _counted: int = 0  # body lines already in _counts
+    _vocab: frozenset[str] | None = None  # cache of ``vocab``, cleared by ``add``
 
     def add(self, line: Line) -> None:
         self.lines.append(line)
         if line.boilerplate is None:
             self.body.append(line)
+            self._vocab = None
 
     @property
-    def vocab(self) -> Counter[str]:
-        """Content words of the last ``window`` body lines (built lazily, incrementally)."""
-        counts = self._counts
-        body = self.body
-        while self._counted < len(body):
-            counts.update(body[self._counted].vocab)
-            self._counted += 1
-            old = self._counted - 1 - self.window
-            if old >= 0:
-                counts.subtract(body[old].vocab)
-                for w in body[old].vocab:
-                    if counts[w] <= 0:
-                        del counts[w]
-        return counts
+    def vocab(self) -> frozenset[str]:
+        """Content words of the last ``window`` body lines."""
+        v = self._vocab
+        if v is None:
+            v = self._vocab = frozenset().union(*[b.vocab for b in self.body[-self.window :]])
+        return v
 
     @property
     def headed(self) -> bool:
@@ -71,25 +62,11 @@ class Segment:
         return line.chars >= config.teaser_min_chars and (line.kicker is not None or line.cut_off)
 
 
-class _Adder:
-    """Collects (weight, reason) pairs."""
-
-    __slots__ = ("weights", "reasons")
-
-    def __init__(self, weights: list[float], reasons: list[str]) -> None:
-        self.weights = weights
-        self.reasons = reasons
-
-    def __call__(self, weight: float, reason: str) -> None:
-        self.weights.append(weight)
-        self.reasons.append(reason)
-
-
-def _overlap(vocab: frozenset[str], other: Counter[str] | frozenset[str]) -> float:
+def _overlap(vocab: frozenset[str], other: frozenset[str]) -> float:
+    """Share of ``vocab`` found in ``other``."""
     if not vocab:
         return 0.0
-    shared = vocab & other.keys() if isinstance(other, Counter) else vocab & other
-    return len(shared) / len(vocab)
+    return len(vocab & other) / len(vocab)
 
 
 def _next_body(lines: list[Line], i: int) -> Line | None:
@@ -104,9 +81,8 @@ def _score(
 ) -> tuple[float, list[str], dict[str, Any]]:
     """Evidence that ``line`` starts a new story after ``seg``."""
     reasons: list[str] = []
-    weights: list[float] = []
+    score = 0.0
     ev: dict[str, Any] = {}
-    add = _Adder(weights, reasons)
 
     if not seg.body:  # only boilerplate so far: this line belongs to the same story
         return 0.0, ["after_leading_boilerplate"], ev
@@ -115,9 +91,11 @@ def _score(
     last = seg.lines[-1]
     # 1. cues of the line itself and of the story's last line
     if seg.teaser_shaped(config):
-        add(config.w_after_teaser, "after_teaser")
+        score += config.w_after_teaser
+        reasons.append("after_teaser")
     if line.kicker is not None:
-        add(config.w_kicker, "kicker")
+        score += config.w_kicker
+        reasons.append("kicker")
     cut_reason = None
     cut_weight = 0.0
     cut_doubt = False  # the cut-off weight halves when the line goes on with the story's words
@@ -133,60 +111,72 @@ def _score(
                 cut_weight /= 2
         else:
             cut_weight = 0.0
-        teaser_long = line.sentences >= 3 and line.chars >= config.lede_max_chars
-        cut_doubt = cut_reason is not None and not teaser_long
+        cut_doubt = cut_reason is not None and not (
+            line.chars >= config.lede_max_chars and line.sentences >= 3
+        )
     if line.caps_lead and line.kicker is None:
-        add(config.w_caps_lead, "caps_headline_lead")
+        score += config.w_caps_lead
+        reasons.append("caps_headline_lead")
     if last.boilerplate in END_LABELS:
-        add(config.w_after_credit, "after_credit")
+        score += config.w_after_credit
+        reasons.append("after_credit")
     elif last.boilerplate is not None and last.boilerplate != "photo_credit":
-        add(config.w_after_boilerplate, "after_boilerplate")
+        score += config.w_after_boilerplate
+        reasons.append("after_boilerplate")
     if line.headline_like(config) and nxt is not None and not seg.only_headline:
         if (
             line.text[0].isupper() or line.text[0].isdigit()
         ) and nxt.chars >= max(2 * line.chars, 80) and not nxt.headline_like(config):
-            add(config.w_headline, "headline")
+            score += config.w_headline
+            reasons.append("headline")
     if line.dateline:
-        add(config.w_dateline, "dateline")
+        score += config.w_dateline
+        reasons.append("dateline")
     if line.continuation:
-        add(config.w_continuation, "continuation_start")
+        score += config.w_continuation
+        reasons.append("continuation_start")
     # 2. settled by the cues alone? (then the words need not be read)
-    floor = sum(weights) + (cut_weight / 2 if cut_doubt else cut_weight)
+    floor = score + (cut_weight / 2 if cut_doubt else cut_weight)
     if floor + min(config.w_cohesive, 0.0) >= config.boundary_threshold:
         if cut_reason is not None:
-            add(cut_weight, cut_reason)
+            score += cut_weight
+            reasons.append(cut_reason)
         reasons.append("settled_by_cues")
-        score = sum(weights)
         ev["score"] = score
         return score, reasons, ev
     # 3. lexical cohesion with the story so far and with what follows
     left = _overlap(line.vocab, seg.vocab)
     ev["cohesion_left"] = left
     if cut_reason is not None:
-        add(cut_weight / 2 if cut_doubt and left >= config.cohesion_weak else cut_weight, cut_reason)
+        score += cut_weight / 2 if cut_doubt and left >= config.cohesion_weak else cut_weight
+        reasons.append(cut_reason)
     # One short opening paragraph (a lede) is too little context to judge a change of topic.
     paragraphs = seg.body[1:] if seg.headed else seg.body
     lede_only = len(paragraphs) <= 1 and all(p.chars < config.lede_max_chars for p in paragraphs)
     if line.vocab and not lede_only:
         if left < config.cohesion_low:
-            add(config.w_cohesion_drop, "cohesion_drop")
+            score += config.w_cohesion_drop
+            reasons.append("cohesion_drop")
         elif left < config.cohesion_weak:
-            add(config.w_cohesion_weak, "cohesion_weak")
+            score += config.w_cohesion_weak
+            reasons.append("cohesion_weak")
         elif left >= config.cohesion_high:
-            add(config.w_cohesive, "cohesive")
+            score += config.w_cohesive
+            reasons.append("cohesive")
         if nxt is not None and nxt.vocab:
             right = _overlap(line.vocab, nxt.vocab)
             ev["cohesion_right"] = right
             if right >= config.cohesion_high and left < config.cohesion_low:
-                add(config.w_cohesion_shift, "cohesion_shift")
+                score += config.w_cohesion_shift
+                reasons.append("cohesion_shift")
         block = line.vocab
         if nxt is not None and not (nxt.kicker or nxt.caps_lead or nxt.cut_off):
             block = block | nxt.vocab
         block_left = _overlap(block, seg.vocab)
         ev["cohesion_block"] = block_left
         if block_left < config.cohesion_low:
-            add(config.w_block_drop, "block_cohesion_drop")
-    score = sum(weights)
+            score += config.w_block_drop
+            reasons.append("block_cohesion_drop")
     ev["score"] = score
     return score, reasons, ev
 
