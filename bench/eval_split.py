@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Score ``segmenter.split`` on the labelled split-dev set with the shared scorer.
 
-    python bench/eval_split.py [--shared ../shared] [--docs FILE] [--gold FILE] [--json] [--per-doc FILE]
+    python bench/eval_split.py [--shared ../shared] [--docs FILE] [--gold FILE] [--json]
+                               [--per-doc FILE] [--keep FILE]
 
 Writes the predictions (one JSON record per story, the prediction format of
 ``shared/eval/README.md``) to a temporary file and runs ``shared/eval/score_split.py`` on them.
@@ -42,7 +43,8 @@ def write_predictions(docs: Path, out: Path) -> int:
                     "truncated": story.truncated,
                     "kicker": story.kicker,
                     "boilerplate": [
-                        {"start": b.start, "end": b.end, "label": b.label} for b in story.boilerplate
+                        {"start": b.start, "end": b.end, "label": b.label}
+                        for b in story.boilerplate
                     ],
                     "score": story.score,
                     "reasons": list(story.reasons),
@@ -54,7 +56,9 @@ def write_predictions(docs: Path, out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--shared", default="../shared", help="the shared directory (default ../shared)")
+    ap.add_argument(
+        "--shared", default="../shared", help="the shared directory (default ../shared)"
+    )
     ap.add_argument("--docs", help="documents JSONL (default SHARED/data/split-dev/docs.jsonl)")
     ap.add_argument("--gold", help="gold JSONL (default: gold.jsonl next to --docs)")
     ap.add_argument("--json", action="store_true", help="print the scorer's JSON object")

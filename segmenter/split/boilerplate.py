@@ -24,9 +24,7 @@ END_LABELS = frozenset({"reporting_credit"})
 
 _PREFIX = 160  # regexes only ever look at this many characters of a line
 
-_MONTHS = (
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
-)
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
 _TIME = r"\d{1,2}[:.]\d{2}(?:\s?[ap]\.?m\.?)?(?: [A-Z]{2,4})?"
 
 _PHOTO = re.compile(
@@ -34,8 +32,10 @@ _PHOTO = re.compile(
     r"file photo|credit)\s*(?::|/|courtesy\b|copyright\b|by\b|credit\b|[-–—] )",
     re.IGNORECASE,
 )
-_PHOTO_AGENCY = re.compile(r"\(?(?:AFP|AP|EPA|Reuters|Getty Images|Bloomberg|Xinhua|CNA)"
-                           r"(?:/[A-Za-z ]{1,30})?\)?$")
+_PHOTO_AGENCY = re.compile(
+    r"\(?(?:AFP|AP|EPA|Reuters|Getty Images|Bloomberg|Xinhua|CNA)"
+    r"(?:/[A-Za-z ]{1,30})?\)?$"
+)
 _REPORTING = re.compile(
     r"[(\[]?(?:additional |with |contributed |compiled |writing |editing )?"
     r"(?:reporting|writing|editing|compiled|contributions?|contributed|research|translated|"
@@ -47,8 +47,7 @@ _SIGNOFF = re.compile(
     r"staff writers?|with agencies|source: [^.]{1,60})\)?\.?$",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"by\s+[^\W\d_][\w'’.,\-]*(?:\s+[\w'’.,&\-]+){0,11}\s*$",
-                     re.IGNORECASE)
+_BYLINE = re.compile(r"by\s+[^\W\d_][\w'’.,\-]*(?:\s+[\w'’.,&\-]+){0,11}\s*$", re.IGNORECASE)
 _STAFF = re.compile(
     r"(?:[^\W\d_][\w'’.\-]*\s+){0,4}[^\W\d_][\w'’.\-]*,?\s+(?:staff writer|staff reporter|"
     r"business reporter|political (?:editor|correspondent|reporter)|correspondent|"
@@ -90,18 +89,32 @@ _DATELINE_LEAD = re.compile(
     r"(?:, " + _MONTHS + r" \d{1,2}(?:, \d{4})?)?"
     r"(?: \([A-Za-z .]{2,25}\))? ?(?:[-–—]{1,2}|:) "
 )
-_KICKER = re.compile(
-    r"([A-Z0-9][A-Z0-9'’&.\-/]*(?: [A-Z0-9&][A-Z0-9'’&.\-/]*){0,7}):\s+\S"
-)
+_KICKER = re.compile(r"([A-Z0-9][A-Z0-9'’&.\-/]*(?: [A-Z0-9&][A-Z0-9'’&.\-/]*){0,7}):\s+\S")
 _SEPARATOR = re.compile(r"[\W_]{1,80}$")
 _READ_MORE_TAIL = re.compile(
-    r"(?:read more|continue reading|read full (?:story|article)|more)\s*(?:[.…»>›]+|\.\.\.)?\]?\s*$",
+    r"(?:read more|continue reading|read full (?:story|article)|more)"
+    r"\s*(?:[.…»>›]+|\.\.\.)?\]?\s*$",
     re.IGNORECASE,
 )
 
 
-_TAIL_ENDS = ("more", "More", "MORE", "reading", "Reading", "story", "Story", "article",
-              "Article", "…", "...", "»", ">", "›", "]")
+_TAIL_ENDS = (
+    "more",
+    "More",
+    "MORE",
+    "reading",
+    "Reading",
+    "story",
+    "Story",
+    "article",
+    "Article",
+    "…",
+    "...",
+    "»",
+    ">",
+    "›",
+    "]",
+)
 
 
 def boilerplate_label(line: str, max_chars: int) -> str | None:
@@ -137,7 +150,7 @@ def _ends_sentence(line: str) -> bool:
 
 
 def kicker_of(line: str, max_words: int) -> str | None:
-    """The ALL-CAPS label before a colon at the start of ``line`` (``STEADFAST FRIEND``), or None."""
+    """The ALL-CAPS label before a colon opening ``line`` (``STEADFAST FRIEND``), or None."""
     m = _KICKER.match(line, 0, _PREFIX)
     if m is None:
         return None
@@ -169,7 +182,7 @@ def read_more_tail(line: str) -> int | None:
     start = m.start()
     if start == 0 or not line[start - 1].isspace():
         return None
-    word = line[start:m.end()].strip().lower()
+    word = line[start : m.end()].strip().lower()
     if word.startswith("more") and not word.endswith(("»", ">", "›", "…", "...")):
         return None  # a plain trailing "more" is an ordinary word
     return start

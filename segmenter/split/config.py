@@ -1,8 +1,9 @@
 """Thresholds of the story splitter. Owned by the splitter; re-exported by ``segmenter.config``.
 
-Every number the splitter uses to decide lives here, so a user can tune it (``[tool.segmenter.split]``)
-and ``--explain`` output can be read against it. Weights are added up into a boundary score; a new
-story starts where the score reaches ``boundary_threshold``.
+Every number the splitter uses to decide lives here, so a user can tune it
+(``[tool.segmenter.split]``) and read ``--explain`` output against it. Evidence weights are
+added up into a boundary score; a new story starts where the score reaches
+``boundary_threshold``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class SplitConfig:
     # line shape
     headline_max_chars: int = 120  # a headline line is at most this long ...
     headline_max_words: int = 20  # ... and has at most this many words
-    lede_max_chars: int = 300  # a single opening paragraph shorter than this is a lede, not a teaser
+    lede_max_chars: int = 300  # one opening paragraph shorter than this is a lede, not a teaser
     teaser_min_chars: int = 150  # a one-line story shorter than this is never called a teaser
     boilerplate_max_chars: int = 120  # credit/byline/share lines are at most this long
     kicker_max_words: int = 6  # an ALL-CAPS kicker has at most this many words
@@ -35,17 +36,17 @@ class SplitConfig:
     w_after_teaser: float = 1.0  # a teaser is one paragraph: the next line starts a new story
     w_kicker: float = 1.0
     w_truncated: float = 0.8  # a long line cut off (no terminal punctuation, "...", "Read more")
-    w_after_credit: float = 0.6  # the previous story ended with a sign-off ("Reuter", "Additional reporting by")
-    w_after_boilerplate: float = 0.0  # ... with a share / read-more line (mid-story too: no evidence)
+    w_after_credit: float = 0.6  # the story so far ends with a sign-off ("Reuter", "Reporting by")
+    w_after_boilerplate: float = 0.0  # ... with a share / read-more line (found mid-story too)
     w_headline: float = 0.5
     w_dateline: float = 0.45
     w_cohesion_drop: float = 0.3
     w_cohesion_weak: float = 0.2
-    w_cohesion_shift: float = 0.2  # the line shares more words with what follows than with the story
+    w_cohesion_shift: float = 0.2  # the line shares more with the next line than with the story
     w_cohesive: float = -0.5
     w_continuation: float = -0.6  # starts with a pronoun or connective ("He", "But", "However")
     w_block_drop: float = 0.1  # the line and the next one share almost nothing with the story
-    w_caps_lead: float = 0.4  # opens with an ALL-CAPS headline run into the text ("GM TO IDLE ... General")
+    w_caps_lead: float = 0.4  # opens with an ALL-CAPS headline run into the text ("GM TO IDLE ...")
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -125,8 +125,10 @@ def _score(
         reasons.append("after_boilerplate")
     if line.headline_like(config) and nxt is not None and not seg.only_headline:
         if (
-            line.text[0].isupper() or line.text[0].isdigit()
-        ) and nxt.chars >= max(2 * line.chars, 80) and not nxt.headline_like(config):
+            (line.text[0].isupper() or line.text[0].isdigit())
+            and nxt.chars >= max(2 * line.chars, 80)
+            and not nxt.headline_like(config)
+        ):
             score += config.w_headline
             reasons.append("headline")
     if line.dateline:
@@ -195,9 +197,8 @@ def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
         if line.boilerplate is not None:
             if line.boilerplate in HEAD_LABELS and seg.body and not seg.only_headline:
                 reason = "byline" if line.boilerplate == "byline" else "dateline"
-                seg = Segment(
-                    [], 0.9, [reason], {"score": 0.9, "boilerplate": line.boilerplate}, window=window
-                )
+                ev: dict[str, Any] = {"score": 0.9, "boilerplate": line.boilerplate}
+                seg = Segment([], 0.9, [reason], ev, window=window)
                 segments.append(seg)
             seg.add(line)
             continue

@@ -1,0 +1,155 @@
+"""Unit tests of the story splitter: API, config validation, line features, boilerplate."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from segmenter.errors import ConfigError
+from segmenter.split import SplitConfig, split
+from segmenter.split.boilerplate import (
+    boilerplate_label,
+    dateline_prefix,
+    kicker_of,
+    read_more_tail,
+)
+from segmenter.split.features import ends_terminal, line_features
+
+PARA = [
+    "The city council of Brenna approved a new budget on Monday that raises spending on schools.",
+    "Mayor Ilse Varga said the budget would add 40 teachers and repair two school buildings.",
+    "Opposition members of the Brenna council said the schools budget relied on rosy forecasts.",
+]
+TEASER = (
+    "Dock workers in the southern port went on strike on Friday over a new shift system. The union "
+    "said about 900 members stopped work, and ships were left waiting offshore. Managers said the "
+    "new system had been agreed with staff representatives last year, but the union says it was"
+)
+
+
+def test_empty_and_blank_give_no_stories() -> None:
+    assert split("") == []
+    assert split("   \n\t\n  ") == []
+
+
+def test_single_article_is_one_story() -> None:
+    text = "\n".join(PARA)
+    (story,) = split(text)
+    assert (story.start, story.end, story.kind, story.truncated) == (0, len(text), "article", False)
+    assert story.index == 0 and story.score == 1.0
+
+
+def test_teaser_after_article() -> None:
+    text = "\n".join([*PARA, TEASER])
+    stories = split(text)
+    assert [s.kind for s in stories] == ["article", "teaser"]
+    assert stories[1].truncated
+    assert text[stories[1].start : stories[1].end] == TEASER
+    assert "no_terminal_punct" in stories[1].reasons
+
+
+def test_kicker_is_kept_inside_the_story() -> None:
+    text = "\n".join([*PARA, "PORT STRIKE: " + TEASER])
+    stories = split(text)
+    assert stories[1].kicker == "PORT STRIKE"
+    assert text[stories[1].start :].startswith("PORT STRIKE:")
+
+
+def test_config_is_used() -> None:
+    text = "\n".join([*PARA, TEASER])
+    never = SplitConfig(boundary_threshold=5.0)
+    assert len(split(text, never)) == 1
+    assert len(split(text, SplitConfig())) == 2
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"boundary_threshold": 0.0}, "boundary_threshold"),
+        ({"boundary_threshold": float("nan")}, "finite"),
+        ({"teaser_min_chars": 0}, "teaser_min_chars"),
+        ({"cohesion_low": 0.5, "cohesion_weak": 0.2}, "cohesion"),
+        ({"w_kicker": "high"}, "w_kicker"),
+        ({"headline_max_words": True}, "headline_max_words"),
+    ],
+)
+def test_config_validation(changes: dict[str, object], words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        SplitConfig(**changes)  # type: ignore[arg-type]
+
+
+def test_config_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SplitConfig().boundary_threshold = 0.7  # type: ignore[misc]
+
+
+def test_split_rejects_bytes() -> None:
+    with pytest.raises(TypeError):
+        split(b"abc")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "line, label",
+    [
+        ("Photo: AFP", "photo_credit"),
+        ("Photograph: Jane Doe/Reuters", "photo_credit"),
+        ("Image copyright Getty Images", "photo_credit"),
+        ("Additional reporting by AFP", "reporting_credit"),
+        ("(Reporting by Ann Lee; Editing by Tom Hart)", "reporting_credit"),
+        ("Reuter", "reporting_credit"),
+        ("By Ann Lee, Staff writer", "byline"),
+        ("Staff writer", "reporting_credit"),
+        ("Read more:", "read_more"),
+        ("READ MORE: Council backs new budget", "read_more"),
+        ("Related stories", "read_more"),
+        ("Share this article", "share"),
+        ("Share this with Email Facebook Twitter", "share"),
+        ("ADVERTISEMENT", "other"),
+        ("* * *", "other"),
+        ("© 2024 Example Media. All rights reserved", "other"),
+        ("WASHINGTON, June 2", "dateline_only"),
+        ("By contrast, the budget rose.", None),
+        ("The mayor said the plan would work.", None),
+        ("Council backs new budget", None),
+    ],
+)
+def test_boilerplate_labels(line: str, label: str | None) -> None:
+    assert boilerplate_label(line, 120) == label
+
+
+def test_kicker_and_dateline_and_tail() -> None:
+    assert kicker_of("STEADFAST FRIEND: The bills", 6) == "STEADFAST FRIEND"
+    assert kicker_of("Steadfast friend: the bills", 6) is None
+    assert kicker_of("A: b", 6) is None
+    assert dateline_prefix("TAIPEI, June 19 (Reuters) - The cabinet said")
+    assert dateline_prefix("NEW YORK, March 9 - Growth will pick up")
+    assert not dateline_prefix("The cabinet said on Monday - in a statement")
+    assert read_more_tail("the union says it was Read more") == 22
+    assert read_more_tail("there was nothing more") is None
+
+
+@pytest.mark.parametrize(
+    "text, terminal",
+    [
+        ("He said so.", True),
+        ("“Benefit our two countries.”", True),
+        ("He asked: « why? »", True),
+        ("台灣是的。", True),
+        ("「好」", False),
+        ("「好。」", True),
+        ("The videos are “aimed at", False),
+        ("and the", False),
+    ],
+)
+def test_terminal_punctuation(text: str, terminal: bool) -> None:
+    assert ends_terminal(text) is terminal
+
+
+def test_line_features_offsets_crlf() -> None:
+    text = "First line here.\r\n\r\n  Second line.  \r\nThird"
+    lines = line_features(text, SplitConfig())
+    assert [ln.text for ln in lines] == ["First line here.", "Second line.", "Third"]
+    assert [ln.index for ln in lines] == [0, 2, 3]
+    assert text[lines[1].start : lines[1].line_end] == "  Second line.  "
+    assert lines[0].line_end == text.index("\r")
