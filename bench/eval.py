@@ -1,36 +1,67 @@
-"""`make eval`: score split and dedup on the development sets with the shared scorers.
+"""`make eval`: score split and dedup on the development sets with the shared scorers, and
+check the scores against bench/eval_baseline.json (the issue targets).
 
-Runs bench/eval_split.py and bench/eval_dedup.py (each calls ../shared/eval/score_*.py).
+Runs bench/eval_split.py and bench/eval_dedup.py (each calls ../shared/eval/score_*.py) and
+prints their tables, then one line per gated metric. Exit 1 when a metric misses its bound.
 Prints a note and exits 0 when ../shared is not present (a user's checkout without it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+
+
+def lookup(data: dict[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        data = data[part]
+    return data
+
+
+def scores(script: str, shared: Path) -> dict[str, Any]:
+    cmd = [sys.executable, str(HERE / script), "--shared", str(shared)]
+    subprocess.run(cmd, check=True)  # the human-readable table
+    out = subprocess.run([*cmd, "--json"], check=True, capture_output=True, text=True).stdout
+    start = re.search(r"^\{", out, re.M)  # the scorer's object, after any log lines
+    if start is None:
+        raise SystemExit(f"{script} printed no JSON object")
+    return json.loads(out[start.start():])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
+    parser.add_argument("--baseline", type=Path, default=HERE / "eval_baseline.json")
     args = parser.parse_args()
     if not (args.shared / "eval").is_dir():
         print(f"make eval: {args.shared}/eval not found; nothing to score")
         return 0
-    status = 0
-    for script in ("eval_split.py", "eval_dedup.py"):
-        path = HERE / script
-        print(f"\n== {script} ==", flush=True)
-        if not path.exists():
-            print(f"{script}: not present")
+    baseline = json.loads(args.baseline.read_text())
+    failed = 0
+    results = {}
+    for name in ("split", "dedup"):
+        print(f"\n== eval_{name}.py ==", flush=True)
+        results[name] = scores(f"eval_{name}.py", args.shared)
+    print("\n== gate (bench/eval_baseline.json) ==")
+    for name, bounds in baseline.items():
+        if name.startswith("_"):
             continue
-        status |= subprocess.run([sys.executable, str(path), "--shared", str(args.shared)],
-                                 check=False).returncode
-    return status
+        for metric, bound in bounds.items():
+            value = lookup(results[name], metric)
+            ok = ("min" not in bound or value >= bound["min"]) and (
+                "max" not in bound or value <= bound["max"])
+            limit = f">= {bound['min']}" if "min" in bound else f"<= {bound['max']}"
+            print(f"  {'ok  ' if ok else 'FAIL'} {name:6} {metric:42} {value:8.4f}  ({limit})")
+            failed += not ok
+    print(f"\n{'all targets met' if not failed else f'{failed} target(s) missed'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
