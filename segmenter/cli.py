@@ -256,6 +256,7 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
 
 
 from . import cli_dedup  # noqa: E402, F401  (registers `dedup` and `run` on `main`)
+from . import cli_check  # noqa: E402, F401  (registers `check` and `report` on `main`)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,119 @@
+"""Small inline SVG charts (no JavaScript, no network). Every label is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+
+__all__ = ["hbar_chart", "stacked_columns"]
+
+FONT = 12
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _short(label: str, limit: int) -> str:
+    return label if len(label) <= limit else "\u2026" + label[-(limit - 1):]
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{_e(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def hbar_chart(
+    title: str,
+    rows: Sequence[tuple[str, float, str]],
+    *,
+    color: str = "#3b6ea5",
+    max_value: float | None = None,
+    label_chars: int = 34,
+) -> str:
+    """Horizontal bars: ``rows`` of (label, value, text shown after the bar)."""
+    if not rows:
+        return _svg(400, 40, title, [f'<text x="8" y="24" font-size="{FONT}">no data</text>'])
+    width, bar_h, gap = 640, 18, 6
+    label_w = min(label_chars, max(len(r[0]) for r in rows)) * 7 + 12
+    value_w = 110
+    plot_w = width - label_w - value_w
+    top = max_value if max_value is not None else max(r[1] for r in rows)
+    top = top or 1.0
+    body = []
+    for i, (label, value, shown) in enumerate(rows):
+        y = 4 + i * (bar_h + gap)
+        w = max(0.0, value / top) * plot_w
+        body.append(
+            f'<g><title>{_e(label)}: {_e(shown)}</title>'
+            f'<text x="{label_w - 6}" y="{y + bar_h - 5}" font-size="{FONT}" '
+            f'text-anchor="end">{_e(_short(label, label_chars))}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}" font-size="{FONT}">'
+            f"{_e(shown)}</text></g>"
+        )
+    height = 8 + len(rows) * (bar_h + gap)
+    return _svg(width, height, title, body)
+
+
+def stacked_columns(
+    title: str,
+    columns: Sequence[tuple[str, Mapping[str, int]]],
+    colors: Mapping[str, str],
+    *,
+    x_label: str = "",
+    label_every: int = 1,
+) -> str:
+    """Vertical stacked columns: ``columns`` of (x label, {series: count}); a legend of the
+    series that occur, in ``colors`` order."""
+    width, height = 640, 260
+    left, right, top, bottom = 44, 10, 28, 46
+    plot_w, plot_h = width - left - right, height - top - bottom
+    totals = [sum(c.values()) for _, c in columns]
+    peak = max(totals, default=0)
+    body = []
+    if not columns or peak == 0:
+        body.append(f'<text x="{left}" y="{top + 20}" font-size="{FONT}">no data</text>')
+        return _svg(width, 80, title, body)
+    # y axis: 0 and the peak, and a middle line
+    for frac in (0.0, 0.5, 1.0):
+        y = top + plot_h * (1 - frac)
+        value = peak * frac
+        shown = f"{value:g}" if frac in (0.0, 1.0) or value == int(value) else f"{value:.1f}"
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                    f'stroke="#ccc" stroke-width="1"/>'
+                    f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="{FONT - 1}" '
+                    f'text-anchor="end">{_e(shown)}</text>')
+    slot = plot_w / len(columns)
+    bar_w = min(56.0, max(2.0, slot * 0.8))
+    for i, (label, counts) in enumerate(columns):
+        x = left + i * slot + (slot - bar_w) / 2
+        y = top + plot_h
+        parts = [f"{k}: {v}" for k, v in counts.items() if v]
+        tip = f"{label}: " + (", ".join(parts) if parts else "0")
+        body.append(f"<g><title>{_e(tip)}</title>")
+        for series in colors:
+            n = counts.get(series, 0)
+            if not n:
+                continue
+            h = plot_h * n / peak
+            y -= h
+            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                        f'fill="{colors[series]}"/>')
+        body.append("</g>")
+        if i % max(1, label_every) == 0:
+            body.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" '
+                        f'font-size="{FONT - 1}" text-anchor="middle">{_e(label)}</text>')
+    if x_label:
+        body.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" font-size="{FONT}" '
+                    f'text-anchor="middle">{_e(x_label)}</text>')
+    used = [s for s in colors if any(c.get(s) for _, c in columns)]
+    lx = left
+    for s in used:
+        body.append(f'<rect x="{lx}" y="6" width="12" height="12" fill="{colors[s]}"/>'
+                    f'<text x="{lx + 16}" y="16" font-size="{FONT}">{_e(s)}</text>')
+        lx += 24 + 8 * len(s)
+    return _svg(width, height, title, body)
