@@ -13,12 +13,24 @@ from typing import Any
 # package attribute is the function, whatever submodule is imported later.
 from .clean import clean, clean_text  # noqa: E402
 from .errors import ConfigError, InputError, OutputError, SegmenterError
-from .model import Boilerplate, CleanReport, Cluster, Document, Match, Reject, Story
+from .model import (
+    Assignment,
+    Boilerplate,
+    CleanReport,
+    Cluster,
+    Document,
+    Match,
+    Reject,
+    Story,
+    Unit,
+)
 from .split import split  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Assignment",
+    "Unit",
     "Boilerplate",
     "CleanReport",
     "Cluster",

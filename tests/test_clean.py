@@ -69,7 +69,7 @@ def test_clean_text_is_unchanged_and_reports_nothing() -> None:
 
 
 def test_seed_page_survives() -> None:
-    text = (FIXTURES / "seed" / "dump.txt").read_text("utf-8")
+    text = (FIXTURES / "split" / "seed_dump.txt").read_text("utf-8")
     fixed, report = clean_text(text)
     assert fixed == text and "秦剛" in fixed and "’" in fixed and report.steps == ()
 

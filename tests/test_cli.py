@@ -39,12 +39,12 @@ def test_every_command_has_help(command: str) -> None:
 
 def test_clean_seed_and_fixtures(tmp_path: Path) -> None:
     out = tmp_path / "clean.jsonl"
-    code, _, err = run("clean", str(FIXTURES / "seed" / "dump.txt"),
+    code, _, err = run("clean", str(FIXTURES / "split" / "seed_dump.txt"),
                        str(FIXTURES / "clean"), "-o", str(out))
     assert code == 0, err
     recs = {r["id"]: r for r in records(out.read_text("utf-8"))}
-    seed = (FIXTURES / "seed" / "dump.txt").read_text("utf-8")
-    assert recs["dump"]["text"] == seed and recs["dump"]["clean_steps"] == []
+    seed = (FIXTURES / "split" / "seed_dump.txt").read_text("utf-8")
+    assert recs["seed_dump"]["text"] == seed and recs["seed_dump"]["clean_steps"] == []
     assert recs["mojibake"]["text"].startswith("The café said “hello”")
     assert "unescape_html" in recs["entities"]["clean_steps"]
     assert recs["a1"]["url"] == "https://example.com/a1"  # other fields pass through
@@ -139,7 +139,7 @@ def test_missing_input_exit_1() -> None:
 def test_bad_config_file_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "segmenter.toml").write_text("[clean]\nnormalisation = 'NFC'\n")
     monkeypatch.chdir(tmp_path)
-    code, _, err = run("clean", str(FIXTURES / "seed" / "dump.txt"))
+    code, _, err = run("clean", str(FIXTURES / "split" / "seed_dump.txt"))
     assert code == 2 and "unknown option(s) normalisation" in err
 
 

@@ -24,7 +24,7 @@ def load(path: Path) -> list[dict[str, object]]:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    run([NEWS, str(FIXTURES / "seed" / "dump.txt")], out)
+    run([NEWS, str(FIXTURES / "split" / "seed_dump.txt")], out)
     return out
 
 
@@ -70,7 +70,7 @@ def test_teasers_link_to_their_articles(run_dir: Path) -> None:
 
 
 def test_same_clusters_on_every_run(run_dir: Path, tmp_path: Path) -> None:
-    run([NEWS, str(FIXTURES / "seed" / "dump.txt")], tmp_path)
+    run([NEWS, str(FIXTURES / "split" / "seed_dump.txt")], tmp_path)
     first = [(s["id"], s["cluster"], s["duplicate_of"]) for s in load(run_dir / "stories.jsonl")]
     again = [(s["id"], s["cluster"], s["duplicate_of"]) for s in load(tmp_path / "stories.jsonl")]
     assert first == again
@@ -121,7 +121,7 @@ def test_rerun_replaces_previous_outputs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run([NEWS], out)
     first = (out / "stories.jsonl").read_text()
-    run([str(FIXTURES / "seed" / "dump.txt")], out)
+    run([str(FIXTURES / "split" / "seed_dump.txt")], out)
     assert (out / "stories.jsonl").read_text() != first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
