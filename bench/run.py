@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark in one run (clean, split, dedup), printed as tables.
+"""`make bench`: every benchmark in one run (clean, split, dedup, index, ray), printed as tables.
 
 Speed and memory targets are checked here, not by timed unit tests. Pass --quick for a
 smaller run.
@@ -17,10 +17,10 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
-    parser.add_argument("--only", choices=["clean", "split", "dedup"], default=None)
+    parser.add_argument("--only", choices=["clean", "split", "dedup", "index", "ray"], default=None)
     args, rest = parser.parse_known_args()
     status = 0
-    for name in ("clean", "split", "dedup"):
+    for name in ("clean", "split", "dedup", "index", "ray"):
         if args.only and name != args.only:
             continue
         path = HERE / f"bench_{name}.py"
