@@ -5,13 +5,13 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared
 OUT    ?= out
 
-.PHONY: help demo test test-fast lint eval bench clean-venv
+.PHONY: help demo test test-fast lint eval bench bench-scale clean-venv
 
 help:
 	@echo "make demo   - create $(VENV), install segmenter, run the main job on fixtures/"
 	@echo "make test   - create $(VENV) with the dev extra and run the whole test suite"
 	@echo "make eval   - score split and dedup on $(SHARED)/data (when present)"
-	@echo "make bench  - speed and memory benchmarks"
+	@echo "make bench  - speed and memory benchmarks (make bench-scale: 1M documents)"
 	@echo "make lint   - ruff and mypy"
 
 $(BIN)/segmenter: pyproject.toml
@@ -48,6 +48,10 @@ eval: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py --shared $(SHARED) $(BENCH_ARGS)
+
+bench-scale: $(VENV)/.dev
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/bench_dedup.py --shared $(SHARED) --n 1000000
 
 clean-venv:
 	rm -rf $(VENV)
