@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput and memory of signatures and of the full dedup, on a make_corpus.py corpus.
 
-    python bench/bench_dedup.py [--n 20000] [--shared ../shared] [--clean] [--skip-baselines]
+    python bench/bench_dedup.py [--n 20000] [--shared ../shared] [--no-clean] [--skip-baselines]
     python bench/bench_dedup.py --n 1000000 --skip-baselines      # the 1M-document run
 
 The corpus is generated once with ``<shared>/eval/make_corpus.py`` and cached under
@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--baseline-n", type=int, default=5000, help="docs for the baselines")
     ap.add_argument("--skip-baselines", action="store_true")
-    ap.add_argument("--clean", action="store_true", help="include segmenter.clean_text")
+    ap.add_argument("--no-clean", dest="clean", action="store_false",
+                    help="leave segmenter.clean_text out of the full dedup (it is in by default: "
+                    "the target is clean, shingle, sign, index, verify, cluster)")
     ap.add_argument("--score", action="store_true", help="score the clusters with score_dedup.py")
     args = ap.parse_args(argv)
     shared = Path(args.shared)
