@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared
 OUT    ?= out
 
-.PHONY: help demo test test-fast lint eval bench bench-scale clean-venv
+.PHONY: help demo test test-fast fuzz lint eval bench bench-scale clean-venv
 
 help:
 	@echo "make demo   - create $(VENV), install segmenter, run the main job on fixtures/"
 	@echo "make test   - create $(VENV) with the dev extra and run the whole test suite"
 	@echo "make eval   - score split and dedup on $(SHARED)/data (when present)"
 	@echo "make bench  - speed and memory benchmarks (make bench-scale: 1M documents)"
+	@echo "make fuzz   - the hypothesis fuzzing campaign (long)"
 	@echo "make lint   - ruff and mypy"
 
 $(BIN)/segmenter: pyproject.toml
@@ -37,6 +38,9 @@ test: $(VENV)/.dev $(VENV)/ftfy-test-cases.json
 
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -m "not slow"
+
+fuzz: $(VENV)/.dev
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m "fuzz or hardening" -p no:cacheprovider
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check segmenter tests

@@ -165,7 +165,7 @@ class Deduplicator:
         fresh: list[int] = []  # batch rows that are not exact copies
         for i, unit in enumerate(batch):
             o = base + i
-            digest = hashlib.blake2b(unit.text.encode("utf-8"), digest_size=16).digest()
+            digest = hashlib.blake2b(unit.text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
             first = self._digests.get(digest)
             self._ids.append(unit.id)
             self._complete.append(0 if unit.kind == "teaser" or unit.truncated else 1)

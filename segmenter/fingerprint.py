@@ -90,7 +90,7 @@ def normalize(text: str) -> str:
 
 def normalized_words(text: str) -> list[str]:
     """The words the word shingles are made of (for explanations; not the hot path)."""
-    raw = normalize(text).encode("utf-8").translate(_BYTES_TABLE).split()
+    raw = normalize(text).encode("utf-8", "surrogatepass").translate(_BYTES_TABLE).split()
     return [w.decode("utf-8", "replace") for w in raw]
 
 
@@ -131,7 +131,7 @@ def shingle_hashes(text: str, kind: str = "word", size: int = 5, char_size: int 
 
 def _char_shingles(text: str, size: int) -> np.ndarray:
     chars = _CHAR_DROP.sub("", normalize(text))
-    return _combine(np.frombuffer(chars.encode("utf-32-le"), dtype=_U32), size)
+    return _combine(np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype=_U32), size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +198,7 @@ def _word_hashes(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _word_blob(text: str) -> bytes:
-    return normalize(text).encode("utf-8").translate(_BYTES_TABLE)
+    return normalize(text).encode("utf-8", "surrogatepass").translate(_BYTES_TABLE)
 
 
 def shingle_batch(
