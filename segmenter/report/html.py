@@ -38,7 +38,8 @@ h3{font-size:1rem;margin:0 0 8px;overflow-wrap:anywhere}
 figure{margin:0;background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 2px #0002;
 min-width:0}
 figcaption{font-weight:600;margin-bottom:6px}
-svg.chart{width:100%;height:auto;display:block;font-family:inherit;fill:#1d232a}
+svg.chart{width:100%;max-width:600px;height:auto;display:block;font-family:inherit;
+fill:#1d232a}
 .cluster{background:#fff;border-radius:8px;padding:12px;margin:0 0 16px;
 box-shadow:0 1px 2px #0002}
 .members{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,19rem),1fr));

@@ -7,7 +7,7 @@ from html import escape
 
 __all__ = ["hbar_chart", "stacked_columns"]
 
-FONT = 12
+FONT = 13
 
 
 def _e(text: object) -> str:
@@ -32,31 +32,32 @@ def hbar_chart(
     *,
     color: str = "#3b6ea5",
     max_value: float | None = None,
-    label_chars: int = 34,
+    label_chars: int = 64,
 ) -> str:
-    """Horizontal bars: ``rows`` of (label, value, text shown after the bar)."""
+    """Horizontal bars, each under its label: ``rows`` of (label, value, text shown after the
+    bar). Narrow enough to stay readable on a phone."""
+    width = 420
     if not rows:
-        return _svg(400, 40, title, [f'<text x="8" y="24" font-size="{FONT}">no data</text>'])
-    width, bar_h, gap = 640, 18, 6
-    label_w = min(label_chars, max(len(r[0]) for r in rows)) * 7 + 12
-    value_w = 110
-    plot_w = width - label_w - value_w
+        return _svg(width, 40, title, [f'<text x="4" y="24" font-size="{FONT}">no data</text>'])
+    label_h, bar_h, gap = 16, 14, 8
+    value_w = 130
+    plot_w = width - value_w - 4
     top = max_value if max_value is not None else max(r[1] for r in rows)
     top = top or 1.0
     body = []
+    row_h = label_h + bar_h + gap
     for i, (label, value, shown) in enumerate(rows):
-        y = 4 + i * (bar_h + gap)
-        w = max(0.0, value / top) * plot_w
+        y = 2 + i * row_h
+        w = max(0.0, min(1.0, value / top)) * plot_w
         body.append(
             f'<g><title>{_e(label)}: {_e(shown)}</title>'
-            f'<text x="{label_w - 6}" y="{y + bar_h - 5}" font-size="{FONT}" '
-            f'text-anchor="end">{_e(_short(label, label_chars))}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>'
-            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}" font-size="{FONT}">'
+            f'<text x="0" y="{y + 12}" font-size="{FONT}">{_e(_short(label, label_chars))}</text>'
+            f'<rect x="0" y="{y + label_h}" width="{plot_w}" height="{bar_h}" fill="#eef0f3"/>'
+            f'<rect x="0" y="{y + label_h}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>'
+            f'<text x="{plot_w + 6}" y="{y + label_h + 11}" font-size="{FONT}">'
             f"{_e(shown)}</text></g>"
         )
-    height = 8 + len(rows) * (bar_h + gap)
-    return _svg(width, height, title, body)
+    return _svg(width, 4 + len(rows) * row_h, title, body)
 
 
 def stacked_columns(
@@ -69,26 +70,26 @@ def stacked_columns(
 ) -> str:
     """Vertical stacked columns: ``columns`` of (x label, {series: count}); a legend of the
     series that occur, in ``colors`` order."""
-    width, height = 640, 260
-    left, right, top, bottom = 44, 10, 28, 46
+    width, height = 420, 220
+    left, right, top, bottom = 34, 6, 26, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(c.values()) for _, c in columns]
     peak = max(totals, default=0)
     body = []
     if not columns or peak == 0:
         body.append(f'<text x="{left}" y="{top + 20}" font-size="{FONT}">no data</text>')
-        return _svg(width, 80, title, body)
+        return _svg(width, 60, title, body)
     # y axis: 0 and the peak, and a middle line
-    for frac in (0.0, 0.5, 1.0):
+    for frac in ((0.0, 0.5, 1.0) if peak % 2 == 0 else (0.0, 1.0)):
         y = top + plot_h * (1 - frac)
         value = peak * frac
-        shown = f"{value:g}" if frac in (0.0, 1.0) or value == int(value) else f"{value:.1f}"
+        shown = f"{value:g}"
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                     f'stroke="#ccc" stroke-width="1"/>'
                     f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="{FONT - 1}" '
                     f'text-anchor="end">{_e(shown)}</text>')
     slot = plot_w / len(columns)
-    bar_w = min(56.0, max(2.0, slot * 0.8))
+    bar_w = min(40.0, max(2.0, slot * 0.8))
     for i, (label, counts) in enumerate(columns):
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h
