@@ -329,6 +329,22 @@ def run(
 RUN_FILES = frozenset({"stories.jsonl", "unique.jsonl", "report.json", "report.html"})
 
 
+def _remove_stale_stages(parent: Path, name: str) -> None:
+    """Remove staging folders left by runs that were killed (SIGKILL) - their process is gone."""
+    if not parent.is_dir():
+        return
+    for stale in parent.glob(f".{name}.tmp-*-*"):
+        pid = stale.name[len(f".{name}.tmp-"):].split("-", 1)[0]
+        if not pid.isdigit() or not stale.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            pass
+
+
 @contextmanager
 def _staging(out: Path) -> Iterator[Path]:
     """A hidden sibling folder the run writes into; on success it replaces ``out`` by renames,
@@ -344,9 +360,10 @@ def _staging(out: Path) -> Iterator[Path]:
                 f"({', '.join(stray[:5])}); choose an empty or new folder"
             )
     parent = out.parent if str(out.parent) else Path(".")
+    _remove_stale_stages(parent, out.name)
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
     try:

@@ -1,0 +1,122 @@
+"""Faults: signals during `run`, a full disk. Complete outputs or none, and a clear error."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from segmenter.cli import main
+
+pytestmark = pytest.mark.hardening
+
+WORDS = ("harbour council minister rail signal museum paintings voters budget storm river "
+         "market shares court ruling election police report farmers prices energy").split()
+
+
+def corpus(path: Path, n: int, seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    with path.open("w") as fh:
+        for i in range(n):
+            paras = ["".join(" ".join(rng.choices(WORDS, k=30)).capitalize() + ".")
+                     for _ in range(rng.randint(3, 8))]
+            fh.write(json.dumps({"id": f"d{i}", "text": "\n".join(paras)}) + "\n")
+    return path
+
+
+def outputs_complete_or_absent(out: Path) -> str:
+    if not out.exists():
+        return "absent"
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["report.json", "stories.jsonl", "unique.jsonl"], names
+    report = json.loads((out / "report.json").read_text())
+    lines = (out / "stories.jsonl").read_text().count("\n")
+    assert lines == report["dedup"]["units"]
+    return "complete"
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return corpus(tmp_path_factory.mktemp("big") / "big.jsonl", 15_000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_signal_during_run_leaves_complete_outputs_or_none(big: Path, tmp_path: Path,
+                                                           sig: signal.Signals) -> None:
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "segmenter", "run", str(big), "-o", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert b"Traceback" not in err
+    assert outputs_complete_or_absent(out) == "absent"
+    if sig != signal.SIGKILL:  # a catchable signal also removes the staging folder
+        assert sorted(p.name for p in tmp_path.iterdir()) == []
+    # a re-run completes, and removes what a killed run left behind
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    assert outputs_complete_or_absent(out) == "complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_full_disk_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import segmenter.pipeline as pipeline_module
+
+    src = corpus(tmp_path / "in.jsonl", 50)
+    calls = {"n": 0}
+    real = pipeline_module.write_jsonl
+
+    def failing(stream: Any, records: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] > 10:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(stream, records)
+
+    monkeypatch.setattr(pipeline_module, "write_jsonl", failing)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(src), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "disk full" in result.stderr and "nothing was written" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_full_disk_during_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import segmenter.io as io_module
+
+    src = corpus(tmp_path / "in.jsonl", 50)
+    real = io_module.write_jsonl
+    calls = {"n": 0}
+
+    def failing(stream: Any, records: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] > 10:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(stream, records)
+
+    monkeypatch.setattr(io_module, "write_jsonl", failing)
+    out = tmp_path / "clean.jsonl"
+    result = CliRunner().invoke(main, ["clean", str(src), "-o", str(out)])
+    assert result.exit_code == 1 and "disk full" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_no_pickle_eval_or_exec_in_the_package() -> None:
+    """Nothing read from an input or an index is unpickled, evaluated or imported."""
+    root = Path(__file__).resolve().parent.parent / "segmenter"
+    for path in root.rglob("*.py"):
+        source = path.read_text("utf-8")
+        for banned in ("import pickle", "pickle.load", "eval(", "exec(", "marshal.load",
+                       "__import__("):
+            assert banned not in source, f"{path}: {banned}"
