@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -209,6 +210,7 @@ def browse(page: Path, tmp_path: Path, *args: str) -> tuple[str, list[str]]:
 
 
 def screenshot(page: Path, tmp_path: Path, width: int, height: int) -> tuple[Any, list[str]]:
+    need(importlib.util.find_spec("PIL") is not None, "Pillow is not installed (the dev extra)")
     from PIL import Image
 
     png = tmp_path / f"shot-{width}.png"
