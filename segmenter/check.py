@@ -650,9 +650,22 @@ def _gh_prop(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(measurement: Measurement, decision: Decision) -> str:
+def _relative(source: str, root: Path | None) -> str:
+    """``source`` relative to ``root`` when it lies inside it (annotations need paths relative
+    to the repository), else as it is."""
+    if root is None or not Path(source).is_absolute():
+        return source
+    try:
+        return Path(source).relative_to(root).as_posix()
+    except ValueError:
+        return source
+
+
+def format_github(measurement: Measurement, decision: Decision,
+                  root: Path | None = None) -> str:
     """GitHub Actions workflow commands: an ``::error`` per failed check and one at each
-    offending document's file and line; a ``::notice`` summary."""
+    offending document's file and line; a ``::notice`` summary. Absolute file names inside
+    ``root`` (the repository; the CLI passes the current folder) are made relative to it."""
     out = []
     for c in decision.failures:
         out.append(f"::error title={_gh_prop('segmenter check ' + c.name)}::{_gh_data(c.message)}")
@@ -660,7 +673,7 @@ def format_github(measurement: Measurement, decision: Decision) -> str:
         for f in shown:
             props = []
             if f.source and f.source != "-":
-                props.append(f"file={_gh_prop(f.source)}")
+                props.append(f"file={_gh_prop(_relative(f.source, root))}")
                 if f.line is not None:
                     props.append(f"line={f.line}")
             props.append(f"title={_gh_prop(metric)}")

@@ -156,7 +156,7 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
         if out_format == "json":
             text = format_json(measurement, decision, settings)
         elif out_format == "github":
-            text = format_github(measurement, decision)
+            text = format_github(measurement, decision, Path.cwd())
         elif out_format == "junit":
             text = format_junit(measurement, decision, time.perf_counter() - started)
         else:

@@ -371,3 +371,12 @@ def test_text_and_json_formats_agree() -> None:
     text = format_text(m, d)
     assert "odd,na:me%.jsonl:7: story" in text
     assert "duplicate_rate 0.5 exceeds the limit 0.1" in text
+
+
+def test_github_paths_relative_to_the_repository(corpus: Path) -> None:
+    m = measure([str(corpus / "dirty")])
+    d = decide(m.metrics.as_dict(), CheckConfig(max_mojibake_rate=0))
+    assert "::error file=dirty/a.jsonl,line=3,title=mojibake_rate::" in format_github(
+        m, d, corpus)
+    outside = format_github(m, d, corpus / "clean")
+    assert f"::error file={str(corpus)}/dirty/a.jsonl,line=3," in outside.replace("%3A", ":")

@@ -151,6 +151,28 @@ def test_report_escapes_all_data(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" in " ".join(page.text)  # shown as text
 
 
+def test_report_shows_the_first_members_of_a_large_cluster(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    text = "One story copied nine times, word for word, by nine different sites."
+    with open(folder / "stories.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(9):
+            fh.write(json.dumps({
+                "id": f"s{i}#0", "doc_id": f"s{i}", "kind": "article", "text": text,
+                "source": f"site{i % 3}.jsonl", "cluster": "s0#0", "keeper": i == 4,
+                "duplicate_of": None if i == 4 else "s4#0",
+                "relation": None if i == 4 else "exact",
+                "similarity": None if i == 4 else 1.0}) + "\n")
+    (folder / "report.json").write_text("{}", "utf-8")
+    html = write_report(folder, tmp_path / "r.html", max_members=5).read_text("utf-8")
+    ((cid, size, shown),) = parse(html).clusters
+    assert (cid, size) == ("s0#0", 9)
+    assert shown == [("s4#0", True), ("s0#0", False), ("s1#0", False), ("s2#0", False),
+                     ("s3#0", False)]
+    assert "4 more members not shown." in html
+    assert "<mark>One story copied nine times" in html
+
+
 def test_report_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no report.json"):
         write_report(tmp_path, tmp_path / "r.html")

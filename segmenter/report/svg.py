@@ -40,7 +40,7 @@ def hbar_chart(
     if not rows:
         return _svg(width, 40, title, [f'<text x="4" y="24" font-size="{FONT}">no data</text>'])
     label_h, bar_h, gap = 16, 14, 8
-    value_w = 130
+    value_w = min(240, 8 * max(len(r[2]) for r in rows) + 10)
     plot_w = width - value_w - 4
     top = max_value if max_value is not None else max(r[1] for r in rows)
     top = top or 1.0
