@@ -515,6 +515,11 @@ def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[IO[str]]:
         sys.stdout.flush()
         return
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # a device or a pipe (/dev/null, a FIFO): write straight to it, never rename over it
+        with open(target, "w", encoding="utf-8", newline="\n") as special:
+            yield special
+        return
     folder = target.parent if str(target.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -181,3 +181,13 @@ def test_output_error_on_unwritable_folder(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot create"), atomic_output(blocker / "o.jsonl"):
         pass
+
+
+def test_output_to_a_device_is_written_in_place() -> None:
+    """-o /dev/null must not create a temporary file in /dev and rename it over the device."""
+    import os
+    import stat
+
+    with atomic_output("/dev/null") as out:
+        write_jsonl(out, [{"id": "x"}])
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
