@@ -121,7 +121,8 @@ def hostile_run(folder: Path) -> Path:
     base = {"doc_id": "d", "story": 0, "kind": "article", "start": 0, "end": 10,
             "truncated": False, "kicker": None, "boilerplate": [], "score": 1.0, "reasons": [],
             "clean_steps": []}
-    text = f"The same words are shared by both stories here {evil} and more words follow."
+    long = "https://example.invalid/" + "x" * 400  # one unbreakable word, wider than a phone
+    text = f"The same words are shared by both stories here {evil} and more words follow. {long}"
     records = [
         {**base, "id": f"k{evil}", "text": text, "source": f"{evil}.jsonl", "cluster": f"c{evil}",
          "duplicate_of": None, "relation": None, "similarity": None, "keeper": True},
@@ -268,6 +269,9 @@ def test_browser_renders_report(run_dir: Path, tmp_path: Path, width: int, heigh
     top = image.crop((0, 0, min(width, 400), 60))
     darkest, _ = top.convert("L").getextrema()
     assert darkest < 80
+    # nothing runs wider than the screen: the right margin is page background all the way down
+    margin = image.crop((width - 6, 0, width, height)).getcolors(maxcolors=64)
+    assert margin is not None and len(margin) == 1, "content overflows the page width"
     keep = os.environ.get("SEGMENTER_KEEP_SCREENSHOTS")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
@@ -288,3 +292,7 @@ def test_browser_hostile_data_runs_nothing(tmp_path: Path) -> None:
     dom, console = browse(page, tmp_path, "--dump-dom")
     assert console == [], console  # no script ran, nothing tried to load
     assert "<script>" not in dom and "<img" not in dom
+    image, console = screenshot(page, tmp_path, 390, 1600)
+    assert console == [], console
+    margin = image.crop((384, 0, 390, 1600)).getcolors(maxcolors=64)
+    assert margin is not None and len(margin) == 1, "long words overflow a phone screen"
