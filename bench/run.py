@@ -18,10 +18,10 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
-    parser.add_argument("--only", choices=["clean", "split", "dedup", "index", "ray"], default=None)
+    parser.add_argument("--only", choices=["clean", "split", "memory", "dedup", "index", "ray"], default=None)
     args, rest = parser.parse_known_args()
     status = 0
-    for name in ("clean", "split", "dedup", "index", "ray"):
+    for name in ("clean", "split", "memory", "dedup", "index", "ray"):
         if args.only and name != args.only:
             continue
         path = HERE / f"bench_{name}.py"
