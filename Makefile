@@ -28,7 +28,7 @@ $(VENV)/.dev: pyproject.toml
 	@touch $@
 
 demo: $(BIN)/segmenter
-	$(BIN)/segmenter run fixtures/ -o $(OUT)/demo
+	$(BIN)/segmenter run fixtures/ -o $(OUT)/demo --report $(OUT)/demo/report.html
 
 $(VENV)/ftfy-test-cases.json: $(VENV)/.dev
 	-$(BIN)/python scripts/fetch_ftfy_cases.py $@

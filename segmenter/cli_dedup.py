@@ -99,8 +99,11 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
 @dedup_options
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Output folder for stories.jsonl, unique.jsonl and report.json.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the HTML report here (see `segmenter report`), e.g. "
+              "OUTDIR/report.html.")
 def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bool,
-        no_clean: bool, **opts: Any) -> None:
+        no_clean: bool, report_path: str | None, **opts: Any) -> None:
     """The whole pipeline: clean, split, dedup.
 
     \b
@@ -118,6 +121,10 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
             report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
                                   split=not no_split, explain=explain, rejects=sink,
                                   progress=terminal_progress())
+        if report_path:
+            from .report import write_report
+
+            write_report(out_dir, report_path)
     split = report["split"]
     dd = report["dedup"]
     dups = dd["duplicates"]
@@ -132,4 +139,4 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
         err=True,
     )
     click.echo(f"results: {out_dir}/stories.jsonl, {out_dir}/unique.jsonl, "
-               f"{out_dir}/report.json", err=True)
+               f"{out_dir}/report.json" + (f", {report_path}" if report_path else ""), err=True)

@@ -142,3 +142,13 @@ def test_duplicate_ids_are_renamed_not_dropped(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match=r"dups.jsonl:2: duplicate id 'x'; renamed to 'x~2'"):
         records = list(dedup_records([str(src)], Config(), split=False))
     assert [r["id"] for r in records] == ["x", "x~2"]
+
+
+def test_cli_run_writes_the_html_report(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", NEWS, "-o", str(out), "--report",
+                                       str(out / "report.html")])
+    assert result.exit_code == 0, result.stderr
+    html = (out / "report.html").read_text("utf-8")
+    assert "<svg" in html and "portmaren-herald" in html
+    assert "report.html" in result.stderr
