@@ -142,3 +142,28 @@ def test_split_and_dedup_survive_adversarial_text(tmp_path: Path) -> None:
     result = cli("dedup", "--no-split", str(src))
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == len(texts)
+
+
+@pytest.mark.slow
+def test_fifty_megabyte_single_line(tmp_path: Path) -> None:
+    src = tmp_path / "huge.txt"
+    unit = "The council said the plan, backed by Qin Gang (秦剛), would “work”. "
+    src.write_text(unit * (50_000_000 // len(unit.encode())), encoding="utf-8")
+    out = tmp_path / "stories.jsonl"
+    result = cli("split", str(src), "-o", str(out))
+    assert result.exit_code == 0
+    (story,) = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    assert story["start"] == 0 and story["end"] == len(src.read_text("utf-8"))  # to the line end
+
+
+@pytest.mark.slow
+def test_million_short_lines(tmp_path: Path) -> None:
+    src = tmp_path / "lines.txt"
+    src.write_text("\n".join(f"Line {i} says hello." for i in range(1_000_000)))
+    out = tmp_path / "stories.jsonl"
+    result = cli("split", str(src), "-o", str(out))
+    assert result.exit_code == 0
+    stories = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    text = src.read_text()
+    assert stories[0]["start"] == 0 and stories[-1]["end"] == len(text)
+    assert all(a["end"] <= b["start"] for a, b in zip(stories, stories[1:]))
