@@ -22,11 +22,28 @@ the index.
 Clusters are union-find sets over input ordinals; a cluster's id is the id of its first-seen
 member, so the output is the same on every run (no Python ``hash()`` anywhere). The keeper is
 chosen at the end by ``config.keep``.
+
+**Persistent indexes** (:class:`~segmenter.index.PersistentIndex`: an SQLite file or Redis) make
+dedup incremental: every batch is looked up, queried and inserted in one atomic step, so a run
+is compared with everything earlier runs indexed. Units of earlier runs are not in memory; when
+one is a candidate it joins the union-find as a *prior* node (its id, sizes and the 16-bit copy
+of its signature fetched from the index) and is verified by estimation against the new unit's
+exact shingle set: the share of the prior unit's 128 MinHash argmins found among the new unit's
+permuted shingles estimates ``|A & B| / |B|`` (containment, shared shingles), and the signature
+agreement estimates the Jaccard similarity. A containment estimate must clear the threshold
+with a margin for its sampling noise. Prior units are never output; a cluster that contains
+one is named after it, and with ``keep=complete`` a prior copy wins ties (it was seen first).
+
+Idempotence: a unit whose id *and* content are already indexed is not inserted again and is
+compared only with the units indexed before it, so running the same input again reproduces
+the first run's assignments exactly and adds nothing; a unit whose content is indexed under
+another id is an ``exact`` duplicate of that earlier unit and is not inserted either.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,22 +52,27 @@ import numpy as np
 
 from .config import DedupConfig
 from .errors import ConfigError, SegmenterError
-from .fingerprint import Signer, normalized_words, shingle_batch
-from .index import Index, LSHParams, open_index
+from .fingerprint import SCHEME, Signer, _fmix32, normalized_words, shingle_batch
+from .index import Index, LSHParams, PersistentIndex, StoredUnit, UnitInfo, open_index
 from .model import Assignment, Cluster, Match, Relation, Unit
 
 __all__ = ["Deduplicator", "DedupStats", "verify"]
 
 _EMPTY = np.empty(0, dtype=np.uint32)
+# Estimated containment (against units of earlier runs) must clear `containment - _MARGIN`
+# after subtracting _Z standard deviations of its sampling noise.
+_Z = 1.0
+_MARGIN = 0.1
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The exact comparison of two shingle sets."""
+    """The exact comparison of two shingle sets (or, against a prior unit, its estimate)."""
 
     shared: int
     jaccard: float
     containment: float  # shared / size of the smaller set
+    containment_low: float | None = None  # estimates: containment minus its sampling noise
 
 
 def verify(a: np.ndarray, b: np.ndarray) -> Verdict:
@@ -77,6 +99,11 @@ class DedupStats:
     contained_links: int = 0
     rejected: int = 0  # candidates that failed verification
     skipped_containers: int = 0  # containment links refused: the unit already had a container
+    inserted: int = 0  # units added to a persistent index
+    indexed: int = 0  # units whose id and content were already in the persistent index
+    prior_exact: int = 0  # units whose content an earlier run indexed under another id
+    prior_candidates: int = 0  # candidate pairs with a unit of an earlier run (estimated)
+    prior_links: int = 0  # of which verified
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
@@ -111,8 +138,20 @@ class Deduplicator:
             self.index: Index = open_index(index, params)
         else:
             self.index = index
+        self._owns_index = index is None or isinstance(index, str)
         if self.index.params.bands * self.index.params.rows > cfg.num_perm:
             raise ConfigError("the index's bands*rows exceed the config's num_perm")
+        self._persistent: PersistentIndex | None = None
+        if isinstance(self.index, PersistentIndex):
+            self._persistent = self.index
+            self.index.bind(
+                {
+                    "scheme": SCHEME,
+                    "shingle": cfg.shingle,
+                    "char_size": str(cfg.char_size),
+                    "head": str(cfg.head),
+                }
+            )
         self.stats = DedupStats()
         self._signer = Signer(cfg.num_perm, cfg.seed)
         self._pending: list[Unit] = []
@@ -131,6 +170,14 @@ class Deduplicator:
         self._texts: list[str] = []  # explain only
         self._seen_ids: set[str] = set()
         self._done: list[Assignment] | None = None
+        # Persistent index: index key -> ordinal, prior (earlier runs') nodes, aliases.
+        self._rowid_ord: dict[int, int] = {}
+        self._prior: dict[int, StoredUnit] = {}
+        self._alias: set[int] = set()  # prior nodes that turned out to be a unit of this run
+        self._sig16: dict[int, np.ndarray] = {}  # low 16 bits of a unit's signature (prior pairs)
+        self._perm_cache: dict[int, np.ndarray] = {}
+        self._units = 0
+        self._ord_of_last = -1
 
     # ----------------------------------------------------------------------------- input
     def add(self, unit: Unit) -> None:
@@ -149,7 +196,21 @@ class Deduplicator:
             self.add(unit)
 
     def __len__(self) -> int:
-        return len(self._ids) + len(self._pending)
+        return self._units + len(self._pending)
+
+    def check(self, unit: Unit) -> Match | None:
+        """Add one unit now (no batching) and say whether it duplicates a unit seen before it
+        (in this run or, with a persistent index, an earlier one): an exact or near copy, or a
+        copy contained in an earlier unit. ``None`` for a new unit, or one that contains an
+        earlier unit (it is the more complete copy). For streaming callers (Scrapy)."""
+        self.add(unit)
+        self._flush()
+        o = self._ord_of_last
+        link = self._link.get(o)
+        if link is None:
+            return None
+        c, rel, sim = link
+        return Match(unit.id, self._ids[c], rel, round(sim, 4), {})  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------------------- batch work
     def _flush(self) -> None:
@@ -163,9 +224,13 @@ class Deduplicator:
         full, heads = self._signer.sign(shingles, cfg.head)
 
         fresh: list[int] = []  # batch rows that are not exact copies
+        digests: list[bytes] = []
         for i, unit in enumerate(batch):
             o = base + i
-            digest = hashlib.blake2b(unit.text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            digest = hashlib.blake2b(
+                unit.text.encode("utf-8", "surrogatepass"), digest_size=16
+            ).digest()
+            digests.append(digest)
             first = self._digests.get(digest)
             self._ids.append(unit.id)
             self._complete.append(0 if unit.kind == "teaser" or unit.truncated else 1)
@@ -186,7 +251,12 @@ class Deduplicator:
                 self._sigs.append(full[i].copy())
                 self._texts.append(unit.text)
         self.stats.units += len(batch)
+        self._units += len(batch)
+        self._ord_of_last = base + len(batch) - 1
         if not fresh:
+            return
+        if self._persistent is not None:
+            self._flush_persistent(batch, fresh, digests, full, heads)
             return
 
         rows = np.asarray(fresh, dtype=np.int64)
@@ -201,30 +271,170 @@ class Deduplicator:
             if has[j]:
                 self._verify(o, cand_full[j], cand_head[j])
 
+    def _flush_persistent(
+        self,
+        batch: list[Unit],
+        fresh: list[int],
+        digests: list[bytes],
+        full: np.ndarray,
+        heads: np.ndarray | None,
+    ) -> None:
+        """One atomic add_batch on the persistent index, then verification (see the module
+        docstring). Units without shingles stay out of the index."""
+        assert self._persistent is not None
+        index = self._persistent
+        base = self._ord_of_last - len(batch) + 1
+        rows = [i for i in fresh if len(self._sets[base + i]) > 0]
+        if not rows:
+            return
+        sel = np.asarray(rows, dtype=np.int64)
+        infos = [
+            UnitInfo(
+                batch[i].id,
+                int.from_bytes(digests[i][:8], "little", signed=True),
+                len(batch[i].text),
+                bool(self._complete[base + i]),
+                len(self._sets[base + i]),
+                batch[i].source,
+            )
+            for i in rows
+        ]
+        sigs = {"full": full[sel]}
+        if heads is not None:
+            sigs["head"] = heads[sel]
+        res = index.add_batch(infos, sigs)
+        wanted: set[int] = set()
+        for j, i in enumerate(rows):
+            o, status, rowid = base + i, res.status[j], res.rowid[j]
+            if status == "exact":
+                self.stats.prior_exact += 1
+                if rowid not in self._rowid_ord:
+                    wanted.add(rowid)
+                continue
+            self.stats.inserted += status == "new"
+            self.stats.indexed += status == "indexed"
+            old = self._rowid_ord.get(rowid)
+            if old is not None and old in self._prior:  # met earlier as a prior unit: it is us
+                self._alias.add(old)
+                self._union(o, old)
+            self._rowid_ord[rowid] = o
+            for table in res.candidates.values():
+                wanted.update(r for r in table[j] if r not in self._rowid_ord)
+        for stored in index.fetch(sorted(wanted)).values():
+            self._add_prior(stored)
+        self._perm_cache.clear()
+        for j, i in enumerate(rows):
+            o, status, rowid = base + i, res.status[j], res.rowid[j]
+            if status == "exact":
+                p = self._rowid_ord.get(rowid)
+                if p is not None and p != o:
+                    self._exact_of[o] = self._exact_root(p)
+                    self._union(o, p)
+                    self._link.setdefault(o, (p, "exact", 1.0))
+                    self.stats.exact += 1
+                continue
+            cands = [
+                [self._rowid_ord[r] for r in table[j] if r in self._rowid_ord]
+                for table in res.candidates.values()
+            ]
+            if any(c in self._prior for cs in cands for c in cs):
+                self._sig16[o] = (full[i] & np.uint32(0xFFFF)).astype(np.uint16)
+            self._verify(o, cands[0], cands[1] if len(cands) > 1 else [])
+        self._perm_cache.clear()
+
+    def _add_prior(self, s: StoredUnit) -> int:
+        """A unit of an earlier run, as a node of the union-find (never output)."""
+        o = len(self._ids)
+        self._ids.append(s.id)
+        self._complete.append(1 if s.complete else 0)
+        self._length.append(s.length)
+        self._sets.append(_EMPTY)
+        self._parent.append(o)
+        self._exact_of.append(o)
+        if self.config.explain:
+            self._sigs.append(_EMPTY)
+            self._texts.append("")
+        self._prior[o] = s
+        self._rowid_ord[s.rowid] = o
+        return o
+
+    def _exact_root(self, o: int) -> int:
+        while self._exact_of[o] != o:
+            o = self._exact_of[o]
+        return o
+
+    def _size(self, o: int) -> int:
+        prior = self._prior.get(o)
+        return prior.shingles if prior is not None else len(self._sets[o])
+
+    def _perm16(self, o: int) -> np.ndarray:
+        """The low 16 bits of every permuted shingle of unit ``o``: ``(num_perm, shingles)``."""
+        got = self._perm_cache.get(o)
+        if got is None:
+            h = _fmix32(self._sets[o])
+            phv = np.multiply.outer(self._signer.a, h)
+            phv += self._signer.b[:, None]
+            got = self._perm_cache[o] = (phv & np.uint32(0xFFFF)).astype(np.uint16)
+        return got
+
+    def _estimate(self, o: int, c: int) -> Verdict:
+        """Unit ``o`` (exact shingle set in memory) against prior unit ``c`` (its stored 16-bit
+        signature): estimated shared shingles, Jaccard and containment, with a noise margin."""
+        prior = self._prior[c]
+        n_a, n_b = len(self._sets[o]), prior.shingles
+        if n_a == 0 or n_b == 0:
+            return Verdict(0, 0.0, 0.0, 0.0)
+        k = len(prior.sig)
+        hits = float(np.mean((self._perm16(o) == prior.sig[:, None]).any(axis=1)))
+        q = 1.0 - (1.0 - 2.0**-16) ** n_a  # a chance 16-bit match with any of o's shingles
+        frac = max(0.0, (hits - q) / (1.0 - q))  # ~ |A & B| / |B|
+        shared = min(frac * n_b, float(n_a), float(n_b))
+        small = min(n_a, n_b)
+        containment = shared / small
+        noise = math.sqrt(max(frac * (1.0 - frac), 1.0 / k) / k) * n_b / small
+        sig = self._sig16.get(o)
+        if sig is not None:
+            agree = float(np.mean(sig == prior.sig))
+            jaccard = max(0.0, (agree - 2.0**-16) / (1.0 - 2.0**-16))
+        else:
+            jaccard = shared / (n_a + n_b - shared)
+        return Verdict(round(shared), jaccard, containment, containment - _Z * noise)
+
     def _verify(self, o: int, from_full: list[int], from_head: list[int]) -> None:
         cfg = self.config
         mine = self._sets[o]
         n_mine = len(mine)
-        best_container: tuple[float, int, int] | None = None  # (containment, size, -ordinal)
+        best_container: tuple[float, int, int] | None = None  # (containment, size, -rank)
         seen: set[int] = set()
         for c in (*from_full, *from_head):
             if c == o or c in seen:
                 continue
             seen.add(c)
-            other = self._sets[c]
-            if len(other) == 0:
+            prior = c in self._prior
+            n_other = self._size(c)
+            if n_other == 0:
                 continue
             self.stats.candidates += 1
-            v = verify(mine, other)
+            if prior:
+                self.stats.prior_candidates += 1
+                v = self._estimate(o, c)
+            else:
+                v = verify(mine, self._sets[c])
             if v.jaccard >= cfg.threshold:
                 if self._union(o, c):
                     self._link.setdefault(o, (c, "near", v.jaccard))
                     self.stats.near_links += 1
+                    self.stats.prior_links += prior
                 continue
-            small = min(n_mine, len(other))
-            if v.containment >= cfg.containment and small >= cfg.min_contained:
-                if n_mine <= len(other):  # this unit is the copy contained in `c`
-                    key = (v.containment, len(other), -c)
+            small = min(n_mine, n_other)
+            low = v.containment if v.containment_low is None else v.containment_low
+            if (
+                v.containment >= cfg.containment
+                and low >= cfg.containment - _MARGIN
+                and small >= cfg.min_contained
+            ):
+                if n_mine <= n_other:  # this unit is the copy contained in `c`
+                    key = (v.containment, n_other, -self._rank(c))
                     if best_container is None or key > best_container:
                         best_container = key
                 elif c not in self._container:  # an earlier unit is contained in this one
@@ -232,16 +442,26 @@ class Deduplicator:
                     if self._union(c, o):
                         self._link.setdefault(c, (o, "contained", v.containment))
                         self.stats.contained_links += 1
+                        self.stats.prior_links += prior
                 else:
                     self.stats.skipped_containers += 1
                 continue
             self.stats.rejected += 1
         if best_container is not None and o not in self._container:
-            c = -best_container[2]
+            c = self._unrank(-best_container[2])
             self._container[o] = c
             if self._union(o, c):
                 self._link.setdefault(o, (c, "contained", best_container[0]))
                 self.stats.contained_links += 1
+                self.stats.prior_links += c in self._prior
+
+    def _rank(self, o: int) -> int:
+        """Order of first sight: units of earlier runs (by index key) before this run's."""
+        prior = self._prior.get(o)
+        return o if prior is None else prior.rowid - (1 << 62)
+
+    def _unrank(self, rank: int) -> int:
+        return rank if rank >= 0 else self._rowid_ord[rank + (1 << 62)]
 
     # ----------------------------------------------------------------------------- union-find
     def _find(self, x: int) -> int:
@@ -264,16 +484,19 @@ class Deduplicator:
     # ----------------------------------------------------------------------------- output
     def _keeper_key(self, o: int) -> tuple[int, ...]:
         keep = self.config.keep
+        rank = self._rank(o)
         if keep == "first":
-            return (-o,)
+            return (-rank,)
         if keep == "longest":
-            return (self._length[o], -o)
-        return (self._complete[o], self._length[o], -o)
+            return (self._length[o], -rank)
+        return (self._complete[o], self._length[o], -rank)
 
     def _groups(self) -> dict[int, list[int]]:
         groups: dict[int, list[int]] = {}
+        alias = self._alias
         for o in range(len(self._ids)):
-            groups.setdefault(self._find(o), []).append(o)
+            if o not in alias:
+                groups.setdefault(self._find(o), []).append(o)
         return groups
 
     def finish(self) -> list[Assignment]:
@@ -281,14 +504,29 @@ class Deduplicator:
         if self._done is not None:
             return self._done
         self._flush()
+        if self._owns_index:
+            self.index.close()
         out: list[Assignment | None] = [None] * len(self._ids)
-        for root, members in self._groups().items():
-            cluster = self._ids[root]
+        prior = self._prior
+        if prior:
+            # A prior unit that is one of this run's units (same id, same content; met before
+            # that unit in a re-run in another order) is that unit, not a copy of it.
+            for o in range(len(self._ids)):
+                if o not in prior:
+                    root = self._exact_root(o)
+                    if root in prior and self._ids[root] == self._ids[o]:
+                        self._alias.add(root)
+        for members in self._groups().values():
+            first = min(members, key=self._rank)
+            cluster = self._ids[first]
             if len(members) == 1:
-                out[root] = Assignment(self._ids[root], cluster, None, None, None, True, {})
+                if first not in prior:
+                    out[first] = Assignment(cluster, cluster, None, None, None, True, {})
                 continue
             keeper = max(members, key=self._keeper_key)
             for m in members:
+                if m in prior:
+                    continue
                 if m == keeper:
                     ev = {"members": len(members)}
                     out[m] = Assignment(self._ids[m], cluster, None, None, None, True, ev)
@@ -325,30 +563,37 @@ class Deduplicator:
     def _relation(self, m: int, keeper: int) -> tuple[Relation, float, dict[str, Any]]:
         """How member ``m`` relates to its cluster's keeper, with the evidence."""
         cfg = self.config
-        a, k = self._sets[m], self._sets[keeper]
-        v = verify(a, k)
+        a = self._sets[m]
+        estimated = keeper in self._prior
+        if estimated:
+            v = self._estimate(m, keeper)
+        else:
+            v = verify(a, self._sets[keeper])
         ev: dict[str, Any] = {
             "jaccard": round(v.jaccard, 4),
             "containment": round(v.containment, 4),
             "shared_shingles": v.shared,
             "shingles": len(a),
-            "keeper_shingles": len(k),
+            "keeper_shingles": self._size(keeper),
         }
+        if estimated:
+            ev["estimated"] = True
+            ev["keeper_indexed"] = self._prior[keeper].time
         link = self._link.get(m)
         if link is not None:
             ev["matched"] = self._ids[link[0]]
             ev["matched_relation"] = link[1]
             ev["matched_similarity"] = round(link[2], 4)
-        if cfg.explain:
+        if cfg.explain and not estimated:
             ev.update(self._explain(m, keeper))
         rel: Relation
-        if self._exact_of[m] == self._exact_of[keeper]:
+        if self._exact_root(m) == self._exact_root(keeper):
             return "exact", 1.0, ev
         if v.jaccard >= cfg.threshold:
             rel, sim = "near", v.jaccard
-        elif len(a) < 0.8 * len(k) and v.containment >= cfg.containment:
+        elif len(a) < 0.8 * self._size(keeper) and v.containment >= cfg.containment:
             rel, sim = "contained", v.containment
-        elif link is not None and link[1] == "contained" and len(a) < 0.8 * len(k):
+        elif link is not None and link[1] == "contained" and len(a) < 0.8 * self._size(keeper):
             rel, sim = "contained", v.containment
         else:
             rel, sim = "near", v.jaccard

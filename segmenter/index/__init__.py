@@ -16,8 +16,15 @@ Backends (chosen by :func:`open_index`):
     fed :class:`datasketch.LeanMinHash` objects built from the same signatures (slower, bigger;
     kept for compatibility and as the reference).
 
-SQLite (``sqlite:///path``) and Redis (``redis://...``) backends plug in here behind the same
-interface (see :func:`open_index`).
+``PATH`` / ``sqlite:///PATH``
+    :class:`~segmenter.index.sqlite.SQLiteIndex`, a persistent index in one SQLite file (WAL).
+``redis://host:port/db``
+    :class:`~segmenter.index.redis.RedisIndex`, a persistent index shared by a fleet.
+
+Persistent backends subclass :class:`PersistentIndex`: besides the band tables they keep one
+:class:`StoredUnit` per indexed unit (its id, content digest, sizes and a 16-bit-per-value copy
+of its signature, for verification by later runs), the index's parameters, and they add whole
+batches atomically (:meth:`PersistentIndex.add_batch`).
 
 Writing a backend: subclass :class:`Index` and implement :meth:`Index.insert` and
 :meth:`Index.query`; :meth:`Index.query_insert` (the deduplicator's streaming primitive) has a
@@ -26,16 +33,28 @@ correct default built on them. Band digests for key-value stores come from :func
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IndexError_
 
-__all__ = ["Index", "LSHParams", "band_digests", "open_index"]
+__all__ = [
+    "BatchResult",
+    "Index",
+    "LSHParams",
+    "PersistentIndex",
+    "StoredUnit",
+    "UnitInfo",
+    "band_digests",
+    "check_meta",
+    "open_index",
+    "table_keys",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +155,150 @@ class Index(ABC):
         self.close()
 
 
+# ------------------------------------------------------------------------------ persistent
+KEY_BITS = 47
+"""Band keys of persistent backends are 47-bit integers (a 6-byte SQLite integer)."""
+_KEY_MASK = np.uint64((1 << KEY_BITS) - 1)
+
+
+def table_keys(signatures: np.ndarray, params: LSHParams, table: str) -> np.ndarray:
+    """``(units, bands)`` int64 band keys for one table of a persistent index: the band digest
+    mixed with the table name, cut to :data:`KEY_BITS` bits (one flat key space for all tables).
+    """
+    salt = int.from_bytes(table.encode("utf-8")[:8].ljust(8, b"\0"), "little")
+    salt = (salt * 0x9E3779B97F4A7C15 + len(table)) & 0xFFFFFFFFFFFFFFFF
+    d = band_digests(signatures, params) ^ np.uint64(salt)
+    d *= np.uint64(0xBF58476D1CE4E5B9)
+    d ^= d >> np.uint64(31)
+    return (d & _KEY_MASK).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    """What the deduplicator tells a persistent index about a unit it adds."""
+
+    id: str
+    digest: int  # signed 64-bit content digest (identical texts have equal digests)
+    length: int  # characters
+    complete: bool  # an article / whole document that is not truncated
+    shingles: int  # size of the unit's shingle set
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUnit:
+    """A unit as a persistent index keeps it."""
+
+    rowid: int  # the index's own key for the unit (insertion order)
+    id: str
+    digest: int
+    length: int
+    complete: bool
+    shingles: int
+    source: str | None
+    time: int  # insertion time, Unix seconds
+    sig: np.ndarray = field(repr=False)  # the low 16 bits of each full-signature value (uint16)
+
+
+Status = Literal["new", "indexed", "exact"]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What :meth:`PersistentIndex.add_batch` did with each unit of a batch.
+
+    ``status[i]``: ``"new"`` (inserted now with key ``rowid[i]``), ``"indexed"`` (the same id
+    with the same content was indexed before as ``rowid[i]``: nothing inserted, candidates only
+    among units indexed before it) or ``"exact"`` (another unit with identical content is
+    indexed as ``rowid[i]``: nothing inserted, no candidates). ``candidates[table][i]``: keys
+    of the units sharing a band with it, in band order then insertion order.
+    """
+
+    status: list[Status]
+    rowid: list[int]
+    candidates: dict[str, list[list[int]]]
+
+
+def check_meta(stored: Mapping[str, str], wanted: Mapping[str, str], where: str) -> None:
+    """Raise :class:`IndexError_` naming every parameter on which an existing index and this run
+    disagree, and how to fix it."""
+    bad = [k for k in wanted if k in stored and stored[k] != wanted[k]]
+    missing = [k for k in wanted if k not in stored]
+    if not bad and not missing:
+        return
+    parts = [f"{k}={stored[k]} (this run: {wanted[k]})" for k in bad]
+    parts += [f"{k} (not recorded; this run: {wanted[k]})" for k in missing]
+    fixes = {
+        "num_perm": "--num-perm", "shingle": "--shingle", "char_size": "[dedup] char_size",
+        "head": "[dedup] head", "bands": "[dedup] bands", "rows": "[dedup] rows",
+        "max_bucket": "[dedup] max_bucket", "seed": "[dedup] seed", "scheme": None,
+        "format": None,
+    }
+    how = [f"{fixes[k]} {stored[k]}" for k in bad if fixes.get(k)]
+    hint = (f"run with the index's settings ({', '.join(how)}), or " if how else "")
+    raise IndexError_(
+        f"index {where} was built with incompatible parameters: {'; '.join(parts)}. "
+        f"Fix: {hint}use a new index path/URL (or a new key prefix)"
+    )
+
+
+class PersistentIndex(Index):
+    """An index that outlives the run: SQLite file or Redis. Keys are its own row ids."""
+
+    url: str
+
+    @abstractmethod
+    def bind(self, meta: Mapping[str, str]) -> None:
+        """Record ``meta`` (the run's parameters) in an empty index, or check that an existing
+        index was built with the same ones (:func:`check_meta`)."""
+
+    @abstractmethod
+    def meta(self) -> dict[str, str]:
+        """The recorded parameters (empty for a new index)."""
+
+    @abstractmethod
+    def add_batch(
+        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray]
+    ) -> BatchResult:
+        """Atomically (all of the batch or none of it): for every unit in order, look it up by
+        content digest, query its bands in every table of ``signatures`` (``"full"`` first:
+        its values are what is stored for verification) and insert it when it is new."""
+
+    @abstractmethod
+    def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
+        """The stored units for these keys (pruned ones are missing)."""
+
+    @abstractmethod
+    def stats(self) -> dict[str, Any]:
+        """Counts and sizes for ``segmenter index stats``."""
+
+    @abstractmethod
+    def export(self) -> Iterator[StoredUnit]:
+        """Every stored unit, in insertion order."""
+
+    @abstractmethod
+    def prune(self, before: float | None = None, source: str | None = None) -> int:
+        """Delete the units inserted before ``before`` (Unix time) and/or whose source matches
+        the glob ``source``, with their band entries. Returns how many were deleted."""
+
+
+def _is_path(url: str) -> bool:
+    return "://" not in url and url not in ("memory", "datasketch", "memory+datasketch")
+
+
 def open_index(
-    url: str | None = None, params: LSHParams | Mapping[str, Any] | None = None
+    url: str | os.PathLike[str] | None = None,
+    params: LSHParams | Mapping[str, Any] | None = None,
 ) -> Index:
     """Open an index by URL: ``None`` or ``"memory"`` (default, our band tables),
-    ``"datasketch"`` (``datasketch.MinHashLSH`` in memory). ``params``: :class:`LSHParams` or a
-    mapping of its fields."""
+    ``"datasketch"`` (``datasketch.MinHashLSH`` in memory), a file path or ``sqlite:///PATH``
+    (a persistent SQLite index), ``redis://host:port/db[?prefix=NAME]`` (a persistent Redis
+    index). ``params``: :class:`LSHParams` or a mapping of its fields; ``None`` means the
+    defaults, or for an existing persistent index its recorded parameters."""
+    if url is not None and not isinstance(url, str):
+        url = os.fspath(url)
     if params is None:
-        p = LSHParams()
+        p = None
     elif isinstance(params, LSHParams):
         p = params
     else:
@@ -151,15 +306,17 @@ def open_index(
             p = LSHParams(**dict(params))
         except TypeError as exc:
             raise ConfigError(f"bad index parameters {dict(params)!r}: {exc}") from exc
+    if url and _is_path(url):
+        url = "sqlite:///" + url  # SQLAlchemy style: sqlite:///rel/path, sqlite:////abs/path
     scheme = (url or "memory").split("://", 1)[0].lower()
     if scheme == "memory":
         from .memory import MemoryIndex
 
-        return MemoryIndex(p)
+        return MemoryIndex(p or LSHParams())
     if scheme in ("datasketch", "memory+datasketch"):
         from .memory import DatasketchIndex
 
-        return DatasketchIndex(p)
+        return DatasketchIndex(p or LSHParams())
     if scheme in ("sqlite", "redis"):
         # Backends added later live in segmenter/index/<scheme>.py as open(url, params) -> Index.
         import importlib
@@ -168,9 +325,11 @@ def open_index(
             module = importlib.import_module(f".{scheme}", __name__)
         except ImportError as exc:
             raise ConfigError(
-                f"index backend {scheme!r} is not available ({exc}); use 'memory' or 'datasketch'"
+                f"index backend {scheme!r} is not available ({exc}); install it with "
+                f"pip install 'segmenter[{scheme}]' or use 'memory'"
             ) from exc
         return module.open(url, p)  # type: ignore[no-any-return]
     raise ConfigError(
-        f"unknown index {url!r}; use 'memory', 'datasketch', 'sqlite:///path' or 'redis://host'"
+        f"unknown index {url!r}; use 'memory', 'datasketch', a file path, 'sqlite:///path' or "
+        "'redis://host:port/db'"
     )
