@@ -257,6 +257,7 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
 
 from . import cli_check  # noqa: E402, F401, I001  (registers `check` and `report` on `main`)
 from . import cli_dedup  # noqa: E402, F401  (registers `dedup` and `run` on `main`)
+from . import cli_index  # noqa: E402, F401
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,6 +44,13 @@ def dedup_options(func: F) -> F:
                      "teasers, then the longest, then the first seen), the longest, or the "
                      f"first seen.  [default: {_D.keep}]"),
         click.option("--explain", is_flag=True, help="Add the evidence behind each decision."),
+        click.option("--index", "index", default=None, metavar="PATH|redis://HOST:PORT/DB",
+                     help="A persistent index: an SQLite file PATH or a Redis URL. The run is "
+                     "compared with every unit earlier runs indexed and adds its new units. A "
+                     "unit already indexed (same id and text) is not added again and is "
+                     "compared only with units indexed before it, so re-running the same "
+                     "input gives the same verdicts and adds nothing; a text indexed under "
+                     "another id is an exact duplicate of it. See `segmenter index`."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -85,7 +92,7 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
         with _reject_sink(rejects) as sink, atomic_output(output) as out:
             write_jsonl(out, dedup_records(inputs, config, clean=not no_clean,
                                            split=not no_split, explain=explain, stats=stats,
-                                           rejects=sink))
+                                           rejects=sink, index=opts.get("index")))
     dups = stats.duplicates
     _summary("dedup", [f"{stats.read.documents} documents", f"{stats.units} units",
                        f"{sum(dups.values())} duplicates ({dups['exact']} exact, "
@@ -120,7 +127,7 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
         with _reject_sink(rejects) as sink:
             report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
                                   split=not no_split, explain=explain, rejects=sink,
-                                  progress=terminal_progress())
+                                  index=opts.get("index"), progress=terminal_progress())
         if report_path:
             from .report import write_report
 

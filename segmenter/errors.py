@@ -63,3 +63,10 @@ class IndexError_(SegmenterError):
     """A persistent index is unusable or incompatible with the run's parameters."""
 
     exit_code = 2
+
+
+class IndexMismatchError(IndexError_, ConfigError):
+    """A persistent index was built with other parameters than this run's (exit code 2); the
+    message names them and says how to fix it."""
+
+    exit_code = 2

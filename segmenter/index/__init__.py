@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..errors import ConfigError, IndexError_
+from ..errors import ConfigError, IndexMismatchError
 
 __all__ = [
     "BatchResult",
@@ -220,8 +220,8 @@ class BatchResult:
 
 
 def check_meta(stored: Mapping[str, str], wanted: Mapping[str, str], where: str) -> None:
-    """Raise :class:`IndexError_` naming every parameter on which an existing index and this run
-    disagree, and how to fix it."""
+    """Raise :class:`IndexMismatchError` naming every parameter on which an existing index and
+    this run disagree, and how to fix it."""
     bad = [k for k in wanted if k in stored and stored[k] != wanted[k]]
     missing = [k for k in wanted if k not in stored]
     if not bad and not missing:
@@ -236,7 +236,7 @@ def check_meta(stored: Mapping[str, str], wanted: Mapping[str, str], where: str)
     }
     how = [f"{fixes[k]} {stored[k]}" for k in bad if fixes.get(k)]
     hint = (f"run with the index's settings ({', '.join(how)}), or " if how else "")
-    raise IndexError_(
+    raise IndexMismatchError(
         f"index {where} was built with incompatible parameters: {'; '.join(parts)}. "
         f"Fix: {hint}use a new index path/URL (or a new key prefix)"
     )
