@@ -1,0 +1,369 @@
+"""A persistent index in Redis, for a fleet of scrapers feeding one index.
+
+URL: ``redis://host:port/db[?prefix=NAME]`` (``rediss://`` for TLS; the key prefix defaults to
+``segmenter``). Every batch is one Lua script call (``EVALSHA``): the digest lookups, band
+queries and inserts of up to ``batch_size`` units run atomically in one round trip, so
+concurrent writers never interleave inside a batch and a killed client leaves whole batches.
+
+Keys (``P`` = prefix)::
+
+    P:meta            hash   the index's parameters
+    P:next            string the last unit key handed out (INCR)
+    P:h               hash   content digest -> "key<TAB>id"
+    P:u:<key//512>    hash   key -> packed unit record (sizes, time, id, source, 16-bit signature)
+    P:b:<band>>27>    hash   47-bit band key -> "key,key,..." (at most max_bucket keys)
+
+Hashes are bucketed so Redis keeps them in its compact listpack encoding. Needs the ``redis``
+client (``pip install 'segmenter[redis]'``) and Redis >= 6.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import struct
+import time
+import urllib.parse
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, IndexError_
+from . import (
+    BatchResult,
+    LSHParams,
+    PersistentIndex,
+    Status,
+    StoredUnit,
+    UnitInfo,
+    check_meta,
+    table_keys,
+)
+from .sqlite import FORMAT, lsh_meta, params_from_meta
+
+__all__ = ["RedisIndex", "open"]
+
+_UNIT_SHARD = 512
+_BAND_SHIFT = 27
+_HEAD = struct.Struct("<qIIBIH")  # digest, time, length, complete, shingles, len(id)
+
+_ADD = """
+local p, cap, n, nt, nb = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
+    tonumber(ARGV[5])
+local pos = 6
+local out, buckets, dirty = {}, {}, {}
+for i = 1, n do
+  local digest, id, blob = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
+  pos = pos + 3
+  local status, rowid
+  local hit = redis.call('HGET', p .. ':h', digest)
+  if hit then
+    local tab = string.find(hit, '\\t', 1, true)
+    rowid = tonumber(string.sub(hit, 1, tab - 1))
+    if string.sub(hit, tab + 1) == id then status = 'indexed' else status = 'exact' end
+  else
+    status = 'new'
+    rowid = redis.call('INCR', p .. ':next')
+    redis.call('HSET', p .. ':h', digest, rowid .. '\\t' .. id)
+    redis.call('HSET', p .. ':u:' .. math.floor(rowid / 512), rowid, blob)
+  end
+  local res = {status, rowid}
+  for t = 1, nt do
+    local cands, seen = {}, {}
+    for b = 1, nb do
+      local hk, f = ARGV[pos], ARGV[pos + 1]
+      pos = pos + 2
+      if status ~= 'exact' then
+        local ck = hk .. '|' .. f
+        local lst = buckets[ck]
+        if lst == nil then
+          lst = {}
+          local v = redis.call('HGET', hk, f)
+          if v then for x in string.gmatch(v, '%d+') do lst[#lst + 1] = tonumber(x) end end
+          buckets[ck] = lst
+        end
+        for _, u in ipairs(lst) do
+          if u < rowid and not seen[u] then seen[u] = true; cands[#cands + 1] = u end
+        end
+        if status == 'new' and #lst < cap and lst[#lst] ~= rowid then
+          lst[#lst + 1] = rowid
+          dirty[ck] = {hk, f}
+        end
+      end
+    end
+    res[#res + 1] = cands
+  end
+  out[#out + 1] = res
+end
+for ck, kf in pairs(dirty) do redis.call('HSET', kf[1], kf[2], table.concat(buckets[ck], ',')) end
+return out
+"""
+
+_INSERT = """
+local cap = tonumber(ARGV[1])
+for pos = 2, #ARGV, 3 do
+  local hk, f, key = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
+  local v = redis.call('HGET', hk, f)
+  if not v then
+    redis.call('HSET', hk, f, key)
+  else
+    local count, found = 0, false
+    for x in string.gmatch(v, '%d+') do
+      count = count + 1
+      if x == key then found = true end
+    end
+    if not found and count < cap then redis.call('HSET', hk, f, v .. ',' .. key) end
+  end
+end
+return 1
+"""
+
+_BIND = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  for pos = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[pos], ARGV[pos + 1]) end
+  return {}
+end
+return redis.call('HGETALL', KEYS[1])
+"""
+
+
+def open(url: str, params: LSHParams | None = None) -> RedisIndex:  # noqa: A001
+    return RedisIndex(url, params)
+
+
+def _pack(u: UnitInfo, now: int, sig: np.ndarray) -> bytes:
+    ident = u.id.encode("utf-8", "surrogatepass")
+    src = b"\xff" if u.source is None else b"\x00" + u.source.encode("utf-8", "surrogatepass")
+    head = _HEAD.pack(u.digest, now, u.length, int(u.complete), u.shingles, len(ident))
+    return head + ident + struct.pack("<H", len(src)) + src + sig.astype("<u2").tobytes()
+
+
+def _unpack(rowid: int, blob: bytes) -> StoredUnit:
+    digest, t, length, complete, shingles, n = _HEAD.unpack_from(blob)
+    pos = _HEAD.size
+    ident = blob[pos : pos + n].decode("utf-8", "surrogatepass")
+    pos += n
+    (m,) = struct.unpack_from("<H", blob, pos)
+    pos += 2
+    src = blob[pos : pos + m]
+    pos += m
+    source = None if src == b"\xff" else src[1:].decode("utf-8", "surrogatepass")
+    sig = np.frombuffer(blob[pos:], dtype="<u2")
+    return StoredUnit(rowid, ident, digest, length, bool(complete), shingles, source, t, sig)
+
+
+class RedisIndex(PersistentIndex):
+    """A persistent LSH index in Redis (see the module docstring)."""
+
+    def __init__(self, url: str, params: LSHParams | None = None) -> None:
+        try:
+            import redis
+        except ImportError as exc:
+            raise ConfigError(
+                "the Redis index needs the redis client: pip install 'segmenter[redis]'"
+            ) from exc
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qs(parts.query)
+        self.prefix = (query.pop("prefix", ["segmenter"]) or ["segmenter"])[0]
+        rest = urllib.parse.urlencode({k: v[-1] for k, v in query.items()})
+        self.url = url
+        clean = urllib.parse.urlunsplit(parts._replace(query=rest))
+        self._redis_errors = (redis.RedisError,)
+        try:
+            self._r = redis.Redis.from_url(clean, socket_timeout=60)
+            self._r.ping()
+            self._add = self._r.register_script(_ADD)
+            self._insert = self._r.register_script(_INSERT)
+            self._bind = self._r.register_script(_BIND)
+            stored = self.meta()
+        except redis.RedisError as exc:
+            raise IndexError_(
+                f"cannot use the Redis index {url} ({exc}); check that redis-server runs there "
+                "and the URL (redis://HOST:PORT/DB)"
+            ) from exc
+        if params is None:
+            params = params_from_meta(stored) if stored else LSHParams()
+        elif stored:
+            check_meta(stored, lsh_meta(params), url)
+        self.params = params
+
+    def _k(self, *parts: object) -> str:
+        return ":".join((self.prefix, *map(str, parts)))
+
+    def close(self) -> None:
+        self._r.close()
+
+    # ------------------------------------------------------------------ metadata
+    def meta(self) -> dict[str, str]:
+        raw = self._r.hgetall(self._k("meta"))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    def bind(self, meta: Mapping[str, str]) -> None:
+        wanted = {"format": FORMAT, **lsh_meta(self.params), **meta}
+        args: list[str] = []
+        for k, v in sorted({**wanted, "created": str(int(time.time()))}.items()):
+            args += [k, v]
+        got = self._bind(keys=[self._k("meta")], args=args)
+        if got:
+            stored = {got[i].decode(): got[i + 1].decode() for i in range(0, len(got), 2)}
+            check_meta(stored, wanted, self.url)
+
+    # ------------------------------------------------------------------ band tables
+    def _band_args(self, keys: np.ndarray) -> list[tuple[str, str]]:
+        return [(self._k("b", k >> _BAND_SHIFT), str(k)) for k in keys.tolist()]
+
+    def insert(self, table: str, keys: Sequence[int], signatures: np.ndarray) -> None:
+        tk = table_keys(signatures, self.params, table)
+        args: list[object] = [self.params.max_bucket]
+        for key, row in zip(keys, tk, strict=True):
+            for hk, f in self._band_args(row):
+                args += [hk, f, int(key)]
+        self._insert(args=args)
+
+    def query(self, table: str, signatures: np.ndarray) -> list[list[int]]:
+        tk = table_keys(signatures, self.params, table)
+        pipe = self._r.pipeline(transaction=False)
+        for row in tk:
+            for hk, f in self._band_args(row):
+                pipe.hget(hk, f)
+        values = iter(pipe.execute())
+        out = []
+        for _row in tk:
+            found: list[int] = []
+            seen: set[int] = set()
+            for _ in range(tk.shape[1]):
+                v = next(values)
+                for x in (v.split(b",") if v else ()):
+                    u = int(x)
+                    if u not in seen:
+                        seen.add(u)
+                        found.append(u)
+            out.append(found)
+        return out
+
+    # ------------------------------------------------------------------ units
+    def add_batch(
+        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray]
+    ) -> BatchResult:
+        tables = list(signatures)
+        if not units:
+            return BatchResult([], [], {t: [] for t in tables})
+        keys = {t: table_keys(signatures[t], self.params, t) for t in tables}
+        full = np.asarray(signatures[tables[0]], dtype=np.uint32)
+        sig16 = (full & np.uint32(0xFFFF)).astype("<u2")
+        now = int(time.time())
+        args: list[object] = [self.prefix, self.params.max_bucket, len(units), len(tables),
+                              self.params.bands]
+        for i, u in enumerate(units):
+            args += [str(u.digest), u.id, _pack(u, now, sig16[i])]
+            for t in tables:
+                for hk, f in self._band_args(keys[t][i]):
+                    args += [hk, f]
+        try:
+            got = self._add(args=args)
+        except self._redis_errors as exc:
+            raise IndexError_(f"Redis index {self.url}: {exc}") from exc
+        status: list[Status] = []
+        rowids: list[int] = []
+        cands: dict[str, list[list[int]]] = {t: [] for t in tables}
+        for res in got:
+            status.append(res[0].decode())
+            rowids.append(int(res[1]))
+            for t, c in zip(tables, res[2:], strict=True):
+                cands[t].append([int(x) for x in c])
+        return BatchResult(status, rowids, cands)
+
+    def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
+        if not rowids:
+            return {}
+        pipe = self._r.pipeline(transaction=False)
+        for r in rowids:
+            pipe.hget(self._k("u", r // _UNIT_SHARD), r)
+        return {
+            r: _unpack(r, blob)
+            for r, blob in zip(rowids, pipe.execute(), strict=True)
+            if blob is not None
+        }
+
+    def _scan(self, kind: str) -> Iterator[bytes]:
+        yield from self._r.scan_iter(match=self._k(kind, "*"), count=1000)
+
+    def export(self) -> Iterator[StoredUnit]:
+        shards = sorted(int(k.rsplit(b":", 1)[1]) for k in self._scan("u"))
+        for shard in shards:
+            raw = self._r.hgetall(self._k("u", shard))
+            for r in sorted(int(k) for k in raw):
+                yield _unpack(r, raw[str(r).encode()])
+
+    def __len__(self) -> int:
+        return int(self._r.hlen(self._k("h")))
+
+    def stats(self) -> dict[str, Any]:
+        units = first = last = 0
+        sources: dict[str, int] = {}
+        times = []
+        for u in self.export():
+            units += 1
+            sources[u.source or ""] = sources.get(u.source or "", 0) + 1
+            times.append(u.time)
+        first = min(times) if times else None
+        last = max(times) if times else None
+        used = 0
+        entries = 0
+        for key in self._r.scan_iter(match=self._k("*"), count=1000):
+            used += int(self._r.memory_usage(key, samples=0) or 0)
+            if key.startswith(self._k("b", "").encode()):
+                entries += int(self._r.hlen(key))
+        top = dict(sorted(sources.items(), key=lambda kv: -kv[1])[:20])
+        return {
+            "backend": "redis",
+            "url": self.url,
+            "units": units,
+            "band_entries": entries,
+            "sources": top,
+            "first_inserted": first,
+            "last_inserted": last,
+            "bytes_used": used,
+            "bytes_per_unit": round(used / units, 1) if units else None,
+            "meta": self.meta(),
+        }
+
+    def prune(self, before: float | None = None, source: str | None = None) -> int:
+        """Not atomic with respect to concurrent writers: prune while no run is adding."""
+        if before is None and source is None:
+            raise IndexError_("prune needs --before and/or --source (refusing to empty the index)")
+        doomed: dict[int, StoredUnit] = {}
+        for u in self.export():
+            if before is not None and not u.time < before:
+                continue
+            if source is not None and not fnmatch.fnmatchcase(u.source or "", source):
+                continue
+            doomed[u.rowid] = u
+        if not doomed:
+            return 0
+        gone = {str(r).encode() for r in doomed}
+        for key in list(self._scan("b")):
+            raw = self._r.hgetall(key)
+            pipe = self._r.pipeline(transaction=True)
+            for f, v in raw.items():
+                keep = [x for x in v.split(b",") if x not in gone]
+                if len(keep) == len(v.split(b",")):
+                    continue
+                if keep:
+                    pipe.hset(key, f, b",".join(keep))
+                else:
+                    pipe.hdel(key, f)
+            pipe.execute()
+        pipe = self._r.pipeline(transaction=True)
+        for r, u in doomed.items():
+            pipe.hdel(self._k("u", r // _UNIT_SHARD), r)
+            pipe.hdel(self._k("h"), str(u.digest))
+        pipe.execute()
+        return len(doomed)
+
+    def drop(self) -> int:
+        """Delete every key of this index (its prefix). Returns how many keys."""
+        keys = list(self._r.scan_iter(match=self._k("*"), count=1000))
+        for i in range(0, len(keys), 1000):
+            self._r.delete(*keys[i : i + 1000])
+        return len(keys)
