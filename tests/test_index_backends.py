@@ -1,0 +1,366 @@
+"""One index test suite for every backend (memory, SQLite, Redis), then what only persistent
+indexes do: incremental runs, idempotent re-runs, parameter checks, pruning, concurrent writers
+(real processes) and a run killed with SIGKILL.
+
+Redis tests need a redis-server (SEGMENTER_REDIS_URL, default redis://127.0.0.1:6379/15): they
+skip without one, and fail in CI (CI=true). Each test uses its own key prefix and removes it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from segmenter.config import DedupConfig
+from segmenter.dedup import Deduplicator
+from segmenter.errors import IndexMismatchError
+from segmenter.fingerprint import signatures
+from segmenter.index import Index, LSHParams, PersistentIndex, open_index
+from segmenter.model import Unit
+
+from .conftest import ROOT, need
+
+REDIS_URL = os.environ.get("SEGMENTER_REDIS_URL", "redis://127.0.0.1:6379/15")
+WORDS = (
+    "bank market shares oil prices government minister said year company percent trade "
+    "talks union workers court police election party vote economy growth bonds dollar "
+    "tuesday monday officials report plans deal sales profit loss record strike border"
+).split()
+
+
+def story(seed: int, n: int = 120) -> str:
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(max(1, n // 20)):
+        lines.append(" ".join(rng.choice(WORDS) + str(rng.randrange(50)) for _ in range(20)) + ".")
+    return "\n".join(lines)
+
+
+def redis_available() -> tuple[bool, str]:
+    try:
+        import redis
+    except ImportError:
+        return False, "the redis client is not installed (pip install 'segmenter[redis]')"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        return False, f"no redis-server at {REDIS_URL} ({exc})"
+    return True, ""
+
+
+def new_url(kind: str, tmp_path: Path) -> str:
+    if kind == "sqlite":
+        return str(tmp_path / f"index-{uuid.uuid4().hex[:8]}.db")
+    ok, why = redis_available()
+    need(ok, why)
+    return f"{REDIS_URL}?prefix=segtest-{uuid.uuid4().hex}"
+
+
+def drop(url: str) -> None:
+    if url.startswith("redis"):
+        ix = open_index(url)
+        ix.drop()  # type: ignore[attr-defined]
+        ix.close()
+
+
+@pytest.fixture
+def urls(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Make index URLs of the test's backend; clean Redis prefixes afterwards."""
+    made: list[str] = []
+    yield made
+    for url in made:
+        drop(url)
+
+
+PERSISTENT = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("redis", id="redis", marks=pytest.mark.redis),
+]
+BACKENDS = [pytest.param("memory", id="memory"), *PERSISTENT]
+
+
+@pytest.fixture(params=BACKENDS)
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Index]:
+    kind = request.param
+    if kind == "memory":
+        yield open_index("memory", LSHParams(max_bucket=3))
+        return
+    url = new_url(kind, tmp_path)
+    ix = open_index(url, LSHParams(max_bucket=3))
+    yield ix
+    ix.close()
+    drop(url)
+
+
+@pytest.fixture(params=PERSISTENT)
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+# ----------------------------------------------------------------------------- every backend
+BASE = "the committee said on tuesday it would review the rules for listed companies next year"
+TEXTS = [
+    BASE,
+    BASE + " officials said",
+    "oil prices rose sharply in early trading after the opec meeting ended without a deal",
+    BASE,
+]
+
+
+def test_query_insert_finds_earlier_similar(index: Index) -> None:
+    sigs = signatures(TEXTS)
+    out = index.query_insert("full", [10, 11, 12, 13], sigs)
+    assert out[0] == [] and out[2] == []
+    assert out[1] == [10]
+    assert sorted(out[3]) == [10, 11]
+    assert index.query("full", sigs[2:3]) == [[12]]
+    assert index.query("other", sigs[:1]) == [[]]  # tables are independent
+
+
+def test_bucket_cap_keeps_the_first_keys(index: Index) -> None:
+    sig = signatures([BASE])
+    index.insert("full", list(range(20, 30)), np.repeat(sig, 10, axis=0))
+    assert index.query("full", sig) == [[20, 21, 22]]
+
+
+def test_backends_agree_with_memory(index: Index) -> None:
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 1 << 32, size=(30, 128), dtype=np.uint32)
+    sigs = base.copy()
+    sigs[10:20, :60] = base[0, :60]
+    ref = open_index("memory", index.params)
+    keys = list(range(1, 31))
+    assert index.query_insert("t", keys, sigs) == ref.query_insert("t", keys, sigs)
+
+
+# ----------------------------------------------------------------------------- persistent
+def dedup(url: str, units: list[Unit], **cfg: object) -> Deduplicator:
+    d = Deduplicator(DedupConfig(batch_size=4, **cfg), index=url)  # type: ignore[arg-type]
+    d.add_many(units)
+    d.finish()
+    return d
+
+
+def verdicts(d: Deduplicator) -> dict[str, tuple[object, ...]]:
+    return {a.id: (a.cluster, a.duplicate_of, a.relation, a.keeper) for a in d.results()}
+
+
+def count(url: str) -> int:
+    ix = open_index(url)
+    try:
+        return len(ix)  # type: ignore[arg-type]
+    finally:
+        ix.close()
+
+
+def test_second_run_is_checked_against_the_first(kind: str, tmp_path: Path, urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    a, b, c = story(1), story(2), story(3)
+    first = dedup(url, [Unit("a", a, source="day1"), Unit("b", b, source="day1")])
+    assert all(x.keeper for x in first.results())
+    edited = a.rsplit(" ", 3)[0]  # shorter, so the earlier copy stays the keeper
+    second = dedup(url, [Unit("a2", a, source="day2"), Unit("c", c, source="day2"),
+                         Unit("a3", edited, source="day2")])
+    res = {x.id: x for x in second.results()}
+    assert res["a2"].duplicate_of == "a" and res["a2"].relation == "exact"
+    assert res["a3"].duplicate_of == "a" and res["a3"].relation == "near"
+    assert res["a2"].cluster == res["a3"].cluster == "a"  # named after the earliest copy
+    assert res["c"].keeper and res["c"].duplicate_of is None
+    assert res["a3"].evidence["estimated"] is True
+    assert second.stats.inserted == 2 and second.stats.prior_exact == 1  # c and a3, not a2
+    assert count(url) == 4
+
+
+def test_rerun_reproduces_verdicts_and_inserts_nothing(kind: str, tmp_path: Path,
+                                                      urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    dedup(url, [Unit(f"old{i}", story(i)) for i in range(6)])
+    base = story(100)
+    units = [
+        Unit("x0", story(0)),  # exact copy of old0
+        Unit("x1", story(1).rsplit(" ", 2)[0]),  # near copy of old1
+        Unit("x2", base),
+        Unit("x3", base.split("\n")[0] + "\n" + base.split("\n")[1], kind="teaser",
+             truncated=True),
+        Unit("x4", story(200)),
+        Unit("x5", ""),
+    ]
+    before = count(url)
+    first = dedup(url, units)
+    after = count(url)
+    assert after == before + 4  # x1 x2 x3 x4 (x0 is old0's text, x5 has no shingles)
+    again = dedup(url, units)
+    assert verdicts(again) == verdicts(first)
+    assert again.stats.inserted == 0 and count(url) == after
+    assert again.stats.indexed == 4
+
+
+def test_teaser_across_runs(kind: str, tmp_path: Path, urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    article = story(7, 200)
+    teaser = "\n".join(article.split("\n")[:3])
+    dedup(url, [Unit("art", article, kind="article")])
+    later = verdicts(dedup(url, [Unit("tsr", teaser, kind="teaser", truncated=True)]))
+    assert later["tsr"][1:3] == ("art", "contained")
+    # the other way round: the article arrives after its teaser and is the keeper
+    url2 = new_url(kind, tmp_path)
+    urls.append(url2)
+    dedup(url2, [Unit("tsr", teaser, kind="teaser", truncated=True)])
+    res = verdicts(dedup(url2, [Unit("art", article, kind="article")]))
+    assert res["art"][1] is None and res["art"][3] is True
+
+
+def test_shared_template_does_not_link_unrelated_stories(kind: str, tmp_path: Path,
+                                                         urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    template = story(999, 40)
+    dedup(url, [Unit(f"s{i}", template + "\n" + story(i, 160)) for i in range(5)])
+    res = verdicts(dedup(url, [Unit(f"t{i}", template + "\n" + story(50 + i, 160))
+                               for i in range(5)]))
+    assert all(v[1] is None for v in res.values()), res
+
+
+def test_incompatible_parameters_are_refused(kind: str, tmp_path: Path, urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    dedup(url, [Unit("a", story(1))])
+    with pytest.raises(IndexMismatchError, match=r"num_perm=128 \(this run: 64\).*--num-perm 128"):
+        dedup(url, [Unit("b", story(2))], num_perm=64)
+    with pytest.raises(IndexMismatchError, match="shingle=word:5"):
+        dedup(url, [Unit("b", story(2))], shingle="word:4")
+
+
+def test_prune_by_source_and_time(kind: str, tmp_path: Path, urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    dedup(url, [Unit(f"a{i}", story(i), source="spider-a") for i in range(3)]
+          + [Unit(f"b{i}", story(10 + i), source="spider-b") for i in range(2)])
+    ix = open_index(url)
+    assert isinstance(ix, PersistentIndex)
+    assert ix.prune(source="spider-a") == 3
+    assert {u.id for u in ix.export()} == {"b0", "b1"}
+    assert ix.prune(before=time.time() - 3600) == 0
+    assert ix.prune(before=time.time() + 1) == 2
+    assert len(list(ix.export())) == 0
+    ix.close()
+    # pruned units are forgotten: the same text is new again
+    res = verdicts(dedup(url, [Unit("again", story(0))]))
+    assert res["again"][1] is None
+
+
+def test_fresh_index_gives_the_in_memory_result(kind: str, tmp_path: Path,
+                                                urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    rng = random.Random(5)
+    units = []
+    for i in range(40):
+        text = story(rng.randrange(15), 100 + rng.randrange(80))
+        if rng.random() < 0.3:
+            text = "\n".join(text.split("\n")[: 1 + rng.randrange(3)])
+        units.append(Unit(f"u{i}", text, kind="teaser" if len(text) < 300 else "article"))
+    mem = Deduplicator(DedupConfig(batch_size=4))
+    mem.add_many(units)
+    assert verdicts(dedup(url, units)) == verdicts(mem)
+
+
+# ----------------------------------------------------------------------------- processes
+WRITER = textwrap.dedent(
+    """
+    import random, sys
+    sys.path.insert(0, {root!r})
+    from segmenter.config import DedupConfig
+    from segmenter.dedup import Deduplicator
+    from segmenter.model import Unit
+    from tests.test_index_backends import story
+    url, name, lo, hi, batch = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
+    d = Deduplicator(DedupConfig(batch_size=batch), index=url)
+    for i in range(lo, hi):
+        d.add(Unit(f"{{name}}-{{i}}", story(i, 60), source=name))
+    d.finish()
+    print(d.stats.inserted, d.stats.prior_exact, flush=True)
+    """
+)
+
+
+def _writer(tmp_path: Path) -> Path:
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(root=str(ROOT)), "utf-8")
+    return script
+
+
+@pytest.mark.slow
+def test_concurrent_writers_lose_nothing(kind: str, tmp_path: Path, urls: list[str]) -> None:
+    url = new_url(kind, tmp_path)
+    urls.append(url)
+    dedup(url, [Unit("seed", story(0, 60))])  # records the parameters first
+    script = _writer(tmp_path)
+    # three processes, overlapping texts: w0 has stories 0-399, w1 200-599, w2 400-799
+    procs = [
+        subprocess.Popen([sys.executable, str(script), url, f"w{k}", str(200 * k),
+                          str(200 * k + 400), "16"], stdout=subprocess.PIPE, text=True)
+        for k in range(3)
+    ]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    inserted = sum(int(o.split()[0]) for o in outs)
+    exact = sum(int(o.split()[1]) for o in outs)
+    ix = open_index(url)
+    assert isinstance(ix, PersistentIndex)
+    stored = list(ix.export())
+    ix.close()
+    texts = {u.digest for u in stored}
+    assert len(stored) == len(texts) == 800  # every distinct text once (seed is story 0)
+    assert inserted + 1 == 800 and inserted + exact == 1200
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_whole_batches_and_a_rerun_completes(tmp_path: Path) -> None:
+    url = str(tmp_path / "killed.db")
+    script = _writer(tmp_path)
+    n, batch = 6000, 50
+    proc = subprocess.Popen([sys.executable, str(script), url, "w", "0", str(n), str(batch)],
+                            stdout=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    seen = 0
+    while time.time() < deadline:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(url, timeout=5) as db:
+                seen = db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+        except sqlite3.DatabaseError:
+            continue
+        if seen >= 5 * batch:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    db = sqlite3.connect(url)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    units = db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+    assert 0 < units < n and units % batch == 0  # only whole batches
+    orphans = db.execute("SELECT COUNT(*) FROM bands WHERE unit NOT IN (SELECT n FROM units)")
+    assert orphans.fetchone()[0] == 0
+    bare = db.execute("SELECT COUNT(*) FROM units WHERE n NOT IN (SELECT unit FROM bands)")
+    assert bare.fetchone()[0] == 0
+    db.close()
+    done = subprocess.run([sys.executable, str(script), url, "w", "0", str(n), str(batch)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert int(done.stdout.split()[0]) == n - units  # the re-run adds exactly the rest
+    assert count(url) == n
