@@ -1,0 +1,217 @@
+"""The driver of the distributed dedup: submits the plan's tasks (:mod:`._plan`) to an executor
+and streams the results back in input order. Holds no edge and no text itself: only handles,
+each shard's counters, and one group of shards' output at a time."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..errors import ConfigError
+from ..io import RejectSink
+from ..model import Assignment
+from . import _plan as plan
+from ._shards import list_shards
+
+__all__ = ["Plan", "execute"]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How wide the distributed stages are: ``parts`` hash partitions for the shuffles, and
+    ``groups`` groups of consecutive shards for the output (both at least 2)."""
+
+    parts: int = 8
+    groups: int = 8
+
+    def __post_init__(self) -> None:
+        if self.parts < 2 or self.groups < 2:
+            raise ConfigError(f"parts and groups must be >= 2, got {self.parts}, {self.groups}")
+
+
+def execute(
+    executor: plan.Executor,
+    inputs: Sequence[str],
+    config: Config,
+    *,
+    clean: bool = True,
+    split: bool = True,
+    explain: bool = False,
+    want_records: bool = False,
+    layout: Plan | None = None,
+    stats: Any = None,
+    rejects: RejectSink | None = None,
+) -> Iterator[tuple[Assignment, dict[str, Any] | None]]:
+    """Every unit's :class:`Assignment` (and, with ``want_records``, its stories.jsonl record
+    without the cluster fields), in input order. ``stats``: a ``pipeline.RunStats`` to fill."""
+    from ..pipeline import DuplicateIdWarning, RunStats
+
+    stats = stats if stats is not None else RunStats()
+    started = time.perf_counter()
+    shards = list_shards(inputs, config.read)
+    if len(shards) >= plan.MAX_SHARDS:
+        raise ConfigError(f"too many input files ({len(shards)}); at most {plan.MAX_SHARDS - 1}")
+    layout = layout or Plan()
+    P = layout.parts
+    G = layout.groups
+    n = len(shards)
+    group_of_shard = np.asarray([i * G // max(n, 1) for i in range(n)], dtype=np.int64)
+    members = [[s.index for s in shards if group_of_shard[s.index] == g] for g in range(G)]
+    submit = executor.submit
+
+    # 1. shards: read, clean, split, sign
+    outs = [submit(plan.analyse_shard, (s, config, clean, split, explain, want_records, P),
+                   4 + 2 * P) for s in shards]
+    reports = executor.get([o[0] for o in outs])
+    metas = [o[1] for o in outs]
+    texts = [o[2] for o in outs]
+    records = [o[3] for o in outs]
+    _account(reports, stats, rejects)
+    dedup_started = time.perf_counter()
+
+    # duplicate document ids: renamed as the local reader does
+    renamed = _renames(executor, metas, members, P, stats, DuplicateIdWarning)
+
+    # 2. buckets -> candidate pairs and exact-copy edges
+    buckets = [submit(plan.bucket_pairs, (config.dedup.max_bucket, P,
+                                         *(o[4 + q] for o in outs)), 2 * P) for q in range(P)]
+    # 3. verify
+    attached = [submit(plan.attach_sets, (config.dedup.bands, P, len(buckets),
+                                          *(b[q] for b in buckets),
+                                          *(o[4 + P + q] for o in outs)), P) for q in range(P)]
+    cfg = config.dedup
+    verified = [submit(plan.verify_pairs, (cfg.threshold, cfg.containment, cfg.min_contained, P,
+                                           len(attached), *(a[q] for a in attached),
+                                           *(o[4 + P + q] for o in outs)), 3 * P)
+                for q in range(P)]
+    del attached
+    # 4. one container per contained unit
+    resolved = [submit(plan.resolve_containers, (P, *(v[P + q] for v in verified)), 2 * P)
+                for q in range(P)]
+    # 5. connected components over exact, near and container edges
+    edges = [[b[P + q] for q in range(P)] for b in buckets]  # producer-major
+    edges += [[v[2 * P + q] for q in range(P)] for v in verified]
+    edges += [[r[P + q] for q in range(P)] for r in resolved]
+    del buckets
+    rounds = 0
+    while True:
+        rounds += 1
+        large = [submit(plan.star_step, (True, P, *(e[q] for e in edges)), 1 + P)
+                 for q in range(P)]
+        if all(executor.get([s[0] for s in large])):
+            break
+        small = [submit(plan.star_step, (False, P, *(s[1 + q] for s in large)), 1 + P)
+                 for q in range(P)]
+        edges = [s[1:] for s in small]
+    labels = [submit(plan.labels_of, (group_of_shard, G, *(e[q] for e in edges)), 1 + G)
+              for q in range(P)]
+    del edges, large
+    # 6. replay every component with more than one unit
+    links = [submit(plan.route_links, (P, labels[q][0], *(v[q] for v in verified),
+                                       *(r[q] for r in resolved)), P) for q in range(P)]
+    del verified, resolved
+    emitted = [submit(plan.emit_members, (P, {i: renamed.get(i, {}) for i in members[g]},
+                                          len(labels), len(members[g]),
+                                          *(lab[1 + g] for lab in labels),
+                                          *(metas[i] for i in members[g]),
+                                          *(texts[i] for i in members[g])), P)
+               for g in range(G)]
+    replayed = [submit(plan.replay_components, (config.dedup, G, group_of_shard, len(links),
+                                                *(lk[q] for lk in links),
+                                                *(e[q] for e in emitted)), G) for q in range(P)]
+    del links, emitted, labels, texts
+    # 7. assemble, group by group, in order
+    assembled = [submit(plan.assemble_group, ({i: renamed.get(i, {}) for i in members[g]},
+                                              len(members[g]), *(metas[i] for i in members[g]),
+                                              *(records[i] for i in members[g]),
+                                              *(r[g] for r in replayed)), 1)[0]
+                 for g in range(G)]
+    del replayed, outs
+    wait = time.perf_counter()
+    for g in range(G):
+        (rows,) = executor.get([assembled[g]])
+        assembled[g] = None
+        if g == 0:  # the distributed stages are done when the first group is
+            stats.seconds["dedup"] = stats.seconds.get("dedup", 0.0) + (
+                time.perf_counter() - dedup_started)
+        yield from rows
+    _ = started, rounds, wait
+
+
+def _account(reports: Sequence[plan.ShardReport], stats: Any,
+             rejects: RejectSink | None) -> None:
+    """Counters, rejects and warnings of every shard in input order; the first error raised."""
+    for rep in reports:
+        for category, message in rep.warnings:
+            warnings.warn(message, category, stacklevel=4)
+        for record in rep.rejects:
+            if rejects is not None:
+                rejects.count += 1
+                if rejects._write is not None:
+                    rejects._write(record)
+        c = rep.counters
+        r = stats.read
+        r.files += c["files"]
+        r.records += c["records"]
+        r.documents += c["documents"]
+        r.rejected += c["rejected"]
+        r.decode_replacements += c["decode_replacements"]
+        for k, v in c["reasons"].items():
+            r.reasons[k] = r.reasons.get(k, 0) + v
+        stats.repaired += c["repaired"]
+        for k, v in c["clean_steps"].items():
+            stats.clean_steps[k] = stats.clean_steps.get(k, 0) + v
+        for k, v in c["stories"].items():
+            stats.stories[k] = stats.stories.get(k, 0) + v
+        stats.truncated += c["truncated"]
+        stats.kickers += c["kickers"]
+        stats.boilerplate_lines += c["boilerplate_lines"]
+        for k, v in c["boilerplate_labels"].items():
+            stats.boilerplate_labels[k] = stats.boilerplate_labels.get(k, 0) + v
+        stats.units += c["units"]
+        for k, v in c["seconds"].items():
+            stats.seconds[k] = stats.seconds.get(k, 0.0) + v
+        if rep.error is not None:
+            raise rep.error
+
+
+def _renames(executor: plan.Executor, metas: list[Any], members: list[list[int]], P: int,
+             stats: Any, category: type[Warning]) -> dict[int, dict[int, str]]:
+    """``{shard: {doc: new id}}`` for documents whose id was seen before, renamed ``id~N`` in
+    input order exactly as the local reader does (with the same warning)."""
+    groups = [g for g in members if g]
+    hashed = [executor.submit(plan.doc_id_hashes, (P, *(metas[i] for i in g)), P)
+              for g in groups]
+    repeated = executor.get([executor.submit(plan.repeated_hashes,
+                                             tuple(h[q] for h in hashed), 1)[0]
+                             for q in range(P)])
+    wanted = np.concatenate(repeated) if repeated else np.empty(0, np.uint64)
+    if len(wanted) == 0:
+        return {}
+    found = executor.get([executor.submit(plan.ids_at_risk, (wanted, *(metas[i] for i in g)),
+                                          1)[0] for g in groups])
+    docs = sorted(row for rows in found for row in rows)
+    seen: dict[str, int] = {}
+    out: dict[int, dict[int, str]] = {}
+    for shard, d, doc_id, source, line in docs:
+        if doc_id in seen:
+            k = seen[doc_id]
+            new = doc_id
+            while new in seen:
+                k += 1
+                new = f"{doc_id}~{k}"
+            seen[doc_id] = k
+            where = f"{source}:{line}" if line is not None else str(source)
+            warnings.warn(f"{where}: duplicate id {doc_id!r}; renamed to {new!r}", category,
+                          stacklevel=4)
+            out.setdefault(shard, {})[d] = new
+            stats.renamed_ids += 1
+            doc_id = new
+        seen[doc_id] = 1
+    return out
