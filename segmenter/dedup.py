@@ -177,6 +177,7 @@ class Deduplicator:
         self._sig16: dict[int, np.ndarray] = {}  # low 16 bits of a unit's signature (prior pairs)
         self._perm_cache: dict[int, np.ndarray] = {}
         self._units = 0
+        self._already: set[int] = set()  # units an earlier run indexed (same id and text)
         self._ord_of_last = -1
 
     # ----------------------------------------------------------------------------- input
@@ -202,12 +203,17 @@ class Deduplicator:
         """Add one unit now (no batching) and say whether it duplicates a unit seen before it
         (in this run or, with a persistent index, an earlier one): an exact or near copy, or a
         copy contained in an earlier unit. ``None`` for a new unit, or one that contains an
-        earlier unit (it is the more complete copy). For streaming callers (Scrapy)."""
+        earlier unit (it is the more complete copy). For streaming callers (Scrapy).
+
+        A unit that an earlier run indexed with the same id and text is reported as an
+        ``exact`` duplicate of itself (evidence ``{"already_indexed": True}``)."""
         self.add(unit)
         self._flush()
         o = self._ord_of_last
         link = self._link.get(o)
         if link is None:
+            if o in self._already:
+                return Match(unit.id, unit.id, "exact", 1.0, {"already_indexed": True})
             return None
         c, rel, sim = link
         return Match(unit.id, self._ids[c], rel, round(sim, 4), {})  # type: ignore[arg-type]
@@ -313,6 +319,8 @@ class Deduplicator:
                 continue
             self.stats.inserted += status == "new"
             self.stats.indexed += status == "indexed"
+            if status == "indexed":
+                self._already.add(o)
             old = self._rowid_ord.get(rowid)
             if old is not None and old in self._prior:  # met earlier as a prior unit: it is us
                 self._alias.add(old)

@@ -165,7 +165,9 @@ def count(url: str) -> int:
         ix.close()
 
 
-def test_second_run_is_checked_against_the_first(kind: str, tmp_path: Path, urls: list[str]) -> None:
+def test_second_run_is_checked_against_the_first(
+    kind: str, tmp_path: Path, urls: list[str]
+) -> None:
     url = new_url(kind, tmp_path)
     urls.append(url)
     a, b, c = story(1), story(2), story(3)

@@ -1,0 +1,1 @@
+"""Adapters for the tools scrapers use: :mod:`segmenter.integrations.scrapy` (``DedupPipeline``)."""
