@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Persistent index throughput and size: SQLite and Redis, beside datasketch's MinHashLSH with
+Redis storage, on signatures of a make_corpus.py corpus.
+
+    python bench/bench_index.py [--shared ../shared] [--n 20000] [--redis redis://127.0.0.1:6379/14]
+                                [--baseline-n 2000] [--skip-redis]
+
+Timed: "query plus insert" of every unit (both LSH tables, full and head, 16x3 bands, 128
+permutations; batches of 512), i.e. ``PersistentIndex.add_batch``: digest lookup, band queries,
+inserts, one transaction / Lua call per batch. Signatures are computed beforehand (not timed).
+The datasketch baseline does the same per unit with one ``MinHashLSH`` (full table only, so it
+does half our work): ``query`` then ``insert`` inside an ``insertion_session`` per batch, on
+``--baseline-n`` units. Size: bytes used per unit of the SQLite file (page count minus free
+pages; per table from dbstat) and its extrapolation to 1M units; Redis ``MEMORY USAGE`` of the
+index's keys. Targets: >= 5,000 units/s SQLite, >= 2,000 units/s Redis, 1M units < 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from segmenter.config import DedupConfig  # noqa: E402
+from segmenter.fingerprint import Signer, shingle_batch  # noqa: E402
+from segmenter.index import LSHParams, PersistentIndex, UnitInfo, open_index  # noqa: E402
+
+BATCH = 512
+
+
+def texts_for(shared: Path, n: int) -> list[str]:
+    gen = shared / "eval" / "make_corpus.py"
+    if gen.is_file():
+        from bench_dedup import corpus, read_texts
+
+        return [t for _, t in read_texts(corpus(shared, n), n)]
+    rng = random.Random(1)  # no shared data: random word soup
+    words = [f"w{i}" for i in range(5000)]
+    return [" ".join(rng.choice(words) for _ in range(400)) for _ in range(n)]
+
+
+def sign(texts: list[str], cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray, list[UnitInfo]]:
+    signer = Signer(cfg.num_perm, cfg.seed)
+    fulls, heads, infos = [], [], []
+    for lo in range(0, len(texts), BATCH):
+        chunk = texts[lo : lo + BATCH]
+        sh = shingle_batch(chunk, cfg.shingle_kind, cfg.shingle_size, cfg.char_size)
+        f, h = signer.sign(sh, cfg.head)
+        assert h is not None
+        fulls.append(f)
+        heads.append(h)
+        for i, t in enumerate(chunk):
+            d = hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+            infos.append(UnitInfo(f"u{lo + i}", int.from_bytes(d, "little", signed=True),
+                                  len(t), True, int(len(np.unique(sh.unit(i)))), "bench"))
+    return np.concatenate(fulls), np.concatenate(heads), infos
+
+
+def run_index(url: str, full: np.ndarray, head: np.ndarray, infos: list[UnitInfo],
+              cfg: DedupConfig) -> tuple[float, PersistentIndex]:
+    params = LSHParams(cfg.num_perm, cfg.bands, cfg.rows, cfg.max_bucket, cfg.seed)
+    ix = open_index(url, params)
+    assert isinstance(ix, PersistentIndex)
+    ix.bind({"shingle": cfg.shingle, "head": str(cfg.head), "char_size": str(cfg.char_size),
+             "scheme": "affine32"})
+    t0 = time.perf_counter()
+    for lo in range(0, len(infos), BATCH):
+        ix.add_batch(infos[lo : lo + BATCH],
+                     {"full": full[lo : lo + BATCH], "head": head[lo : lo + BATCH]})
+    return time.perf_counter() - t0, ix
+
+
+def run_datasketch(redis_url: str, full: np.ndarray, n: int, cfg: DedupConfig) -> float:
+    import urllib.parse
+
+    from datasketch import LeanMinHash, MinHashLSH
+
+    u = urllib.parse.urlsplit(redis_url)
+    db = int((u.path or "/0").strip("/") or 0)
+    base = f"dsbench{uuid.uuid4().hex[:8]}".encode()
+    lsh = MinHashLSH(num_perm=cfg.num_perm, params=(cfg.bands, cfg.rows), storage_config={
+        "type": "redis", "basename": base,
+        "redis": {"host": u.hostname or "127.0.0.1", "port": u.port or 6379, "db": db}})
+    leans = [LeanMinHash(seed=cfg.seed, hashvalues=full[i], scheme="affine32") for i in range(n)]
+    t0 = time.perf_counter()
+    for lo in range(0, n, BATCH):
+        chunk = range(lo, min(n, lo + BATCH))
+        for i in chunk:
+            lsh.query(leans[i])
+        with lsh.insertion_session() as session:
+            for i in chunk:
+                session.insert(f"u{i}", leans[i], check_duplication=False)
+    elapsed = time.perf_counter() - t0
+    import redis
+
+    r = redis.Redis(host=u.hostname or "127.0.0.1", port=u.port or 6379, db=db)
+    keys = list(r.scan_iter(match=base + b"*", count=1000))
+    for i in range(0, len(keys), 1000):
+        r.delete(*keys[i : i + 1000])
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--redis", default=os.environ.get("SEGMENTER_REDIS_URL",
+                                                      "redis://127.0.0.1:6379/14"))
+    ap.add_argument("--baseline-n", type=int, default=2000)
+    ap.add_argument("--skip-redis", action="store_true")
+    ap.add_argument("--keep", help="keep the SQLite index at this path")
+    args, _unknown = ap.parse_known_args(argv)
+
+    cfg = DedupConfig()
+    texts = texts_for(args.shared, args.n)
+    n = len(texts)
+    full, head, infos = sign(texts, cfg)
+    print(f"bench_index: {n} units, num_perm={cfg.num_perm}, {cfg.bands}x{cfg.rows} bands, "
+          f"tables full+head, batches of {BATCH}")
+    print(f"{'backend':38s} {'units/s':>9s} {'target':>8s}  size")
+    status = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or os.path.join(tmp, "bench.db")
+        if os.path.exists(path):
+            os.unlink(path)
+        secs, ix = run_index(path, full, head, infos, cfg)
+        st = ix.stats()
+        ix.close()
+        per = st["bytes_used"] / n
+        by = st["bytes_by_table"]
+        sig_part = (by.get("units", 0) + by.get("sqlite_autoindex_units_1", 0)) / n
+        bands_part = by.get("bands", 0) / n
+        rate = n / secs
+        ok = rate >= 5000 and per * 1e6 < 2**30
+        status |= 0 if ok else 1
+        print(f"{'segmenter SQLite (WAL)':38s} {rate:9.0f} {'5000':>8s}  {per:.0f} B/unit "
+              f"(units+signatures {sig_part:.0f}, bands {bands_part:.0f}); 1M units ~ "
+              f"{per * 1e6 / 2**30:.2f} GiB{'' if ok else '  MISSED'}")
+    if not args.skip_redis:
+        try:
+            import redis
+
+            redis.Redis.from_url(args.redis, socket_timeout=2).ping()
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            print(f"redis: skipped ({exc})")
+            return status
+        url = f"{args.redis}?prefix=bench-{uuid.uuid4().hex[:8]}"
+        secs, ix = run_index(url, full, head, infos, cfg)
+        st = ix.stats()
+        ix.drop()  # type: ignore[attr-defined]
+        ix.close()
+        rate = n / secs
+        status |= 0 if rate >= 2000 else 1
+        print(f"{'segmenter Redis (Lua per batch)':38s} {rate:9.0f} {'2000':>8s}  "
+              f"{st['bytes_per_unit']:.0f} B/unit in Redis memory"
+              f"{'' if rate >= 2000 else '  MISSED'}")
+        bn = min(args.baseline_n, n)
+        secs = run_datasketch(args.redis, full, bn, cfg)
+        print(f"{'datasketch MinHashLSH + Redis storage':38s} {bn / secs:9.0f} {'-':>8s}  "
+              f"(full table only, {bn} units: query, then insertion_session per batch)")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
