@@ -170,7 +170,7 @@ class RedisIndex(PersistentIndex):
         clean = urllib.parse.urlunsplit(parts._replace(query=rest))
         self._redis_errors = (redis.RedisError,)
         try:
-            self._r = redis.Redis.from_url(clean, socket_timeout=60)
+            self._r: Any = redis.Redis.from_url(clean, socket_timeout=60)
             self._r.ping()
             self._add = self._r.register_script(_ADD)
             self._insert = self._r.register_script(_INSERT)
@@ -200,7 +200,7 @@ class RedisIndex(PersistentIndex):
 
     def bind(self, meta: Mapping[str, str]) -> None:
         wanted = {"format": FORMAT, **lsh_meta(self.params), **meta}
-        args: list[str] = []
+        args: list[Any] = []
         for k, v in sorted({**wanted, "created": str(int(time.time()))}.items()):
             args += [k, v]
         got = self._bind(keys=[self._k("meta")], args=args)
@@ -214,7 +214,7 @@ class RedisIndex(PersistentIndex):
 
     def insert(self, table: str, keys: Sequence[int], signatures: np.ndarray) -> None:
         tk = table_keys(signatures, self.params, table)
-        args: list[object] = [self.params.max_bucket]
+        args: list[Any] = [self.params.max_bucket]
         for key, row in zip(keys, tk, strict=True):
             for hk, f in self._band_args(row):
                 args += [hk, f, int(key)]
@@ -252,7 +252,7 @@ class RedisIndex(PersistentIndex):
         full = np.asarray(signatures[tables[0]], dtype=np.uint32)
         sig16 = (full & np.uint32(0xFFFF)).astype("<u2")
         now = int(time.time())
-        args: list[object] = [self.prefix, self.params.max_bucket, len(units), len(tables),
+        args: list[Any] = [self.prefix, self.params.max_bucket, len(units), len(tables),
                               self.params.bands]
         for i, u in enumerate(units):
             args += [str(u.digest), u.id, _pack(u, now, sig16[i])]
@@ -299,9 +299,9 @@ class RedisIndex(PersistentIndex):
         return int(self._r.hlen(self._k("h")))
 
     def stats(self) -> dict[str, Any]:
-        units = first = last = 0
+        units = 0
         sources: dict[str, int] = {}
-        times = []
+        times: list[int] = []
         for u in self.export():
             units += 1
             sources[u.source or ""] = sources.get(u.source or "", 0) + 1
