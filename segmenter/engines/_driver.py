@@ -24,15 +24,17 @@ __all__ = ["Plan", "execute"]
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """How wide the distributed stages are: ``parts`` hash partitions for the shuffles, and
-    ``groups`` groups of consecutive shards for the output (both at least 2)."""
+    """How wide the distributed stages are: ``parts`` hash partitions for the shuffles (at least
+    2), and ``groups`` groups of consecutive shards the output is assembled in (0: one per
+    shard, at least 2, at most 256)."""
 
     parts: int = 8
-    groups: int = 8
+    groups: int = 0
 
     def __post_init__(self) -> None:
-        if self.parts < 2 or self.groups < 2:
-            raise ConfigError(f"parts and groups must be >= 2, got {self.parts}, {self.groups}")
+        if self.parts < 2 or (self.groups and self.groups < 2):
+            raise ConfigError(f"parts must be >= 2 and groups 0 or >= 2, got {self.parts}, "
+                              f"{self.groups}")
 
 
 def execute(
@@ -59,8 +61,8 @@ def execute(
         raise ConfigError(f"too many input files ({len(shards)}); at most {plan.MAX_SHARDS - 1}")
     layout = layout or Plan()
     P = layout.parts
-    G = layout.groups
     n = len(shards)
+    G = layout.groups or min(max(n, 2), 256)
     group_of_shard = np.asarray([i * G // max(n, 1) for i in range(n)], dtype=np.int64)
     members = [[s.index for s in shards if group_of_shard[s.index] == g] for g in range(G)]
     submit = executor.submit

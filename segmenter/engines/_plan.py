@@ -272,7 +272,7 @@ def analyse_shard(shard: Shard, config: Config, clean: bool, split: bool, explai
     from ..io import ReadStats
 
     rstats = ReadStats()
-    sink = RejectSink(rep.rejects.append)
+    sink = RejectSink(lambda record: rep.rejects.append(dict(record)))
     secs = c["seconds"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -92,7 +92,8 @@ def _filesystem(uri: str) -> tuple[Any, str]:
     try:
         return pafs.FileSystem.from_uri(uri)  # type: ignore[no-any-return]
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for bad URIs
-        raise InputError(f"cannot open through pyarrow.fs: {exc}", uri, reason="unreadable") from exc
+        raise InputError(f"cannot open through pyarrow.fs: {exc}", uri,
+                         reason="unreadable") from exc
 
 
 def _list_uri(uri: str, config: ReadConfig) -> list[tuple[str, str, bool]]:
@@ -173,15 +174,15 @@ def _read_remote_text(
         return
     offset = 0
     for lineno, raw in enumerate(lines, 1):
+        record: Document | None = None
         try:
-            doc = _record(raw, shard.path, lineno, offset, config, stats)
+            record = _record(raw, shard.path, lineno, offset, config, stats)
         except InputError as exc:
             _reject_or_raise(exc, config, stats, rejects, raw)
-            doc = None
         offset += len(raw)
-        if doc is not None:
+        if record is not None:
             stats.documents += 1
-            yield doc
+            yield record
 
 
 def _text_id_of(path: str) -> str:
@@ -223,18 +224,18 @@ def _read_parquet(
             row += 1
             stats.records += 1
             if not isinstance(text, str):
-                exc = InputError(f"column {config.text_field!r} is {type(text).__name__}, not "
+                bad = InputError(f"column {config.text_field!r} is {type(text).__name__}, not "
                                  "a string", shard.path, row, reason="text_not_string")
-                _reject_or_raise(exc, config, stats, rejects)
+                _reject_or_raise(bad, config, stats, rejects)
                 continue
             if doc_id is None or doc_id == "":
                 doc_id = f"{shard.path}:{row}"
             elif isinstance(doc_id, (int, str)) and not isinstance(doc_id, bool):
                 doc_id = str(doc_id)
             else:
-                exc = InputError(f"column {config.id_field!r} is {type(doc_id).__name__}; ids "
+                bad = InputError(f"column {config.id_field!r} is {type(doc_id).__name__}; ids "
                                  "must be strings or integers", shard.path, row, reason="bad_id")
-                _reject_or_raise(exc, config, stats, rejects)
+                _reject_or_raise(bad, config, stats, rejects)
                 continue
             stats.documents += 1
             yield Document(doc_id, text, shard.path, row)
