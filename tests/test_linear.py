@@ -104,7 +104,7 @@ def _dedup(units: object, config: DedupConfig | None = None) -> Deduplicator:
 
 
 def test_dedup_is_linear() -> None:
-    assert ratio(_units, _dedup, 3_000) <= LIMIT
+    assert ratio(_units, _dedup, 6_000) <= LIMIT
 
 
 def test_shared_template_candidates_are_capped() -> None:
