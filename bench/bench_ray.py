@@ -11,7 +11,8 @@ The corpus (``<shared>/eval/make_corpus.py``, cached under ``/tmp/segmenter-benc
 * wall time and docs/s per worker count, the speed-up, and the local engine on one core;
 * the time for 1M documents: a linear extrapolation from the measured rate at the most workers
   (said so in the output; run ``--n 1000000`` to measure it);
-* peak RSS of each Ray worker process and of the driver;
+* peak RSS of each Ray worker process (also without its shared pages: objects read from the
+  object store are mapped into the worker and counted in RSS) and of the driver;
 * the bytes one document leaves in the object store between stages (measured on one shard:
   texts, ids, band rows, shingle sets), i.e. what grows with the corpus.
 
@@ -63,6 +64,7 @@ class WorkerMemory:
 
         self._psutil = psutil
         self.peak: dict[int, int] = {}
+        self.private: dict[int, int] = {}  # RSS minus shared pages (object store mappings)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -73,8 +75,10 @@ class WorkerMemory:
                 if "default_worker.py" in cmd or cmd.startswith("ray::"):
                     mem = proc.info.get("memory_info")
                     if mem is not None:
-                        self.peak[proc.info["pid"]] = max(self.peak.get(proc.info["pid"], 0),
-                                                          mem.rss)
+                        pid = proc.info["pid"]
+                        self.peak[pid] = max(self.peak.get(pid, 0), mem.rss)
+                        own = mem.rss - getattr(mem, "shared", 0)
+                        self.private[pid] = max(self.private.get(pid, 0), own)
             self._stop.wait(0.2)
 
     def __enter__(self) -> WorkerMemory:
@@ -102,8 +106,10 @@ def run_ray(inputs: list[str], workers: int, parts: int) -> dict[str, Any]:
     finally:
         ray.shutdown()
     peaks = sorted(mem.peak.values(), reverse=True)[:workers]
+    private = sorted(mem.private.values(), reverse=True)[:workers]
     return {"workers": workers, "units": n, "seconds": round(seconds, 2),
-            "docs_per_s": round(n / seconds), "worker_peak_rss_mb": [p >> 20 for p in peaks]}
+            "docs_per_s": round(n / seconds), "worker_peak_rss_mb": [p >> 20 for p in peaks],
+            "worker_peak_private_mb": [p >> 20 for p in private]}
 
 
 def run_local(inputs: list[str]) -> dict[str, Any]:
@@ -155,8 +161,9 @@ def main() -> int:
     path = corpus(args.shared, args.n)
     inputs = shards(path, args.n, args.shards)
     results: dict[str, Any] = {"n": args.n, "shards": args.shards, "parts": args.parts}
-    results["local_1_core"] = run_local(inputs)
     results["ray"] = [run_ray(inputs, int(w), args.parts) for w in args.workers.split(",")]
+    results["driver_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+    results["local_1_core"] = run_local(inputs)
     first, last = results["ray"][0], results["ray"][-1]
     results["speedup"] = round(first["seconds"] / last["seconds"], 2)
     per_doc = last["seconds"] / max(last["units"], 1)
@@ -164,7 +171,6 @@ def main() -> int:
     results["one_million_is"] = ("measured" if args.n >= 1_000_000 else
                                  f"extrapolated linearly from {args.n} docs at "
                                  f"{last['workers']} workers")
-    results["driver_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
     results["object_store_bytes_per_doc"] = object_store_bytes(inputs[0], args.parts)
     if args.json:
         print(json.dumps(results))
@@ -174,11 +180,12 @@ def main() -> int:
     print(f"  local engine, 1 core   {loc['seconds']:8.2f} s  {loc['docs_per_s']:7d} docs/s")
     for r in results["ray"]:
         print(f"  ray, {r['workers']} worker(s)       {r['seconds']:8.2f} s  "
-              f"{r['docs_per_s']:7d} docs/s  worker peak RSS {r['worker_peak_rss_mb']} MB")
+              f"{r['docs_per_s']:7d} docs/s  worker peak RSS {r['worker_peak_rss_mb']} MB "
+              f"(without shared object-store pages {r['worker_peak_private_mb']} MB)")
     print(f"  speed-up {first['workers']} -> {last['workers']} workers: {results['speedup']}x")
     print(f"  1M documents: ~{results['one_million_docs_s'] / 60:.1f} min "
           f"({results['one_million_is']})")
-    print(f"  driver peak RSS {results['driver_peak_rss_mb']} MB")
+    print(f"  driver peak RSS {results['driver_peak_rss_mb']} MB (before the local run)")
     print("  object store per document (grows with the corpus): " + ", ".join(
         f"{k} {v} B" for k, v in results["object_store_bytes_per_doc"].items()))
     return 0
