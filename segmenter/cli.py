@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .config import Config, load_config_file, replace_checked
-from .errors import ConfigError, SegmenterError
+from .errors import SegmenterError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,10 +53,9 @@ def _library_errors() -> Iterator[None]:
         warnings.showwarning = show
         try:
             yield
-        except ConfigError as exc:
-            raise ConfigUsageError(str(exc)) from exc
-        except SegmenterError as exc:
-            raise DataError(str(exc)) from exc
+        except SegmenterError as exc:  # each error class carries its exit code (1 data, 2 usage)
+            error = ConfigUsageError if exc.exit_code == 2 else DataError
+            raise error(str(exc)) from exc
         except BrokenPipeError:  # `segmenter ... | head`
             sys.stderr.close()
             raise SystemExit(0) from None

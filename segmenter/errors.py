@@ -60,9 +60,9 @@ class OutputError(SegmenterError):
 
 
 class IndexError_(SegmenterError):
-    """A persistent index is unusable or incompatible with the run's parameters."""
+    """A persistent index is unusable: missing, locked, unreachable (exit code 1)."""
 
-    exit_code = 2
+    exit_code = 1
 
 
 class IndexMismatchError(IndexError_, ConfigError):
