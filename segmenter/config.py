@@ -115,7 +115,7 @@ class DedupConfig:
     bands: int = 16  # LSH bands per table ...
     rows: int = 3  # ... of this many signature values each (bands * rows <= num_perm)
     max_bucket: int = 64  # keys kept per LSH bucket (caps candidates from shared templates)
-    batch_size: int = 512  # units signed together (one numpy batch)
+    batch_size: int = 4096  # units signed, queried and (with --index) committed together
     explain: bool = False  # keep signatures and texts for richer `evidence` (more memory)
 
     def __post_init__(self) -> None:
