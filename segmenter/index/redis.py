@@ -310,10 +310,29 @@ class RedisIndex(PersistentIndex):
         last = max(times) if times else None
         used = 0
         entries = 0
+        band_prefix = self._k("b", "").encode()
+        keys: list[bytes] = []
+
+        def measure(batch: list[bytes]) -> None:  # one round trip per 1,000 keys
+            nonlocal used, entries
+            pipe = self._r.pipeline(transaction=False)
+            for key in batch:
+                pipe.memory_usage(key, samples=0)
+                if key.startswith(band_prefix):
+                    pipe.hlen(key)
+            replies = iter(pipe.execute())
+            for key in batch:
+                used += int(next(replies) or 0)
+                if key.startswith(band_prefix):
+                    entries += int(next(replies))
+
         for key in self._r.scan_iter(match=self._k("*"), count=1000):
-            used += int(self._r.memory_usage(key, samples=0) or 0)
-            if key.startswith(self._k("b", "").encode()):
-                entries += int(self._r.hlen(key))
+            keys.append(key)
+            if len(keys) >= 1000:
+                measure(keys)
+                keys = []
+        if keys:
+            measure(keys)
         top = dict(sorted(sources.items(), key=lambda kv: -kv[1])[:20])
         return {
             "backend": "redis",
