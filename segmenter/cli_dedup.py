@@ -19,6 +19,7 @@ from .cli import (
     output_option,
 )
 from .config import Config, DedupConfig, replace_checked
+from .errors import ConfigError
 
 _D = DedupConfig()
 
@@ -44,6 +45,14 @@ def dedup_options(func: F) -> F:
                      "teasers, then the longest, then the first seen), the longest, or the "
                      f"first seen.  [default: {_D.keep}]"),
         click.option("--explain", is_flag=True, help="Add the evidence behind each decision."),
+        click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+                     show_default=True,
+                     help="Run here, or on a Ray cluster (pip install 'segmenter[ray]'); "
+                     "both give the same clusters and keepers."),
+        click.option("--address", default=None, metavar="auto|ray://HOST:PORT",
+                     help="The Ray cluster for --engine ray: 'auto' joins this machine's "
+                     "cluster, ray://HOST:PORT connects through Ray Client; default: start a "
+                     "local Ray runtime."),
         click.option("--index", "index", default=None, metavar="PATH|redis://HOST:PORT/DB",
                      help="A persistent index: an SQLite file PATH or a Redis URL. The run is "
                      "compared with every unit earlier runs indexed and adds its new units. A "
@@ -55,6 +64,17 @@ def dedup_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _engine(opts: dict[str, Any]) -> bool:
+    """True for --engine ray; usage errors for options that do not go with the engine."""
+    ray = opts.get("engine") == "ray"
+    if opts.get("address") and not ray:
+        raise ConfigError("--address needs --engine ray")
+    if ray and opts.get("index"):
+        raise ConfigError("--index works with the local engine only; drop --engine ray, or "
+                          "dedup on Ray without a persistent index")
+    return ray
 
 
 def _config(opts: dict[str, Any]) -> Config:
@@ -89,10 +109,15 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
     with _library_errors():
         config = _config(opts)
         stats = RunStats()
+        produce: Any = dedup_records
+        extra: dict[str, Any] = {"index": opts.get("index")}
+        if _engine(opts):
+            from .engines.ray import ray_dedup_records
+
+            produce, extra = ray_dedup_records, {"address": opts.get("address")}
         with _reject_sink(rejects) as sink, atomic_output(output) as out:
-            write_jsonl(out, dedup_records(inputs, config, clean=not no_clean,
-                                           split=not no_split, explain=explain, stats=stats,
-                                           rejects=sink, index=opts.get("index")))
+            write_jsonl(out, produce(inputs, config, clean=not no_clean, split=not no_split,
+                                     explain=explain, stats=stats, rejects=sink, **extra))
     dups = stats.duplicates
     _summary("dedup", [f"{stats.read.documents} documents", f"{stats.units} units",
                        f"{sum(dups.values())} duplicates ({dups['exact']} exact, "
@@ -124,10 +149,16 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
     explain = bool(opts.get("explain"))
     with _library_errors():
         config = _config(opts)
+        produce: Any = run_pipeline
+        extra: dict[str, Any] = {"index": opts.get("index")}
+        if _engine(opts):
+            from .engines.ray import ray_run
+
+            produce, extra = ray_run, {"address": opts.get("address")}
         with _reject_sink(rejects) as sink:
-            report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
-                                  split=not no_split, explain=explain, rejects=sink,
-                                  index=opts.get("index"), progress=terminal_progress())
+            report = produce(inputs, out_dir, config, clean=not no_clean, split=not no_split,
+                             explain=explain, rejects=sink, progress=terminal_progress(),
+                             **extra)
         if report_path:
             from .report import write_report
 

@@ -28,7 +28,7 @@ from segmenter.index.memory import MemoryIndex
 from segmenter.pipeline import DuplicateIdWarning, _assignment_fields, dedup_records
 from segmenter.pipeline import run as local_run
 
-from .conftest import SHARED, need
+from .conftest import ROOT, SHARED, need
 
 # Ray's own deprecation and resource warnings are not ours, and `filterwarnings = error` would
 # turn them into failures of unrelated tests; only Ray's modules are filtered, ours stay errors.
@@ -328,3 +328,33 @@ def test_ray_errors_name_file_and_line(ray_runtime: Any, tmp_path: Path) -> None
         _ray_records([*good, str(bad)], Config(), False)
     with pytest.raises(InputError, match="no such file"):
         _ray_records([str(tmp_path / "missing.jsonl")], Config(), False)
+
+
+@pytest.mark.ray
+def test_cli_engine_ray_gives_the_local_records(ray_runtime: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from segmenter.cli import main
+
+    news = str(ROOT / "fixtures" / "dedup" / "news.jsonl")
+    local = CliRunner().invoke(main, ["dedup", news])
+    remote = CliRunner().invoke(main, ["dedup", "--engine", "ray", news])
+    assert local.exit_code == remote.exit_code == 0, remote.stderr
+    assert remote.stdout == local.stdout
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "--engine", "ray", news, "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert (out / "stories.jsonl").exists() and "5 documents" in result.stderr
+
+
+def test_cli_engine_option_errors(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from segmenter.cli import main
+
+    news = str(ROOT / "fixtures" / "dedup" / "news.jsonl")
+    result = CliRunner().invoke(main, ["dedup", "--address", "auto", news])
+    assert result.exit_code == 2 and "--address needs --engine ray" in result.stderr
+    result = CliRunner().invoke(main, ["dedup", "--engine", "ray", "--index",
+                                       str(tmp_path / "i.db"), news])
+    assert result.exit_code == 2 and "--index works with the local engine only" in result.stderr
