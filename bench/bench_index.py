@@ -6,7 +6,8 @@ Redis storage, on signatures of a make_corpus.py corpus.
                                 [--baseline-n 2000] [--skip-redis]
 
 Timed: "query plus insert" of every unit (both LSH tables, full and head, 16x3 bands, 128
-permutations; batches of DedupConfig.batch_size), i.e. ``PersistentIndex.add_batch``: digest lookup, band queries,
+permutations; batches of DedupConfig.batch_size), i.e. ``PersistentIndex.add_batch``:
+digest lookup, band queries,
 inserts, one transaction / Lua call per batch. Signatures are computed beforehand (not timed).
 The datasketch baseline does the same per unit with one ``MinHashLSH`` (full table only, so it
 does half our work): ``query`` then ``insert`` inside an ``insertion_session`` per batch, on

@@ -18,7 +18,8 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
-    parser.add_argument("--only", choices=["clean", "split", "memory", "dedup", "index", "ray"], default=None)
+    parser.add_argument("--only", default=None,
+                        choices=["clean", "split", "memory", "dedup", "index", "ray"])
     args, rest = parser.parse_known_args()
     status = 0
     for name in ("clean", "split", "memory", "dedup", "index", "ray"):

@@ -103,7 +103,7 @@ class DedupConfig:
     """
 
     threshold: float = 0.5  # Jaccard similarity for a `near` duplicate
-    containment: float = 0.7  # share of the smaller unit's shingles found in the larger (`contained`)
+    containment: float = 0.7  # share of the smaller unit's shingles in the larger (`contained`)
     num_perm: int = 128
     shingle: str = "word:5"  # word:N, or char:N (used automatically for text without spaces)
     keep: Literal["complete", "longest", "first"] = "complete"
@@ -127,7 +127,8 @@ class DedupConfig:
             raise ConfigError(f"num_perm must be between 16 and 1024, got {self.num_perm}")
         if not _SHINGLE_RE.match(self.shingle):
             raise ConfigError(
-                f"shingle must look like 'word:5' or 'char:12' (N from 1 to 99), got {self.shingle!r}"
+                "shingle must look like 'word:5' or 'char:12' (N from 1 to 99), "
+                f"got {self.shingle!r}"
             )
         _choice("keep", self.keep, ("complete", "longest", "first"))
         if not 0 <= self.char_size <= 99:
@@ -166,9 +167,11 @@ class Config:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], source: str = "<config>") -> Config:
-        """Build from a ``{"read": {...}, "clean": {...}, ...}`` mapping; unknown keys are errors."""
+        """Build from a ``{"read": {...}, "clean": {...}, ...}`` mapping (unknown keys are
+        errors)."""
         parts: dict[str, Any] = {}
-        kinds = {"read": ReadConfig, "clean": CleanConfig, "split": SplitConfig, "dedup": DedupConfig}
+        kinds = {"read": ReadConfig, "clean": CleanConfig, "split": SplitConfig,
+                 "dedup": DedupConfig}
         for key, value in data.items():
             if key == "check":  # the CI gate's thresholds are read by check.py
                 continue
@@ -185,12 +188,14 @@ def replace_checked(obj: Any, changes: Mapping[str, Any], where: str = "config")
     names = {f.name for f in dataclasses.fields(obj)}
     unknown = sorted(set(changes) - names)
     if unknown:
-        raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(sorted(names))}")
     return dataclasses.replace(obj, **dict(changes))
 
 
 def load_config_file(start: Path | None = None) -> tuple[dict[str, Any], str | None]:
-    """Find ``segmenter.toml`` or ``[tool.segmenter]`` in ``pyproject.toml`` in ``start`` or a parent.
+    """Find ``segmenter.toml`` or ``[tool.segmenter]`` in ``pyproject.toml``, in ``start`` or
+    a parent folder.
 
     Returns the mapping and the file it came from (``({}, None)`` when there is none).
     """

@@ -3,7 +3,8 @@
 Readers stream :class:`Document` records from ``.txt`` files (one document per file), ``.jsonl``
 files (one per line), either of them ``.gz`` or ``.zst`` compressed, directories (recursively) and
 stdin (``-``). Bad records raise :class:`InputError` naming the file and line, or, with
-``on_error="skip"``, go to a :class:`RejectSink` with the reason: records in = records out + rejects.
+``on_error="skip"``, go to a :class:`RejectSink` with the reason:
+records in = records out + rejects.
 
 Writers write JSONL to stdout or to a file, atomically (a temporary file renamed into place when
 the run succeeds), gzip- or zstd-compressed by the file's extension.
@@ -109,7 +110,8 @@ def _suffixes(path: str) -> tuple[str, str | None]:
 
 
 def detect_format(path: str, configured: str = "auto") -> str | None:
-    """``"txt"`` or ``"jsonl"`` for a path, or None when the name does not tell (stdin, odd names)."""
+    """``"txt"`` or ``"jsonl"`` for a path, or None when the name does not tell (stdin, other
+    names)."""
     if configured != "auto":
         return configured
     ext, _ = _suffixes(path)
@@ -386,7 +388,8 @@ def _record(
         doc_id = str(doc_id)
     else:
         raise InputError(
-            f"field {config.id_field!r} is {type(doc_id).__name__}; ids must be strings or integers",
+            f"field {config.id_field!r} is {type(doc_id).__name__}; "
+            "ids must be strings or integers",
             path,
             lineno,
             reason="bad_id",
