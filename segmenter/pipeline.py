@@ -29,7 +29,7 @@ from .io import ReadStats, RejectSink, read_documents, write_jsonl
 from .model import Assignment, CleanReport, Document, Story, Unit
 from .records import story_record
 
-__all__ = ["RunStats", "analyse", "dedup_records", "run", "units_of"]
+__all__ = ["RunStats", "analyse", "dedup_records", "run", "units_of", "write_run_report"]
 
 
 @dataclass
@@ -312,17 +312,27 @@ def run(
                         write_jsonl(unique_out, [record])
             stats.seconds["write"] += time.perf_counter() - t0
         os.unlink(stage / ".spool.jsonl")
-        report = stats.as_dict()
-        report["seconds"]["total"] = round(time.perf_counter() - started, 3)
-        report["config"] = {
-            "clean": clean, "split": split, "threshold": config.dedup.threshold,
-            "containment": config.dedup.containment, "num_perm": config.dedup.num_perm,
-            "shingle": config.dedup.shingle, "keep": config.dedup.keep,
-        }
-        report["inputs"] = [str(p) for p in inputs]
-        with open(stage / "report.json", "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
+        report = write_run_report(stage, stats, config, inputs, clean=clean, split=split,
+                                  started=started)
+    return report
+
+
+def write_run_report(
+    folder: Path, stats: RunStats, config: Config, inputs: Iterable[str], *, clean: bool,
+    split: bool, started: float,
+) -> dict[str, Any]:
+    """Write ``report.json`` of a run into ``folder`` and return it (any engine)."""
+    report = stats.as_dict()
+    report["seconds"]["total"] = round(time.perf_counter() - started, 3)
+    report["config"] = {
+        "clean": clean, "split": split, "threshold": config.dedup.threshold,
+        "containment": config.dedup.containment, "num_perm": config.dedup.num_perm,
+        "shingle": config.dedup.shingle, "keep": config.dedup.keep,
+    }
+    report["inputs"] = [str(p) for p in inputs]
+    with open(folder / "report.json", "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
     return report
 
 

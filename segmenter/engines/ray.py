@@ -25,7 +25,6 @@ image or with ``runtime_env={"pip": ["segmenter"]}``.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -216,7 +215,7 @@ def ray_run(
     """``segmenter run --engine ray``: writes ``stories.jsonl``, ``unique.jsonl`` and
     ``report.json`` into ``out_dir`` exactly as ``pipeline.run`` does (same records, same
     order; the report's seconds are this run's) and returns the report."""
-    from ..pipeline import RunStats, _assignment_fields, _staging
+    from ..pipeline import RunStats, _assignment_fields, _staging, write_run_report
 
     config = config or Config()
     items = [inputs] if isinstance(inputs, str) else list(inputs)
@@ -243,15 +242,6 @@ def ray_run(
                 if progress is not None and n % 10_000 == 0:
                     progress(stats)
         stats.clusters = len(clusters)
-        report = stats.as_dict()
-        report["seconds"]["total"] = round(time.perf_counter() - started, 3)
-        report["config"] = {
-            "clean": clean, "split": split, "threshold": config.dedup.threshold,
-            "containment": config.dedup.containment, "num_perm": config.dedup.num_perm,
-            "shingle": config.dedup.shingle, "keep": config.dedup.keep,
-        }
-        report["inputs"] = [str(p) for p in items]
-        with open(stage / "report.json", "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
+        report = write_run_report(stage, stats, config, items, clean=clean, split=split,
+                                  started=started)
     return report
