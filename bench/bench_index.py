@@ -6,7 +6,7 @@ Redis storage, on signatures of a make_corpus.py corpus.
                                 [--baseline-n 2000] [--skip-redis]
 
 Timed: "query plus insert" of every unit (both LSH tables, full and head, 16x3 bands, 128
-permutations; batches of DedupConfig.batch_size), i.e. ``PersistentIndex.add_batch``:
+permutations; batches of DedupConfig.index_batch_size), i.e. ``PersistentIndex.add_batch``:
 digest lookup, band queries,
 inserts, one transaction / Lua call per batch. Signatures are computed beforehand (not timed).
 The datasketch baseline does the same per unit with one ``MinHashLSH`` (full table only, so it
@@ -38,7 +38,7 @@ from segmenter.config import DedupConfig  # noqa: E402
 from segmenter.fingerprint import Signer, shingle_batch  # noqa: E402
 from segmenter.index import LSHParams, PersistentIndex, UnitInfo, open_index  # noqa: E402
 
-BATCH = DedupConfig().batch_size  # what a run uses
+BATCH = DedupConfig().index_batch_size  # what a run with --index uses
 
 
 def texts_for(shared: Path, n: int) -> list[str]:

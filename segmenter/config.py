@@ -115,7 +115,8 @@ class DedupConfig:
     bands: int = 16  # LSH bands per table ...
     rows: int = 3  # ... of this many signature values each (bands * rows <= num_perm)
     max_bucket: int = 64  # keys kept per LSH bucket (caps candidates from shared templates)
-    batch_size: int = 4096  # units signed, queried and (with --index) committed together
+    batch_size: int = 512  # units signed and queried together (one numpy batch)
+    index_batch_size: int = 4096  # ... and with a persistent index (one transaction each)
     explain: bool = False  # keep signatures and texts for richer `evidence` (more memory)
 
     def __post_init__(self) -> None:
@@ -144,8 +145,9 @@ class DedupConfig:
             )
         if self.max_bucket < 1:
             raise ConfigError(f"max_bucket must be >= 1, got {self.max_bucket}")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.batch_size < 1 or self.index_batch_size < 1:
+            raise ConfigError(f"batch_size and index_batch_size must be >= 1, got "
+                              f"{self.batch_size} and {self.index_batch_size}")
 
     @property
     def shingle_kind(self) -> str:

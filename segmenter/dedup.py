@@ -152,6 +152,10 @@ class Deduplicator:
                     "head": str(cfg.head),
                 }
             )
+        # A persistent index commits one transaction per batch: larger batches amortise its
+        # scattered band inserts; in memory, smaller batches keep the numpy arrays in cache.
+        self._batch = max(cfg.batch_size, cfg.index_batch_size) if self._persistent else \
+            cfg.batch_size
         self.stats = DedupStats()
         self._signer = Signer(cfg.num_perm, cfg.seed)
         self._pending: list[Unit] = []
@@ -182,14 +186,15 @@ class Deduplicator:
 
     # ----------------------------------------------------------------------------- input
     def add(self, unit: Unit) -> None:
-        """Add one unit (processed in batches of ``config.batch_size``)."""
+        """Add one unit (processed in batches of ``config.batch_size``, or
+        ``config.index_batch_size`` with a persistent index)."""
         if self._done is not None:
             raise SegmenterError("this Deduplicator is finished; create a new one to add units")
         if unit.id in self._seen_ids:
             raise SegmenterError(f"duplicate unit id {unit.id!r}: unit ids must be unique")
         self._seen_ids.add(unit.id)
         self._pending.append(unit)
-        if len(self._pending) >= self.config.batch_size:
+        if len(self._pending) >= self._batch:
             self._flush()
 
     def add_many(self, units: Iterable[Unit]) -> None:
