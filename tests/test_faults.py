@@ -120,3 +120,33 @@ def test_no_pickle_eval_or_exec_in_the_package() -> None:
         for banned in ("import pickle", "pickle.load", "eval(", "exec(", "marshal.load",
                        "__import__("):
             assert banned not in source, f"{path}: {banned}"
+
+
+def test_ids_from_input_never_direct_a_write(tmp_path: Path) -> None:
+    """Document ids are data, never paths: a run writes only its three files in OUTDIR."""
+    src = tmp_path / "evil.jsonl"
+    src.write_text(json.dumps({"id": "../../escape", "text": "A story about a harbour."}) + "\n"
+                   + json.dumps({"id": "/tmp/abs-escape", "text": "Another story here."}) + "\n")
+    out = tmp_path / "deep" / "out"
+    result = CliRunner().invoke(main, ["run", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["report.json", "stories.jsonl",
+                                                     "unique.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep", "evil.jsonl"]
+    assert not Path("/tmp/abs-escape").exists()
+
+
+def test_the_index_stores_no_text(tmp_path: Path) -> None:
+    """An index holds hashes, signatures and ids, never the documents' text."""
+    secret = "Zanzibar quokka marmalade treaty negotiations resumed on Thursday"
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "d1", "text": secret + ". " + "More words follow. " * 20})
+                   + "\n")
+    index = tmp_path / "seen.db"
+    result = CliRunner().invoke(main, ["dedup", str(src), "--index", str(index), "-o",
+                                       str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 0, result.stderr
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("seen.db*"))
+    assert b"d1" in stored  # the id is there ...
+    for word in (b"Zanzibar", b"quokka", b"marmalade", b"zanzibar"):
+        assert word not in stored  # ... the text is not
