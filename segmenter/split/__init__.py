@@ -43,6 +43,10 @@ def _kind(seg: Segment, cfg: SplitConfig, alone: bool) -> tuple[StoryKind, list[
         return "article", ["multi_paragraph"] if len(seg.body) > 1 else ["no_paragraph"]
     line = seg.body[0]
     if line.chars < cfg.teaser_min_chars:
+        if line.chars >= cfg.short_teaser_min_chars and (
+            line.ellipsis or line.read_more_at is not None
+        ):
+            return "teaser", ["cut_off_short"]  # "...", "Continue reading »": says it goes on
         return "article", ["short_paragraph"]
     if line.kicker is not None:
         return "teaser", ["kicker"]

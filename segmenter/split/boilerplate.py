@@ -73,6 +73,8 @@ _OTHER = re.compile(
     r"(?:advertisement|advertising|sponsored(?: content)?|story continues(?: below| after)?"
     r"(?: (?:this )?(?:advertisement|ad))?|scroll to continue|subscribe\b|sign up\b|"
     r"listen to this article|comments?\s*(?:\(\d+\))?$|follow us\b|all rights reserved|"
+    r"follow\b[^:]{0,60}?\b(?:on|via)\s+(?:twitter|x|facebook|instagram|linkedin|threads|"
+    r"bluesky|tiktok|youtube|telegram|whatsapp|mastodon)\b|"
     r"copyright\b|©|\(c\) \d{4})",
     re.IGNORECASE,
 )
@@ -89,7 +91,9 @@ _DATELINE_LEAD = re.compile(
     r"(?:, " + _MONTHS + r" \d{1,2}(?:, \d{4})?)?"
     r"(?: \([A-Za-z .]{2,25}\))? ?(?:[-–—]{1,2}|:) "
 )
-_KICKER = re.compile(r"([A-Z0-9][A-Z0-9'’&.\-/]*(?: [A-Z0-9&][A-Z0-9'’&.\-/]*){0,7}):\s+\S")
+# Any script's letters: the label must then be upper-case (``label.isupper()``), so
+# ``CAFÉ SOCIETY:`` and ``COVID-19:`` are kickers and ``Analysis:`` is not.
+_KICKER = re.compile(r"([^\W_][\w'’&.\-/]*(?: [\w&][\w'’&.\-/]*){0,7}):\s+\S")
 _SEPARATOR = re.compile(r"[\W_]{1,80}$")
 _READ_MORE_TAIL = re.compile(
     r"(?:read more|continue reading|read full (?:story|article)|more)"
@@ -156,7 +160,7 @@ def kicker_of(line: str, max_words: int) -> str | None:
         return None
     label = m.group(1)
     letters = sum(1 for ch in label if ch.isalpha())
-    if letters < 2 or label.count(" ") + 1 > max_words:
+    if letters < 2 or label.count(" ") + 1 > max_words or not label.isupper():
         return None
     return label
 

@@ -24,7 +24,8 @@ class SplitConfig:
     headline_max_chars: int = 120  # a headline line is at most this long ...
     headline_max_words: int = 20  # ... and has at most this many words
     lede_max_chars: int = 300  # one opening paragraph shorter than this is a lede, not a teaser
-    teaser_min_chars: int = 150  # a one-line story shorter than this is never called a teaser
+    teaser_min_chars: int = 150  # a one-line story shorter than this is a teaser only when ...
+    short_teaser_min_chars: int = 60  # ... it has this many and ends in "..."/"…"/"Read more"
     boilerplate_max_chars: int = 120  # credit/byline/share lines are at most this long
     kicker_max_words: int = 6  # an ALL-CAPS kicker has at most this many words
     # lexical cohesion (share of a line's content words already seen in the current story)
@@ -67,6 +68,7 @@ class SplitConfig:
             "headline_max_chars",
             "headline_max_words",
             "teaser_min_chars",
+            "short_teaser_min_chars",
             "lede_max_chars",
             "boilerplate_max_chars",
             "kicker_max_words",

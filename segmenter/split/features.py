@@ -173,7 +173,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             body_end = pos + lead + len(s)
             chars = len(s)
             ellipsis = s.endswith(_ELLIPSES)
-            rm = read_more_tail(s) if chars > bp_max else None
+            rm = read_more_tail(s) if chars > config.short_teaser_min_chars else None
             label = boilerplate_label(s, bp_max)
             lines.append(
                 Line(
