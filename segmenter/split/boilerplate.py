@@ -155,6 +155,8 @@ def _ends_sentence(line: str) -> bool:
 
 def kicker_of(line: str, max_words: int) -> str | None:
     """The ALL-CAPS label before a colon opening ``line`` (``STEADFAST FRIEND``), or None."""
+    if not line or not (line[0].isupper() or line[0].isdigit()) or ":" not in line[:_PREFIX]:
+        return None  # cheap tests first: most lines are not kickers
     m = _KICKER.match(line, 0, _PREFIX)
     if m is None:
         return None

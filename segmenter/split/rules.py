@@ -62,6 +62,9 @@ class Segment:
         return line.chars >= config.teaser_min_chars and (line.kicker is not None or line.cut_off)
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def _overlap(vocab: frozenset[str], other: frozenset[str]) -> float:
     """Share of ``vocab`` found in ``other``."""
     if not vocab:
@@ -147,7 +150,9 @@ def _score(
         ev["score"] = score
         return score, reasons, ev
     # 3. lexical cohesion with the story so far and with what follows
-    left = _overlap(line.vocab, seg.vocab)
+    vocab = line.vocab  # properties read once: each is used several times below
+    story_vocab = seg.vocab
+    left = _overlap(vocab, story_vocab)
     ev["cohesion_left"] = left
     if cut_reason is not None:
         score += cut_weight / 2 if cut_doubt and left >= config.cohesion_weak else cut_weight
@@ -155,7 +160,8 @@ def _score(
     # One short opening paragraph (a lede) is too little context to judge a change of topic.
     paragraphs = seg.body[1:] if seg.headed else seg.body
     lede_only = len(paragraphs) <= 1 and all(p.chars < config.lede_max_chars for p in paragraphs)
-    if line.vocab and not lede_only:
+    if vocab and not lede_only:
+        next_vocab = nxt.vocab if nxt is not None else _NONE
         if left < config.cohesion_low:
             score += config.w_cohesion_drop
             reasons.append("cohesion_drop")
@@ -165,16 +171,16 @@ def _score(
         elif left >= config.cohesion_high:
             score += config.w_cohesive
             reasons.append("cohesive")
-        if nxt is not None and nxt.vocab:
-            right = _overlap(line.vocab, nxt.vocab)
+        if next_vocab:
+            right = _overlap(vocab, next_vocab)
             ev["cohesion_right"] = right
             if right >= config.cohesion_high and left < config.cohesion_low:
                 score += config.w_cohesion_shift
                 reasons.append("cohesion_shift")
-        block = line.vocab
+        block = vocab
         if nxt is not None and not (nxt.kicker or nxt.caps_lead or nxt.cut_off):
-            block = block | nxt.vocab
-        block_left = _overlap(block, seg.vocab)
+            block = block | next_vocab
+        block_left = _overlap(block, story_vocab)
         ev["cohesion_block"] = block_left
         if block_left < config.cohesion_low:
             score += config.w_block_drop
