@@ -411,8 +411,8 @@ def bucket_pairs(max_bucket: int, parts: int, *band_parts: tuple[np.ndarray, ...
 # --------------------------------------------------------------------------- 3. verify
 def attach_sets(bands: int, parts: int, n_pairs: int, *args: Any) -> tuple[Any, ...]:
     """Partition ``p`` of the pairs (by ``x``) meets the shingle sets of its ``x`` units;
-    the pairs go on, with ``set_x``, to ``part_of(c)``: ``P`` tuples
-    ``(x, c, rank_full, rank_head, Ragged set_x)``."""
+    the pairs go on, with the sets of their ``x`` units (each once), to ``part_of(c)``: ``P``
+    tuples ``(x, c, rank_full, rank_head, Ragged sets keyed by x)``."""
     pair_parts, set_parts = args[:n_pairs], args[n_pairs:]
     x, c, tb = _concat(pair_parts, 3, (np.int64, np.int64, np.int32))
     sets = Ragged.concat(set_parts)
@@ -433,12 +433,16 @@ def attach_sets(bands: int, parts: int, n_pairs: int, *args: Any) -> tuple[Any, 
     lengths = sets.offsets[pos + 1] - sets.offsets[pos]
     keep = lengths > 0  # a unit without shingles is never verified
     x, c, rf, rh, pos = x[keep], c[keep], rf[keep], rh[keep], pos[keep]
-    attached = sets.take(pos)
-    attached = Ragged(c, attached.offsets, attached.flat)  # keyed by c for the split
     part = part_of(c, parts)
-    cols = _split(part, parts, x, c, rf, rh)
-    rag = attached.split(part, parts)
-    return tuple((*cols[i], rag[i]) for i in range(parts))
+    cols = _split(part, parts, x, c, rf, rh, pos)
+    out = []
+    for xs, cs, rfs, rhs, ps in cols:
+        # each x's set travels once per destination partition, not once per pair: a unit with
+        # many candidates (a shared template, overlapping texts) would otherwise be copied
+        # thousands of times
+        _, first = np.unique(xs, return_index=True)
+        out.append((xs, cs, rfs, rhs, sets.take(ps[first])))
+    return tuple(out)
 
 
 def verify_pairs(threshold: float, containment: float, min_contained: int, parts: int,
@@ -460,11 +464,12 @@ def verify_pairs(threshold: float, containment: float, min_contained: int, parts
     offers: list[tuple[int, int, int, int, int, float, int, bool]] = []
     for x_arr, c_arr, rf_arr, rh_arr, set_x in incoming:
         xs, cs, rfs, rhs = x_arr.tolist(), c_arr.tolist(), rf_arr.tolist(), rh_arr.tolist()
+        row_of_x = {int(k): i for i, k in enumerate(set_x.keys.tolist())}
         for i, (x, c) in enumerate(zip(xs, cs, strict=True)):
             j = lookup.get(c)
             if j is None:
                 continue
-            mine, other = set_x.row(i), sets.row(j)
+            mine, other = set_x.row(row_of_x[x]), sets.row(j)
             if len(other) == 0 or len(mine) == 0:
                 continue
             v = verify(mine, other)
