@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import subprocess
 import sys
 
@@ -16,19 +15,7 @@ from segmenter.errors import ConfigError, SegmenterError
 from segmenter.fingerprint import shingle_hashes, unique_sorted
 from segmenter.model import Unit
 
-WORDS = (
-    "bank market shares oil prices government minister said year company percent trade "
-    "talks union workers court police election party vote economy growth bonds dollar "
-    "tuesday monday officials report plans deal sales profit loss record strike border"
-).split()
-
-
-def story(seed: int, n: int = 120) -> str:
-    rng = random.Random(seed)
-    lines = []
-    for _ in range(max(1, n // 20)):
-        lines.append(" ".join(rng.choice(WORDS) + str(rng.randrange(50)) for _ in range(20)) + ".")
-    return "\n".join(lines)
+from .conftest import story
 
 
 def run(units: list[Unit], config: DedupConfig | None = None) -> Deduplicator:

@@ -30,22 +30,9 @@ from segmenter.fingerprint import signatures
 from segmenter.index import Index, LSHParams, PersistentIndex, open_index
 from segmenter.model import Unit
 
-from .conftest import ROOT, need
+from .conftest import ROOT, need, story
 
 REDIS_URL = os.environ.get("SEGMENTER_REDIS_URL", "redis://127.0.0.1:6379/15")
-WORDS = (
-    "bank market shares oil prices government minister said year company percent trade "
-    "talks union workers court police election party vote economy growth bonds dollar "
-    "tuesday monday officials report plans deal sales profit loss record strike border"
-).split()
-
-
-def story(seed: int, n: int = 120) -> str:
-    rng = random.Random(seed)
-    lines = []
-    for _ in range(max(1, n // 20)):
-        lines.append(" ".join(rng.choice(WORDS) + str(rng.randrange(50)) for _ in range(20)) + ".")
-    return "\n".join(lines)
 
 
 def redis_available() -> tuple[bool, str]:
