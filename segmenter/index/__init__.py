@@ -173,6 +173,17 @@ def table_keys(signatures: np.ndarray, params: LSHParams, table: str) -> np.ndar
     return (d & _KEY_MASK).astype(np.int64)
 
 
+def batch_rows(
+    signatures: Mapping[str, np.ndarray], params: LSHParams
+) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
+    """What a persistent backend stores for a batch: its table names, each table's band keys
+    (:func:`table_keys`), and the low 16 bits of every unit's first (full) signature."""
+    tables = list(signatures)
+    keys = {t: table_keys(signatures[t], params, t) for t in tables}
+    full = np.asarray(signatures[tables[0]], dtype=np.uint32)
+    return tables, keys, (full & np.uint32(0xFFFF)).astype("<u2")
+
+
 @dataclass(frozen=True, slots=True)
 class UnitInfo:
     """What the deduplicator tells a persistent index about a unit it adds."""

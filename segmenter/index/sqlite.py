@@ -38,6 +38,7 @@ from . import (
     Status,
     StoredUnit,
     UnitInfo,
+    batch_rows,
     check_meta,
     table_keys,
 )
@@ -220,12 +221,9 @@ class SQLiteIndex(PersistentIndex):
     def add_batch(
         self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray]
     ) -> BatchResult:
-        tables = list(signatures)
         if not units:
-            return BatchResult([], [], {t: [] for t in tables})
-        keys = {t: table_keys(signatures[t], self.params, t) for t in tables}
-        full = np.asarray(signatures[tables[0]], dtype=np.uint32)
-        sig16 = (full & np.uint32(0xFFFF)).astype("<u2")
+            return BatchResult([], [], {t: [] for t in signatures})
+        tables, keys, sig16 = batch_rows(signatures, self.params)
         now = int(time.time())
         self._begin()
         try:
