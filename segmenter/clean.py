@@ -110,7 +110,7 @@ def _is_bad(text: str) -> bool:
 @lru_cache(maxsize=32)
 def _suspects(config: CleanConfig) -> re.Pattern[str]:
     """One character class holding every character an enabled fixer may change."""
-    chars: set[int] = {ord("&"), 0x1B}  # HTML entities, ANSI escapes (conservative: any '&')
+    chars: set[int] = {0x1B}  # ANSI escapes (HTML entities are checked on their own)
     if config.fix_line_breaks:
         chars |= {0x0D, 0x85, 0x2028, 0x2029}
     if config.remove_control_chars:
@@ -132,11 +132,10 @@ def needs_repair(text: str, config: CleanConfig = _DEFAULT) -> bool:
     (True may still turn out to need no change: the gate is conservative.)
     """
     if _suspects(config).search(text) is not None:
-        if "&" not in text or not config.unescape_html:
-            return True
-        # '&' alone is common ("AT&T"): only an entity-shaped run can be unescaped.
-        if chardata.HTML_ENTITY_RE.search(text) or _suspects(config).search(text.replace("&", "")):
-            return True
+        return True
+    # '&' alone is common ("AT&T"): only an entity-shaped run can be unescaped.
+    if config.unescape_html and "&" in text and chardata.HTML_ENTITY_RE.search(text):
+        return True
     if config.normalization is not None and not text.isascii():
         if not unicodedata.is_normalized(config.normalization, text):
             return True

@@ -140,16 +140,15 @@ def build_config(opts: dict[str, Any]) -> Config:
         glob=opts.get("glob"), encoding_errors=opts.get("encoding_errors"),
         on_error=opts.get("on_error"),
     ))
-    normalization = opts.get("normalization")
-    clean = replace_checked(config.clean, _given(
+    clean_changes = _given(
         uncurl_quotes=opts.get("uncurl_quotes"),
         fix_character_width=opts.get("fix_character_width"),
         fix_latin_ligatures=opts.get("fix_latin_ligatures"),
-        normalization=None if normalization is None else
-        (None if normalization == "none" else normalization),
-    ))
-    if normalization == "none":
-        clean = replace_checked(clean, {"normalization": None})
+        normalization=opts.get("normalization"),
+    )
+    if clean_changes.get("normalization") == "none":
+        clean_changes["normalization"] = None  # --normalization none: no normal form
+    clean = replace_checked(config.clean, clean_changes)
     return Config(read=read, clean=clean, split=config.split, dedup=config.dedup)
 
 

@@ -155,3 +155,11 @@ def test_python_dash_m() -> None:
     proc = subprocess.run([sys.executable, "-m", "segmenter", "--version"], capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0 and "segmenter" in proc.stdout
+
+
+def test_normalization_option() -> None:
+    decomposed = "Cafe\u0301"
+    code, out, _ = run("clean", "-", input=decomposed)
+    assert code == 0 and records(out)[0]["text"] == "Caf\u00e9"  # NFC by default
+    code, out, _ = run("clean", "--normalization", "none", "-", input=decomposed)
+    assert code == 0 and records(out)[0]["text"] == decomposed
