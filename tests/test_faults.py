@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,20 +72,25 @@ def test_signal_during_run_leaves_complete_outputs_or_none(big: Path, tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def disk_full_after(n: int, write: Callable[..., int]) -> Callable[..., int]:
+    """``write`` that fails with ENOSPC (a full disk) from its ``n + 1``-th call on."""
+    calls = {"n": 0}
+
+    def failing(stream: Any, records: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] > n:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write(stream, records)
+
+    return failing
+
+
 def test_full_disk_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import segmenter.pipeline as pipeline_module
 
     src = corpus(tmp_path / "in.jsonl", 50)
-    calls = {"n": 0}
-    real = pipeline_module.write_jsonl
-
-    def failing(stream: Any, records: Any) -> int:
-        calls["n"] += 1
-        if calls["n"] > 10:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(stream, records)
-
-    monkeypatch.setattr(pipeline_module, "write_jsonl", failing)
+    monkeypatch.setattr(pipeline_module, "write_jsonl",
+                        disk_full_after(10, pipeline_module.write_jsonl))
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(src), "-o", str(out)])
     assert result.exit_code == 1
@@ -96,16 +102,7 @@ def test_full_disk_during_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     import segmenter.io as io_module
 
     src = corpus(tmp_path / "in.jsonl", 50)
-    real = io_module.write_jsonl
-    calls = {"n": 0}
-
-    def failing(stream: Any, records: Any) -> int:
-        calls["n"] += 1
-        if calls["n"] > 10:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(stream, records)
-
-    monkeypatch.setattr(io_module, "write_jsonl", failing)
+    monkeypatch.setattr(io_module, "write_jsonl", disk_full_after(10, io_module.write_jsonl))
     out = tmp_path / "clean.jsonl"
     result = CliRunner().invoke(main, ["clean", str(src), "-o", str(out)])
     assert result.exit_code == 1 and "disk full" in result.stderr
