@@ -217,7 +217,6 @@ def _dedup_pass(
     from .dedup import Deduplicator
 
     dedup = Deduplicator(config.dedup, index=index)
-    timer_dedup = stats.seconds
     for doc, report, stories in analyse(inputs, config, clean=clean, split=split, stats=stats,
                                         rejects=rejects):
         t0 = time.perf_counter()
@@ -237,12 +236,12 @@ def _dedup_pass(
             spool.write(json.dumps(record, ensure_ascii=False))
             spool.write("\n")
             dedup.add(unit)
-        timer_dedup["dedup"] += time.perf_counter() - t0
+        stats.seconds["dedup"] += time.perf_counter() - t0
         if progress is not None:
             progress(stats)
     t0 = time.perf_counter()
     results = list(dedup.results())
-    timer_dedup["dedup"] += time.perf_counter() - t0
+    stats.seconds["dedup"] += time.perf_counter() - t0
     for a in results:
         if a.relation is not None and a.duplicate_of is not None:
             stats.duplicates[a.relation] = stats.duplicates.get(a.relation, 0) + 1

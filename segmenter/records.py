@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .model import CleanReport, Document, Story
@@ -19,9 +18,7 @@ def clean_record(doc: Document, report: CleanReport) -> dict[str, Any]:
     return record
 
 
-def story_record(
-    doc: Document, story: Story, *, explain: bool = False, extra: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def story_record(doc: Document, story: Story, *, explain: bool = False) -> dict[str, Any]:
     """``segmenter split`` output: one record per story (see ``shared/eval/README.md``)."""
     record: dict[str, Any] = {
         "doc_id": doc.id,
@@ -38,8 +35,6 @@ def story_record(
         "score": round(float(story.score), 4),
         "reasons": list(story.reasons),
     }
-    if extra:
-        record.update(extra)
     if explain:
         record["evidence"] = dict(story.evidence)
     return record
