@@ -123,8 +123,8 @@ def run_local(inputs: list[str]) -> dict[str, Any]:
 
 def object_store_bytes(shard: str, parts: int) -> dict[str, float]:
     """Bytes per document that one shard task leaves in the object store, by output."""
+    from segmenter.engines._driver import list_shards
     from segmenter.engines._plan import analyse_shard
-    from segmenter.engines._shards import list_shards
 
     (s,) = list_shards([shard], Config().read)
     out = analyse_shard(s, Config(), True, False, False, True, parts)

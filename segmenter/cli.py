@@ -10,7 +10,7 @@ import contextlib
 import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -154,17 +154,10 @@ def build_config(opts: dict[str, Any]) -> Config:
 
 @contextlib.contextmanager
 def _reject_sink(path: str | None) -> Iterator[Any]:
-    from .io import RejectSink, atomic_output, write_jsonl
+    from .io import reject_sink
 
-    if path is None:
-        yield RejectSink()
-        return
-    with atomic_output(path) as stream:
-
-        def write(record: Mapping[str, Any]) -> None:
-            write_jsonl(stream, [record])
-
-        yield RejectSink(write)
+    with reject_sink(path) as sink:
+        yield sink
 
 
 def _summary(command: str, parts: list[str]) -> None:

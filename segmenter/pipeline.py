@@ -8,24 +8,20 @@ the deduplicator's compact state, not the texts.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .clean import clean as clean_doc
 from .config import Config
-from .errors import OutputError
-from .io import ReadStats, RejectSink, read_documents, write_jsonl
+from .io import ReadStats, RejectSink, read_documents, staged_folder, write_jsonl
 from .model import Assignment, CleanReport, Document, Story, Unit
 from .records import story_record
 
@@ -292,7 +288,7 @@ def run(
     out = Path(out_dir)
     stats = RunStats()
     started = time.perf_counter()
-    with _staging(out) as stage:
+    with staged_folder(out) as stage:
         with open(stage / ".spool.jsonl", "w+", encoding="utf-8") as spool:
             assignments = list(_dedup_pass(inputs, config, spool, clean=clean, split=split,
                                            explain=explain, stats=stats, rejects=rejects,
@@ -333,67 +329,6 @@ def write_run_report(
         json.dump(report, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     return report
-
-
-RUN_FILES = frozenset({"stories.jsonl", "unique.jsonl", "report.json", "report.html"})
-
-
-def _remove_stale_stages(parent: Path, name: str) -> None:
-    """Remove staging folders left by runs that were killed (SIGKILL) - their process is gone."""
-    if not parent.is_dir():
-        return
-    for stale in parent.glob(f".{name}.tmp-*-*"):
-        pid = stale.name[len(f".{name}.tmp-"):].split("-", 1)[0]
-        if not pid.isdigit() or not stale.is_dir():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(stale, ignore_errors=True)
-        except PermissionError:  # alive, another user's
-            pass
-
-
-@contextmanager
-def _staging(out: Path) -> Iterator[Path]:
-    """A hidden sibling folder the run writes into; on success it replaces ``out`` by renames,
-    so an interrupted or failed run leaves either the complete new outputs, the previous ones,
-    or none, never a mix. ``out`` may be missing, empty, or a previous run's folder."""
-    if out.exists():
-        if not out.is_dir():
-            raise OutputError(f"{out}: exists and is not a folder")
-        stray = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
-        if stray:
-            raise OutputError(
-                f"{out}: folder holds files that are not segmenter outputs "
-                f"({', '.join(stray[:5])}); choose an empty or new folder"
-            )
-    parent = out.parent if str(out.parent) else Path(".")
-    _remove_stale_stages(parent, out.name)
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
-    try:
-        yield stage
-        for f in stage.iterdir():
-            with open(f, "rb+") as fh:
-                os.fsync(fh.fileno())
-        backup = None
-        if out.exists() and any(out.iterdir()):
-            backup = parent / f".{out.name}.old-{os.getpid()}"
-            os.rename(out, backup)
-        os.replace(stage, out)  # an empty `out` is replaced too (rename(2))
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
-    except OSError as exc:
-        shutil.rmtree(stage, ignore_errors=True)
-        what = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
-        raise OutputError(f"{out}: cannot write the outputs: {what}; nothing was written") from exc
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
 
 
 def terminal_progress(every: float = 1.0) -> Callable[[RunStats], None] | None:

@@ -63,7 +63,8 @@ def _compare(case: str, name: str, data: bytes) -> None:
     expected = path.read_bytes()
     if data != expected:
         got, want = data.decode("utf-8").splitlines(), expected.decode("utf-8").splitlines()
-        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+        first = next((i for i, (a, b) in enumerate(zip(got, want, strict=False))
+                      if a != b),
                      min(len(got), len(want)))
         pytest.fail(f"{case}/{name} differs from the golden file at line {first + 1} "
                     f"({len(got)} lines, golden {len(want)})")

@@ -191,3 +191,27 @@ def test_output_to_a_device_is_written_in_place() -> None:
     with atomic_output("/dev/null") as out:
         write_jsonl(out, [{"id": "x"}])
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_one_reader_for_parquet_and_urls(tmp_path: Path) -> None:
+    """Local runs read Parquet and ``pyarrow.fs`` URLs with the same record rules as JSONL."""
+    pa = pytest.importorskip("pyarrow")
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    rows = [{"id": "a", "text": "first"}, {"id": None, "text": "second"}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
+    with gzip.open(tmp_path / "in.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write('{"id": "a", "text": "first"}\n\n{"text": "second"}\n')
+    local = [(d.id.rsplit(":", 1)[-1], d.text, d.line)
+             for d in read_documents([str(tmp_path / "in.jsonl.gz")])]
+    for path in (str(tmp_path / "in.parquet"), f"file://{tmp_path}/in.jsonl.gz"):
+        stats = ReadStats()
+        docs = list(read_documents([path], stats=stats))
+        assert [d.text for d in docs] == ["first", "second"]
+        assert docs[0].id == "a" and docs[1].id == f"{path}:{docs[1].line}"
+        assert stats.files == 1 and stats.documents == 2
+    assert [x[1] for x in local] == ["first", "second"]
+    folder = list(read_documents([f"file://{tmp_path}"]))
+    assert [d.text for d in folder] == ["first", "second", "first", "second"]

@@ -223,7 +223,7 @@ def test_importing_segmenter_does_not_import_ray() -> None:
 
 
 def test_stdin_is_refused() -> None:
-    from segmenter.engines._shards import list_shards
+    from segmenter.engines._driver import list_shards
 
     with pytest.raises(ConfigError, match="stdin"):
         list_shards(["-"], ReadConfig())

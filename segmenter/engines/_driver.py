@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from ..config import Config
+from ..config import Config, ReadConfig
 from ..errors import ConfigError
-from ..io import RejectSink
+from ..io import InputFile, RejectSink, list_inputs
 from ..model import Assignment
 from . import _plan as plan
-from ._shards import list_shards
 
-__all__ = ["Plan", "execute"]
+__all__ = ["Plan", "execute", "list_shards"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +145,13 @@ def execute(
     _ = started, rounds, wait
 
 
+def list_shards(inputs: Sequence[str], config: ReadConfig) -> list[InputFile]:
+    """The input files, one shard each, in reading order (stdin cannot be shared out)."""
+    if "-" in inputs:
+        raise ConfigError("the ray engine reads files (local or URIs), not stdin ('-')")
+    return list_inputs(inputs, config)
+
+
 def _account(reports: Sequence[plan.ShardReport], stats: Any,
              rejects: RejectSink | None) -> None:
     """Counters, rejects and warnings of every shard in input order; the first error raised."""
@@ -154,9 +160,7 @@ def _account(reports: Sequence[plan.ShardReport], stats: Any,
             warnings.warn(message, category, stacklevel=4)
         for record in rep.rejects:
             if rejects is not None:
-                rejects.count += 1
-                if rejects._write is not None:
-                    rejects._write(record)
+                rejects.add_record(record)
         c = rep.counters
         r = stats.read
         r.files += c["files"]

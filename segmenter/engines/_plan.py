@@ -51,9 +51,8 @@ import numpy as np
 from ..config import Config, DedupConfig
 from ..errors import SegmenterError
 from ..index import Index, LSHParams, band_digests
-from ..io import RejectSink
+from ..io import InputFile, ReadStats, RejectSink, read_file
 from ..model import Assignment, Unit
-from ._shards import Shard, read_shard
 
 __all__ = [
     "Executor",
@@ -241,7 +240,7 @@ def _lsh_params(cfg: DedupConfig) -> LSHParams:
                      max_bucket=cfg.max_bucket, seed=cfg.seed)
 
 
-def analyse_shard(shard: Shard, config: Config, clean: bool, split: bool, explain: bool,
+def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, explain: bool,
                   want_records: bool, parts: int) -> tuple[Any, ...]:
     """Stage 1 for one shard: ``(report, meta, texts, records, *band_parts, *set_parts)``.
 
@@ -269,8 +268,6 @@ def analyse_shard(shard: Shard, config: Config, clean: bool, split: bool, explai
     texts: list[str] = []
     unit_doc: list[int] = []
     unit_story: list[int] = []
-    from ..io import ReadStats
-
     rstats = ReadStats()
     sink = RejectSink(lambda record: rep.rejects.append(dict(record)))
     secs = c["seconds"]
@@ -278,7 +275,7 @@ def analyse_shard(shard: Shard, config: Config, clean: bool, split: bool, explai
         warnings.simplefilter("always")
         try:
             last = time.perf_counter()
-            for doc in read_shard(shard, config.read, rstats, sink):
+            for doc in read_file(shard, config.read, rstats, sink):
                 now = time.perf_counter()
                 secs["read"] += now - last
                 last = now

@@ -215,7 +215,8 @@ def ray_run(
     """``segmenter run --engine ray``: writes ``stories.jsonl``, ``unique.jsonl`` and
     ``report.json`` into ``out_dir`` exactly as ``pipeline.run`` does (same records, same
     order; the report's seconds are this run's) and returns the report."""
-    from ..pipeline import RunStats, _assignment_fields, _staging, write_run_report
+    from ..io import staged_folder
+    from ..pipeline import RunStats, _assignment_fields, write_run_report
 
     config = config or Config()
     items = [inputs] if isinstance(inputs, str) else list(inputs)
@@ -223,7 +224,7 @@ def ray_run(
     stats = RunStats()
     started = time.perf_counter()
     clusters: set[str] = set()
-    with _staging(out) as stage:
+    with staged_folder(out) as stage:
         with open(stage / "stories.jsonl", "w", encoding="utf-8") as stories_out, \
                 open(stage / "unique.jsonl", "w", encoding="utf-8") as unique_out:
             rows = ray_execute(items, config, clean=clean, split=split, explain=explain,
