@@ -1,6 +1,6 @@
 """Exceptions raised by the segmenter library.
 
-The library raises only :class:`SegmenterError` subclasses; ``cli.py`` alone turns them into
+The library raises only :class:`SegmenterError` subclasses; ``cli.options`` alone turns them into
 click errors with exit codes (1 for data errors, 2 for usage/configuration errors).
 """
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from segmenter.cli import main
-from segmenter.cli_index import parse_before
+from segmenter.cli.index import parse_before
 
 from .conftest import FIXTURES
 

@@ -1,5 +1,5 @@
-"""The ``segmenter`` command line. Thin: it builds a :class:`Config`, calls the library, writes
-records, and is the only place that turns :class:`SegmenterError` into click errors.
+"""What every command shares: option decorators, building the :class:`Config` from the config
+file and the options, the mapping of library errors to exit codes, and the summary line.
 
 Exit codes: 0 ok, 1 data error (or a failed check), 2 usage or configuration error.
 """
@@ -15,9 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .config import Config, load_config_file, replace_checked
-from .errors import SegmenterError
+from ..config import Config, DedupConfig, load_config_file, replace_checked
+from ..errors import ConfigError, SegmenterError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +35,7 @@ class ConfigUsageError(click.ClickException):
 
 
 @contextlib.contextmanager
-def _library_errors() -> Iterator[None]:
+def library_errors() -> Iterator[None]:
     """Turn library errors into click errors and print library warnings as ``warning: ...``."""
 
     def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
@@ -152,104 +151,76 @@ def build_config(opts: dict[str, Any]) -> Config:
     return Config(read=read, clean=clean, split=config.split, dedup=config.dedup)
 
 
-@contextlib.contextmanager
-def _reject_sink(path: str | None) -> Iterator[Any]:
-    from .io import reject_sink
-
-    with reject_sink(path) as sink:
-        yield sink
-
-
-def _summary(command: str, parts: list[str]) -> None:
+def summary(command: str, parts: list[str]) -> None:
+    """The one line a command prints on stderr when it is done."""
     click.echo(f"segmenter {command}: " + ", ".join(parts), err=True)
 
 
-# --------------------------------------------------------------------------- commands
+_D = DedupConfig()
 
 
-@click.group(context_settings=CONTEXT)
-@click.version_option(__version__, prog_name="segmenter")
-def main() -> None:
-    """Clean, split and deduplicate scraped news dumps.
-
-    \b
-    segmenter clean  INPUT...          repair text with ftfy (conservatively)
-    segmenter split  INPUT...          split pages into stories (articles, teasers)
-    segmenter dedup  INPUT...          find near-duplicate stories with MinHash LSH
-    segmenter run    INPUT... -o DIR   the whole pipeline: clean, split, dedup
-
-    INPUT is a .txt file (one document), a .jsonl file (one document per line), either
-    optionally .gz or .zst, a directory (read recursively) or '-' for stdin.
-    """
-
-
-@main.command(context_settings=CONTEXT)
-@input_options
-@clean_options
-@output_option
-def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any) -> None:
-    """Repair mojibake, HTML entities, control characters and line breaks with ftfy.
-
-    Writes one JSONL record per document: the input's other fields, then id, text (cleaned)
-    and clean_steps (the ftfy steps applied; empty when the text needed no repair).
-    """
-    from .clean import clean_documents
-    from .io import ReadStats, atomic_output, read_documents, write_jsonl
-    from .records import clean_record
-
-    with _library_errors():
-        config = build_config(opts)
-        stats = ReadStats()
-        repaired = 0
-        with _reject_sink(rejects) as sink, atomic_output(output) as out:
-            docs = read_documents(inputs, config.read, rejects=sink, stats=stats)
-            for doc, report in clean_documents(docs, config.clean):
-                repaired += report.changed
-                write_jsonl(out, [clean_record(doc, report)])
-    _summary("clean", [f"{stats.documents} documents", f"{repaired} repaired",
-                       f"{stats.rejected} rejected"]
-             + ([f"{stats.decode_replacements} invalid bytes replaced"]
-                if stats.decode_replacements else []))
+def dedup_options(func: F) -> F:
+    """The options of the commands that dedup (``dedup`` and ``run``)."""
+    options = [
+        click.option("--no-split", is_flag=True,
+                     help="Compare whole documents instead of their stories."),
+        click.option("--no-clean", is_flag=True, help="Do not repair the text first."),
+        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+                     help=f"Jaccard similarity for a near duplicate.  [default: {_D.threshold}]"),
+        click.option("--containment", type=click.FloatRange(0.0, 1.0, min_open=True),
+                     default=None, help="Share of a shorter copy's shingles found in a longer "
+                     "one for it to be 'contained' (teasers, abridged copies).  "
+                     f"[default: {_D.containment}]"),
+        click.option("--num-perm", type=click.IntRange(16, 1024), default=None,
+                     help=f"MinHash permutations.  [default: {_D.num_perm}]"),
+        click.option("--shingle", default=None, metavar="word:N|char:N",
+                     help="Shingles: word n-grams, or character n-grams (used automatically "
+                     f"for text without spaces).  [default: {_D.shingle}]"),
+        click.option("--keep", type=click.Choice(["complete", "longest", "first"]), default=None,
+                     help="Which copy a cluster keeps: the most complete (an article over its "
+                     "teasers, then the longest, then the first seen), the longest, or the "
+                     f"first seen.  [default: {_D.keep}]"),
+        click.option("--explain", is_flag=True, help="Add the evidence behind each decision."),
+        click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+                     show_default=True,
+                     help="Run here, or on a Ray cluster (pip install 'segmenter[ray]'); "
+                     "both give the same clusters and keepers."),
+        click.option("--address", default=None, metavar="auto|ray://HOST:PORT",
+                     help="The Ray cluster for --engine ray: 'auto' joins this machine's "
+                     "cluster, ray://HOST:PORT connects through Ray Client; default: start a "
+                     "local Ray runtime."),
+        click.option("--index", "index", default=None, metavar="PATH|redis://HOST:PORT/DB",
+                     help="A persistent index: an SQLite file PATH or a Redis URL. The run is "
+                     "compared with every unit earlier runs indexed and adds its new units. A "
+                     "unit already indexed (same id and text) is not added again and is "
+                     "compared only with units indexed before it, so re-running the same "
+                     "input gives the same verdicts and adds nothing; a text indexed under "
+                     "another id is an exact duplicate of it. See `segmenter index`."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
-@main.command(context_settings=CONTEXT)
-@input_options
-@clean_options
-@output_option
-@click.option("--no-clean", is_flag=True, help="Split the text as read (offsets index it).")
-@click.option("--explain", is_flag=True, help="Add the evidence behind each boundary.")
-def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: bool,
-          explain: bool, **opts: Any) -> None:
-    """Split each document into stories: articles and truncated "related stories" teasers.
-
-    Writes one JSONL record per story: doc_id, story, kind (article|teaser), start, end, text,
-    truncated, kicker, boilerplate ([{start, end, label}]), score and reasons. Offsets are
-    code-point indices into the cleaned text (with --no-clean, into the text as read).
-    """
-    from .clean import clean as clean_doc
-    from .io import ReadStats, atomic_output, read_documents, write_jsonl
-    from .records import story_record
-    from .split import split as split_text
-
-    with _library_errors():
-        config = build_config(opts)
-        stats = ReadStats()
-        counts = {"article": 0, "teaser": 0}
-        with _reject_sink(rejects) as sink, atomic_output(output) as out:
-            for doc in read_documents(inputs, config.read, rejects=sink, stats=stats):
-                if not no_clean:
-                    doc, _ = clean_doc(doc, config.clean)
-                for story in split_text(doc.text, config.split):
-                    counts[story.kind] = counts.get(story.kind, 0) + 1
-                    write_jsonl(out, [story_record(doc, story, explain=explain)])
-    _summary("split", [f"{stats.documents} documents", f"{counts['article']} articles",
-                       f"{counts['teaser']} teasers", f"{stats.rejected} rejected"])
+def wants_ray(opts: dict[str, Any]) -> bool:
+    """True for --engine ray; usage errors for options that do not go with the engine."""
+    ray = opts.get("engine") == "ray"
+    if opts.get("address") and not ray:
+        raise ConfigError("--address needs --engine ray")
+    if ray and opts.get("index"):
+        raise ConfigError("--index works with the local engine only; drop --engine ray, or "
+                          "dedup on Ray without a persistent index")
+    return ray
 
 
-from . import cli_check  # noqa: E402, F401, I001  (registers `check` and `report` on `main`)
-from . import cli_dedup  # noqa: E402, F401  (registers `dedup` and `run` on `main`)
-from . import cli_index  # noqa: E402, F401
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+def dedup_config(opts: dict[str, Any]) -> Config:
+    """:func:`build_config` with the dedup options given."""
+    config = build_config(opts)
+    changes = {k: opts[k] for k in ("threshold", "containment", "num_perm", "shingle", "keep")
+               if opts.get(k) is not None}
+    if opts.get("explain"):
+        changes["explain"] = True
+    if not changes:
+        return config
+    return Config(config.read, config.clean, config.split,
+                  replace_checked(config.dedup, changes, "dedup options"))

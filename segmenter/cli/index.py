@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .cli import CONTEXT, _library_errors, main
-from .errors import ConfigError, IndexError_
+from ..errors import ConfigError, IndexError_
+from .options import CONTEXT, library_errors
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -41,7 +41,7 @@ def parse_before(value: str, now: float | None = None) -> float:
 
 
 def _open_existing(url: str) -> Any:
-    from .index import PersistentIndex, open_index
+    from ..index import PersistentIndex, open_index
 
     if "://" not in url and not Path(url).is_file():
         raise IndexError_(f"no index at {url}: the file does not exist (check the path)")
@@ -57,7 +57,7 @@ def _iso(t: float | None) -> str | None:
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat(timespec="seconds")
 
 
-@main.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT)
 def index() -> None:
     """Inspect and prune a persistent dedup index (an SQLite file or redis://HOST:PORT/DB).
 
@@ -75,7 +75,7 @@ def index() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def stats(url: str, as_json: bool) -> None:
     """Units, sources, insertion times, size on disk and the recorded parameters."""
-    with _library_errors():
+    with library_errors():
         ix = _open_existing(url)
         try:
             st = ix.stats()
@@ -106,7 +106,7 @@ def stats(url: str, as_json: bool) -> None:
 def export(url: str, output: str, signatures: bool) -> None:
     """Write one JSONL record per indexed unit, in insertion order:
     {"key", "id", "digest", "source", "inserted", "length", "complete", "shingles"}."""
-    from .io import atomic_output, write_jsonl
+    from ..io import atomic_output, write_jsonl
 
     def records(ix: Any) -> Any:
         for u in ix.export():
@@ -124,7 +124,7 @@ def export(url: str, output: str, signatures: bool) -> None:
                 rec["sig16"] = u.sig.astype("<u2").tobytes().hex()
             yield rec
 
-    with _library_errors():
+    with library_errors():
         ix = _open_existing(url)
         try:
             with atomic_output(output) as out:
@@ -145,7 +145,7 @@ def export(url: str, output: str, signatures: bool) -> None:
 def prune(url: str, before: str | None, source: str | None, vacuum: bool) -> None:
     """Delete units (and their band entries) by insertion time and/or source. With both
     options, a unit must match both. Later runs no longer see the deleted units."""
-    with _library_errors():
+    with library_errors():
         if before is None and source is None:
             raise ConfigError("prune needs --before AGE|DATE and/or --source GLOB")
         cutoff = parse_before(before) if before is not None else None

@@ -1,4 +1,4 @@
-"""``segmenter check`` (the corpus-quality CI gate) and ``segmenter report`` (the HTML report)."""
+"""``segmenter check``: the corpus-quality gate for CI."""
 
 from __future__ import annotations
 
@@ -8,16 +8,7 @@ from typing import Any
 
 import click
 
-from .cli import (
-    CONTEXT,
-    F,
-    _library_errors,
-    _reject_sink,
-    build_config,
-    clean_options,
-    input_options,
-    main,
-)
+from .options import CONTEXT, F, build_config, clean_options, input_options, library_errors
 
 _RATE = click.FloatRange(0.0, 1.0)
 
@@ -83,7 +74,7 @@ def threshold_options(func: F) -> F:
     return func
 
 
-@main.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @_check_inputs
 @clean_options
 @threshold_options
@@ -110,7 +101,7 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
     segmenter check corpus/ --baseline quality.json --update-baseline
     segmenter check corpus/ --baseline quality.json --format github
     """
-    from .check import (
+    from ..check import (
         baseline_json,
         decide,
         format_github,
@@ -121,10 +112,10 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
         load_check_config,
         measure,
     )
-    from .io import atomic_output
+    from ..io import atomic_output, reject_sink
 
     started = time.perf_counter()
-    with _library_errors():
+    with library_errors():
         config = build_config(opts)
         settings = load_check_config().replace(
             max_duplicate_rate=opts.pop("max_duplicate_rate"),
@@ -147,7 +138,7 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
         stored = None
         if settings.baseline is not None and not update_baseline:
             stored = load_baseline(settings.baseline)
-        with _reject_sink(rejects) as sink:
+        with reject_sink(rejects) as sink:
             measurement = measure(paths, config, settings, rejects=sink)
         decision = decide(measurement.metrics.as_dict(), settings, stored)
         if update_baseline and settings.baseline is not None:
@@ -170,24 +161,3 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
             c.message for c in decision.failures)
         click.echo(f"segmenter check {verdict}", err=True)
     click.get_current_context().exit(decision.exit_code)
-
-
-@main.command(context_settings=CONTEXT)
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
-              help="The HTML file to write.  [default: RUN_DIR/report.html]")
-@click.option("--clusters", "max_clusters", type=click.IntRange(0), default=12,
-              show_default=True, help="How many of the largest clusters to show side by side.")
-def report(run_dir: str, output: str | None, max_clusters: int) -> None:
-    """Write a self-contained HTML report of a `segmenter run` folder.
-
-    One file, no network needed: the summary, charts (story kinds, similarity histogram,
-    duplicate rate per source file, cluster sizes) and the largest clusters with their members
-    side by side and the shared text highlighted.
-    """
-    from .report import write_report
-
-    target = output or str(Path(run_dir) / "report.html")
-    with _library_errors():
-        write_report(run_dir, target, max_clusters=max_clusters)
-    click.echo(f"report: {target}", err=True)

@@ -1,0 +1,40 @@
+"""The ``segmenter`` command line (entry point ``segmenter.cli:main``).
+
+Thin: each command builds a :class:`~segmenter.config.Config`, calls the library and writes
+records; :mod:`.options` holds what the commands share and is the only place that turns
+:class:`~segmenter.errors.SegmenterError` into click errors. Each command lives in its own
+module and is attached to the group here; no command module imports this one.
+
+Exit codes: 0 ok, 1 data error (or a failed check), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from . import check, clean, dedup, index, report, run, split
+from .options import CONTEXT
+
+__all__ = ["main"]
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="segmenter")
+def main() -> None:
+    """Clean, split and deduplicate scraped news dumps.
+
+    \b
+    segmenter clean  INPUT...          repair text with ftfy (conservatively)
+    segmenter split  INPUT...          split pages into stories (articles, teasers)
+    segmenter dedup  INPUT...          find near-duplicate stories with MinHash LSH
+    segmenter run    INPUT... -o DIR   the whole pipeline: clean, split, dedup
+
+    INPUT is a .txt file (one document), a .jsonl file (one document per line), either
+    optionally .gz or .zst, a directory (read recursively) or '-' for stdin.
+    """
+
+
+for _command in (clean.clean, split.split, dedup.dedup, run.run, check.check, report.report,
+                 index.index):
+    main.add_command(_command)

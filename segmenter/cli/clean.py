@@ -1,0 +1,46 @@
+"""``segmenter clean``: repair text with ftfy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .options import (
+    CONTEXT,
+    build_config,
+    clean_options,
+    input_options,
+    library_errors,
+    output_option,
+    summary,
+)
+
+
+@click.command(context_settings=CONTEXT)
+@input_options
+@clean_options
+@output_option
+def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any) -> None:
+    """Repair mojibake, HTML entities, control characters and line breaks with ftfy.
+
+    Writes one JSONL record per document: the input's other fields, then id, text (cleaned)
+    and clean_steps (the ftfy steps applied; empty when the text needed no repair).
+    """
+    from ..clean import clean_documents
+    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_jsonl
+    from ..records import clean_record
+
+    with library_errors():
+        config = build_config(opts)
+        stats = ReadStats()
+        repaired = 0
+        with reject_sink(rejects) as sink, atomic_output(output) as out:
+            docs = read_documents(inputs, config.read, rejects=sink, stats=stats)
+            for doc, report in clean_documents(docs, config.clean):
+                repaired += report.changed
+                write_jsonl(out, [clean_record(doc, report)])
+    summary("clean", [f"{stats.documents} documents", f"{repaired} repaired",
+                       f"{stats.rejected} rejected"]
+             + ([f"{stats.decode_replacements} invalid bytes replaced"]
+                if stats.decode_replacements else []))

@@ -1,0 +1,55 @@
+"""``segmenter dedup``: one record per unit with its cluster fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .options import (
+    CONTEXT,
+    clean_options,
+    dedup_config,
+    dedup_options,
+    input_options,
+    library_errors,
+    output_option,
+    summary,
+    wants_ray,
+)
+
+
+@click.command(context_settings=CONTEXT)
+@input_options
+@clean_options
+@output_option
+@dedup_options
+def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: bool,
+          no_clean: bool, **opts: Any) -> None:
+    """Find near-duplicate stories (or documents) across every input with MinHash LSH.
+
+    Writes one JSONL record per unit: id (the document id, or docid#story when split),
+    cluster, duplicate_of (the copy it duplicates; null for a keeper), relation
+    (exact | near | contained) and similarity.
+    """
+    from ..io import atomic_output, reject_sink, write_jsonl
+    from ..pipeline import RunStats, dedup_records
+
+    explain = bool(opts.get("explain"))
+    with library_errors():
+        config = dedup_config(opts)
+        stats = RunStats()
+        produce: Any = dedup_records
+        extra: dict[str, Any] = {"index": opts.get("index")}
+        if wants_ray(opts):
+            from ..engines.ray import ray_dedup_records
+
+            produce, extra = ray_dedup_records, {"address": opts.get("address")}
+        with reject_sink(rejects) as sink, atomic_output(output) as out:
+            write_jsonl(out, produce(inputs, config, clean=not no_clean, split=not no_split,
+                                     explain=explain, stats=stats, rejects=sink, **extra))
+    dups = stats.duplicates
+    summary("dedup", [f"{stats.read.documents} documents", f"{stats.units} units",
+                       f"{sum(dups.values())} duplicates ({dups['exact']} exact, "
+                       f"{dups['near']} near, {dups['contained']} contained)",
+                       f"{stats.clusters} clusters", f"{stats.read.rejected} rejected"])

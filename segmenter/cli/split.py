@@ -1,0 +1,51 @@
+"""``segmenter split``: pages into stories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .options import (
+    CONTEXT,
+    build_config,
+    clean_options,
+    input_options,
+    library_errors,
+    output_option,
+    summary,
+)
+
+
+@click.command(context_settings=CONTEXT)
+@input_options
+@clean_options
+@output_option
+@click.option("--no-clean", is_flag=True, help="Split the text as read (offsets index it).")
+@click.option("--explain", is_flag=True, help="Add the evidence behind each boundary.")
+def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: bool,
+          explain: bool, **opts: Any) -> None:
+    """Split each document into stories: articles and truncated "related stories" teasers.
+
+    Writes one JSONL record per story: doc_id, story, kind (article|teaser), start, end, text,
+    truncated, kicker, boilerplate ([{start, end, label}]), score and reasons. Offsets are
+    code-point indices into the cleaned text (with --no-clean, into the text as read).
+    """
+    from ..clean import clean as clean_doc
+    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_jsonl
+    from ..records import story_record
+    from ..split import split as split_text
+
+    with library_errors():
+        config = build_config(opts)
+        stats = ReadStats()
+        counts = {"article": 0, "teaser": 0}
+        with reject_sink(rejects) as sink, atomic_output(output) as out:
+            for doc in read_documents(inputs, config.read, rejects=sink, stats=stats):
+                if not no_clean:
+                    doc, _ = clean_doc(doc, config.clean)
+                for story in split_text(doc.text, config.split):
+                    counts[story.kind] = counts.get(story.kind, 0) + 1
+                    write_jsonl(out, [story_record(doc, story, explain=explain)])
+    summary("split", [f"{stats.documents} documents", f"{counts['article']} articles",
+                       f"{counts['teaser']} teasers", f"{stats.rejected} rejected"])
