@@ -93,15 +93,17 @@ class WorkerMemory:
 def run_ray(inputs: list[str], workers: int, parts: int) -> dict[str, Any]:
     import ray
 
-    from segmenter.engines.ray import ray_dedup_records
+    from segmenter.engines.ray import RayEngine
+    from segmenter.pipeline import dedup_records
 
     ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
     try:
         # warm-up: worker processes start and import segmenter once
-        list(ray_dedup_records(inputs[:1], Config(), split=False, parts=parts))
+        list(dedup_records(inputs[:1], Config(), split=False, engine=RayEngine(parts=parts)))
         with WorkerMemory() as mem:
             t0 = time.perf_counter()
-            n = sum(1 for _ in ray_dedup_records(inputs, Config(), split=False, parts=parts))
+            n = sum(1 for _ in dedup_records(inputs, Config(), split=False,
+                                             engine=RayEngine(parts=parts)))
             seconds = time.perf_counter() - t0
     finally:
         ray.shutdown()
@@ -123,8 +125,8 @@ def run_local(inputs: list[str]) -> dict[str, Any]:
 
 def object_store_bytes(shard: str, parts: int) -> dict[str, float]:
     """Bytes per document that one shard task leaves in the object store, by output."""
-    from segmenter.engines._driver import list_shards
-    from segmenter.engines._plan import analyse_shard
+    from segmenter.engines.driver import list_shards
+    from segmenter.engines.plan import analyse_shard
 
     (s,) = list_shards([shard], Config().read)
     out = analyse_shard(s, Config(), True, False, False, True, parts)

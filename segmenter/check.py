@@ -328,14 +328,16 @@ def measure(
     Read-only: nothing is written (except skipped records to ``rejects``). Memory holds the
     deduplicator's state and, per story, its id, file and line.
     """
-    from .dedup import Deduplicator
-    from .pipeline import RunStats, analyse, units_of
+    from .counters import Counters
+    from .engines import Job
+    from .engines.local import LocalEngine
+    from .pipeline import assignments
+    from .stage import Analysed
 
     config = config or Config()
     check = check or CheckConfig()
-    stats = RunStats()
+    stats = Counters()
     log = _FindingLog(check.max_findings)
-    dedup = Deduplicator(config.dedup, index=index)
     sources: dict[str | None, int] = {}
     source_names: list[str | None] = []
     unit_source: list[int] = []
@@ -344,28 +346,25 @@ def measure(
     counts = dict.fromkeys(("documents", "unsplit", "repaired", "mojibake", "empty", "short",
                             "lines", "boilerplate"), 0)
 
-    for doc, report, stories in analyse(list(inputs), config, stats=stats, rejects=rejects):
+    def observe(analysed: Analysed) -> None:
+        doc, stories = analysed.doc, analysed.stories
         counts["documents"] += 1
         src = sources.setdefault(doc.source, len(sources))
         if src == len(source_names):
             source_names.append(doc.source)
         counts["lines"] += sum(1 for ln in doc.text.split("\n") if ln.strip())
         counts["boilerplate"] += sum(len(s.boilerplate) for s in stories)
-        _document_findings(doc, report.steps, stories, check, counts, log)
-        for unit, story in zip(units_of(doc, stories), stories, strict=True):
+        _document_findings(doc, analysed.report.steps, stories, check, counts, log)
+        for unit, story in zip(analysed.units, stories, strict=True):
             unit_pos[unit.id] = len(unit_source)
             unit_source.append(src)
             unit_line.append(_line_of(doc, story.start))
-            dedup.add(unit)
 
-    dups = {"exact": 0, "near": 0, "contained": 0}
+    job = Job(tuple(inputs), config, counters=stats, rejects=rejects, observe=observe)
     within = across = 0
-    clusters: set[str] = set()
-    for pos, a in enumerate(dedup.results()):
+    for pos, (a, _) in enumerate(assignments(job, LocalEngine(index))):
         if a.duplicate_of is None or a.relation is None:
             continue
-        dups[a.relation] = dups.get(a.relation, 0) + 1
-        clusters.add(a.cluster)
         keeper = unit_pos[a.duplicate_of]
         if unit_source[keeper] == unit_source[pos]:
             within += 1
@@ -377,6 +376,7 @@ def measure(
         sim = "" if a.similarity is None else f", similarity {a.similarity:.2f}"
         log.add("duplicate_rate", source_names[unit_source[pos]], unit_line[pos], a.id,
                 f"story {a.id} duplicates {a.duplicate_of} ({a.relation}{sim}) at {at}")
+    dups = stats.duplicates
 
     metrics = Metrics(
         files=stats.read.files,
@@ -391,7 +391,7 @@ def measure(
         exact=dups["exact"],
         near=dups["near"],
         contained=dups["contained"],
-        clusters=len(clusters),
+        clusters=stats.clusters,
         lines=counts["lines"],
         boilerplate_lines=counts["boilerplate"],
         unsplit_documents=counts["unsplit"],

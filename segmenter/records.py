@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import CleanReport, Document, Story
+from .model import Assignment, CleanReport, Document, Story, Unit
 
-__all__ = ["clean_record", "story_record"]
+__all__ = ["assignment_fields", "clean_record", "story_record", "unit_record"]
 
 
 def clean_record(doc: Document, report: CleanReport) -> dict[str, Any]:
@@ -38,3 +38,35 @@ def story_record(doc: Document, story: Story, *, explain: bool = False) -> dict[
     if explain:
         record["evidence"] = dict(story.evidence)
     return record
+
+
+def unit_record(doc: Document, stories: list[Story], steps: tuple[str, ...] | None, unit: Unit,
+                *, explain: bool = False) -> dict[str, Any]:
+    """A unit's ``stories.jsonl`` record without ``id`` and the cluster fields: its story's
+    record (or, for a whole document, ``doc_id`` and ``text``), the ftfy steps when the text
+    was cleaned (``steps`` not None), and the source file."""
+    if unit.story is not None:
+        story = next(s for s in stories if s.index == unit.story)
+        record = story_record(doc, story, explain=explain)
+    else:
+        record = {"doc_id": doc.id, "text": doc.text}
+    if steps is not None:
+        record["clean_steps"] = list(steps)
+    if doc.source:
+        record["source"] = doc.source
+    return record
+
+
+def assignment_fields(a: Assignment, explain: bool = False) -> dict[str, Any]:
+    """The cluster fields of a unit's record: ``cluster``, ``duplicate_of``, ``relation``,
+    ``similarity``, ``keeper`` (and, with ``explain``, ``dedup_evidence``)."""
+    out: dict[str, Any] = {
+        "cluster": a.cluster,
+        "duplicate_of": a.duplicate_of,
+        "relation": a.relation,
+        "similarity": None if a.similarity is None else round(float(a.similarity), 4),
+        "keeper": a.keeper,
+    }
+    if explain and a.evidence:
+        out["dedup_evidence"] = dict(a.evidence)
+    return out

@@ -20,13 +20,15 @@ import numpy as np
 import pytest
 
 from segmenter.config import Config, DedupConfig, ReadConfig
-from segmenter.engines import _plan as plan
-from segmenter.engines._driver import Plan, execute
+from segmenter.engines import Job, plan
+from segmenter.engines.driver import Plan, execute
 from segmenter.errors import ConfigError, InputError
 from segmenter.index import LSHParams
 from segmenter.index.memory import MemoryIndex
-from segmenter.pipeline import DuplicateIdWarning, _assignment_fields, dedup_records
+from segmenter.pipeline import dedup_records
 from segmenter.pipeline import run as local_run
+from segmenter.records import assignment_fields
+from segmenter.stage import DuplicateIdWarning
 
 from .conftest import ROOT, SHARED, need
 
@@ -108,8 +110,8 @@ def plan_records(inputs: list[str], config: Config, split: bool,
                  layout: Plan = SMALL) -> list[dict[str, Any]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateIdWarning)
-        rows = execute(plan.LocalExecutor(), inputs, config, split=split, layout=layout)
-        return [{"id": a.id, **_assignment_fields(a, False)} for a, _ in rows]
+        rows = execute(plan.LocalExecutor(), Job(tuple(inputs), config, split=split), layout)
+        return [{"id": a.id, **assignment_fields(a, False)} for a, _ in rows]
 
 
 def _dedup(**changes: Any) -> Config:
@@ -213,7 +215,7 @@ def test_ray_missing_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(ConfigError, match=r"segmenter\[ray\]"):
-        list(engine.ray_dedup(["x.jsonl"]))
+        list(dedup_records(["x.jsonl"], Config(), engine=engine.RayEngine()))
 
 
 def test_importing_segmenter_does_not_import_ray() -> None:
@@ -223,7 +225,7 @@ def test_importing_segmenter_does_not_import_ray() -> None:
 
 
 def test_stdin_is_refused() -> None:
-    from segmenter.engines._driver import list_shards
+    from segmenter.engines.driver import list_shards
 
     with pytest.raises(ConfigError, match="stdin"):
         list_shards(["-"], ReadConfig())
@@ -257,11 +259,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def _ray_records(inputs: list[str], config: Config, split: bool, **kw: Any
                  ) -> list[dict[str, Any]]:
-    from segmenter.engines.ray import ray_dedup_records
+    from segmenter.engines.ray import RayEngine
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateIdWarning)
-        return list(ray_dedup_records(inputs, config, split=split, **kw))
+        return list(dedup_records(inputs, config, split=split, engine=RayEngine(**kw)))
 
 
 @pytest.mark.ray
@@ -284,13 +286,13 @@ def test_ray_generated_corpus_same_clusters_and_keepers(ray_runtime: Any, corpus
 
 @pytest.mark.ray
 def test_ray_run_writes_the_local_files(ray_runtime: Any, tmp_path: Path) -> None:
-    from segmenter.engines.ray import ray_run
+    from segmenter.engines.ray import RayEngine
 
     inputs = write_shards(synthetic_docs(300, seed=11), tmp_path / "in", 3)
     with pytest.warns(UserWarning, match="duplicate id"):
         want = local_run(inputs, tmp_path / "local", Config(), explain=True)
     with pytest.warns(UserWarning, match="duplicate id"):
-        got = ray_run(inputs, tmp_path / "ray", Config(), explain=True)
+        got = local_run(inputs, tmp_path / "ray", Config(), explain=True, engine=RayEngine())
     for name in ("stories.jsonl", "unique.jsonl"):
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
     want.pop("seconds")

@@ -11,11 +11,11 @@ from .options import (
     clean_options,
     dedup_config,
     dedup_options,
+    engine_for,
     input_options,
     library_errors,
     output_option,
     summary,
-    wants_ray,
 )
 
 
@@ -32,22 +32,19 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
     cluster, duplicate_of (the copy it duplicates; null for a keeper), relation
     (exact | near | contained) and similarity.
     """
+    from ..counters import Counters
     from ..io import atomic_output, reject_sink, write_jsonl
-    from ..pipeline import RunStats, dedup_records
+    from ..pipeline import dedup_records
 
     explain = bool(opts.get("explain"))
     with library_errors():
         config = dedup_config(opts)
-        stats = RunStats()
-        produce: Any = dedup_records
-        extra: dict[str, Any] = {"index": opts.get("index")}
-        if wants_ray(opts):
-            from ..engines.ray import ray_dedup_records
-
-            produce, extra = ray_dedup_records, {"address": opts.get("address")}
+        engine = engine_for(opts)
+        stats = Counters()
         with reject_sink(rejects) as sink, atomic_output(output) as out:
-            write_jsonl(out, produce(inputs, config, clean=not no_clean, split=not no_split,
-                                     explain=explain, stats=stats, rejects=sink, **extra))
+            write_jsonl(out, dedup_records(inputs, config, clean=not no_clean, split=not no_split,
+                                           explain=explain, stats=stats, rejects=sink,
+                                           engine=engine))
     dups = stats.duplicates
     summary("dedup", [f"{stats.read.documents} documents", f"{stats.units} units",
                        f"{sum(dups.values())} duplicates ({dups['exact']} exact, "

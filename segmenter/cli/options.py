@@ -202,15 +202,22 @@ def dedup_options(func: F) -> F:
     return func
 
 
-def wants_ray(opts: dict[str, Any]) -> bool:
-    """True for --engine ray; usage errors for options that do not go with the engine."""
+def engine_for(opts: dict[str, Any]) -> Any:
+    """The engine the options choose (``--engine``, ``--address``, ``--index``); usage errors
+    for options that do not go with it."""
     ray = opts.get("engine") == "ray"
     if opts.get("address") and not ray:
         raise ConfigError("--address needs --engine ray")
     if ray and opts.get("index"):
         raise ConfigError("--index works with the local engine only; drop --engine ray, or "
                           "dedup on Ray without a persistent index")
-    return ray
+    if ray:
+        from ..engines.ray import RayEngine
+
+        return RayEngine(opts.get("address"))
+    from ..engines.local import LocalEngine
+
+    return LocalEngine(opts.get("index"))
 
 
 def dedup_config(opts: dict[str, Any]) -> Config:

@@ -11,9 +11,9 @@ from .options import (
     clean_options,
     dedup_config,
     dedup_options,
+    engine_for,
     input_options,
     library_errors,
-    wants_ray,
 )
 
 
@@ -42,16 +42,11 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
     explain = bool(opts.get("explain"))
     with library_errors():
         config = dedup_config(opts)
-        produce: Any = run_pipeline
-        extra: dict[str, Any] = {"index": opts.get("index")}
-        if wants_ray(opts):
-            from ..engines.ray import ray_run
-
-            produce, extra = ray_run, {"address": opts.get("address")}
+        engine = engine_for(opts)
         with reject_sink(rejects) as sink:
-            report = produce(inputs, out_dir, config, clean=not no_clean, split=not no_split,
-                             explain=explain, rejects=sink, progress=terminal_progress(),
-                             **extra)
+            report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
+                                  split=not no_split, explain=explain, rejects=sink,
+                                  progress=terminal_progress(), engine=engine)
         if report_path:
             from ..report import write_report
 

@@ -1,4 +1,4 @@
-"""The driver of the distributed dedup: submits the plan's tasks (:mod:`._plan`) to an executor
+"""The driver of the distributed dedup: submits the plan's tasks (:mod:`.plan`) to an executor
 and streams the results back in input order. Holds no edge and no text itself: only handles,
 each shard's counters, and one group of shards' output at a time."""
 
@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from ..config import Config, ReadConfig
+from ..config import ReadConfig
+from ..counters import Counters
 from ..errors import ConfigError
 from ..io import InputFile, RejectSink, list_inputs
-from ..model import Assignment
-from . import _plan as plan
+from ..stage import IdRenamer
+from . import Assigned, Job, plan
 
 __all__ = ["Plan", "execute", "list_shards"]
 
@@ -36,26 +37,13 @@ class Plan:
                               f"{self.groups}")
 
 
-def execute(
-    executor: plan.Executor,
-    inputs: Sequence[str],
-    config: Config,
-    *,
-    clean: bool = True,
-    split: bool = True,
-    explain: bool = False,
-    want_records: bool = False,
-    layout: Plan | None = None,
-    stats: Any = None,
-    rejects: RejectSink | None = None,
-) -> Iterator[tuple[Assignment, dict[str, Any] | None]]:
-    """Every unit's :class:`Assignment` (and, with ``want_records``, its stories.jsonl record
-    without the cluster fields), in input order. ``stats``: a ``pipeline.RunStats`` to fill."""
-    from ..pipeline import DuplicateIdWarning, RunStats
-
-    stats = stats if stats is not None else RunStats()
-    started = time.perf_counter()
-    shards = list_shards(inputs, config.read)
+def execute(executor: plan.Executor, job: Job, layout: Plan | None = None
+            ) -> Iterator[Assigned]:
+    """Every unit's assignment (and, with ``job.records``, its stories.jsonl record without the
+    cluster fields), in input order; the shards' counters are merged into ``job.counters``."""
+    config, stats = job.config, job.counters
+    clean, split, explain, want_records = job.clean, job.split, job.explain, job.records
+    shards = list_shards(job.inputs, config.read)
     if len(shards) >= plan.MAX_SHARDS:
         raise ConfigError(f"too many input files ({len(shards)}); at most {plan.MAX_SHARDS - 1}")
     layout = layout or Plan()
@@ -73,11 +61,11 @@ def execute(
     metas = [o[1] for o in outs]
     texts = [o[2] for o in outs]
     records = [o[3] for o in outs]
-    _account(reports, stats, rejects)
+    _account(reports, stats, job.rejects)
     dedup_started = time.perf_counter()
 
     # duplicate document ids: renamed as the local reader does
-    renamed = _renames(executor, metas, members, P, stats, DuplicateIdWarning)
+    renamed = _renames(executor, metas, members, P, stats)
 
     # 2. buckets -> candidate pairs and exact-copy edges
     buckets = [submit(plan.bucket_pairs, (config.dedup.max_bucket, P,
@@ -100,9 +88,7 @@ def execute(
     edges += [[v[2 * P + q] for q in range(P)] for v in verified]
     edges += [[r[P + q] for q in range(P)] for r in resolved]
     del buckets
-    rounds = 0
     while True:
-        rounds += 1
         large = [submit(plan.star_step, (True, P, *(e[q] for e in edges)), 1 + P)
                  for q in range(P)]
         if all(executor.get([s[0] for s in large])):
@@ -134,7 +120,6 @@ def execute(
                                               *(r[g] for r in replayed)), 1)[0]
                  for g in range(G)]
     del replayed, outs
-    wait = time.perf_counter()
     for g in range(G):
         (rows,) = executor.get([assembled[g]])
         assembled[g] = None
@@ -142,7 +127,6 @@ def execute(
             stats.seconds["dedup"] = stats.seconds.get("dedup", 0.0) + (
                 time.perf_counter() - dedup_started)
         yield from rows
-    _ = started, rounds, wait
 
 
 def list_shards(inputs: Sequence[str], config: ReadConfig) -> list[InputFile]:
@@ -152,7 +136,7 @@ def list_shards(inputs: Sequence[str], config: ReadConfig) -> list[InputFile]:
     return list_inputs(inputs, config)
 
 
-def _account(reports: Sequence[plan.ShardReport], stats: Any,
+def _account(reports: Sequence[plan.ShardReport], stats: Counters,
              rejects: RejectSink | None) -> None:
     """Counters, rejects and warnings of every shard in input order; the first error raised."""
     for rep in reports:
@@ -161,34 +145,13 @@ def _account(reports: Sequence[plan.ShardReport], stats: Any,
         for record in rep.rejects:
             if rejects is not None:
                 rejects.add_record(record)
-        c = rep.counters
-        r = stats.read
-        r.files += c["files"]
-        r.records += c["records"]
-        r.documents += c["documents"]
-        r.rejected += c["rejected"]
-        r.decode_replacements += c["decode_replacements"]
-        for k, v in c["reasons"].items():
-            r.reasons[k] = r.reasons.get(k, 0) + v
-        stats.repaired += c["repaired"]
-        for k, v in c["clean_steps"].items():
-            stats.clean_steps[k] = stats.clean_steps.get(k, 0) + v
-        for k, v in c["stories"].items():
-            stats.stories[k] = stats.stories.get(k, 0) + v
-        stats.truncated += c["truncated"]
-        stats.kickers += c["kickers"]
-        stats.boilerplate_lines += c["boilerplate_lines"]
-        for k, v in c["boilerplate_labels"].items():
-            stats.boilerplate_labels[k] = stats.boilerplate_labels.get(k, 0) + v
-        stats.units += c["units"]
-        for k, v in c["seconds"].items():
-            stats.seconds[k] = stats.seconds.get(k, 0.0) + v
+        stats.merge(rep.counters)
         if rep.error is not None:
             raise rep.error
 
 
 def _renames(executor: plan.Executor, metas: list[Any], members: list[list[int]], P: int,
-             stats: Any, category: type[Warning]) -> dict[int, dict[int, str]]:
+             stats: Counters) -> dict[int, dict[int, str]]:
     """``{shard: {doc: new id}}`` for documents whose id was seen before, renamed ``id~N`` in
     input order exactly as the local reader does (with the same warning)."""
     groups = [g for g in members if g]
@@ -203,21 +166,11 @@ def _renames(executor: plan.Executor, metas: list[Any], members: list[list[int]]
     found = executor.get([executor.submit(plan.ids_at_risk, (wanted, *(metas[i] for i in g)),
                                           1)[0] for g in groups])
     docs = sorted(row for rows in found for row in rows)
-    seen: dict[str, int] = {}
+    renamer = IdRenamer()
     out: dict[int, dict[int, str]] = {}
     for shard, d, doc_id, source, line in docs:
-        if doc_id in seen:
-            k = seen[doc_id]
-            new = doc_id
-            while new in seen:
-                k += 1
-                new = f"{doc_id}~{k}"
-            seen[doc_id] = k
-            where = f"{source}:{line}" if line is not None else str(source)
-            warnings.warn(f"{where}: duplicate id {doc_id!r}; renamed to {new!r}", category,
-                          stacklevel=4)
+        new = renamer.rename(doc_id, source, line)
+        if new is not None:
             out.setdefault(shard, {})[d] = new
             stats.renamed_ids += 1
-            doc_id = new
-        seen[doc_id] = 1
     return out

@@ -49,10 +49,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..config import Config, DedupConfig
+from ..counters import Counters
 from ..errors import SegmenterError
+from ..fingerprint import Signer, shingle_batch
 from ..index import Index, LSHParams, band_digests
-from ..io import InputFile, ReadStats, RejectSink, read_file
+from ..io import InputFile, RejectSink, read_file
 from ..model import Assignment, Unit
+from ..records import unit_record
+from ..stage import DocumentStage, timed_reads
 
 __all__ = [
     "Executor",
@@ -204,7 +208,7 @@ class ShardReport:
     """What a shard task tells the driver: counters, rejects, warnings, the first error."""
 
     shard: int
-    counters: dict[str, Any] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[tuple[type[Warning], str]] = field(default_factory=list)
     error: SegmenterError | None = None
@@ -244,92 +248,47 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
                   want_records: bool, parts: int) -> tuple[Any, ...]:
     """Stage 1 for one shard: ``(report, meta, texts, records, *band_parts, *set_parts)``.
 
-    ``records``: the stories.jsonl records without ``id`` (JSON strings) when ``want_records``.
+    The shard's documents go through the one per-document stage
+    (:class:`~segmenter.stage.DocumentStage`), counted in the report's
+    :class:`~segmenter.counters.Counters`. ``records``: the stories.jsonl records without
+    ``id`` (JSON strings) when ``want_records``.
 
     Band parts: ``(ordinal, table_band, digest, text_digest_hi, text_digest_lo)`` by digest.
     Set parts: :class:`Ragged` shingle sets by ordinal.
     """
-    from ..clean import clean as clean_doc
-    from ..fingerprint import Signer, shingle_batch
-    from ..pipeline import _whole, units_of
-    from ..records import story_record
-    from ..split import split as split_text
-
     meta = ShardMeta(shard.index, shard.path)
     rep = ShardReport(shard.index)
+    counters = rep.counters
+    stage = DocumentStage(config, clean=clean, split=split, counters=counters)
     records: list[str] | None = [] if want_records else None
-    c: dict[str, Any] = {
-        "files": 0, "records": 0, "documents": 0, "rejected": 0, "decode_replacements": 0,
-        "reasons": {}, "repaired": 0, "clean_steps": {}, "stories": {}, "truncated": 0,
-        "kickers": 0, "boilerplate_lines": 0, "boilerplate_labels": {}, "units": 0,
-        "seconds": {"read": 0.0, "clean": 0.0, "split": 0.0, "dedup": 0.0},
-    }
-    rep.counters = c
     texts: list[str] = []
     unit_doc: list[int] = []
     unit_story: list[int] = []
-    rstats = ReadStats()
     sink = RejectSink(lambda record: rep.rejects.append(dict(record)))
-    secs = c["seconds"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            last = time.perf_counter()
-            for doc in read_file(shard, config.read, rstats, sink):
-                now = time.perf_counter()
-                secs["read"] += now - last
-                last = now
-                steps: tuple[str, ...] = ()
-                if clean:
-                    doc, report = clean_doc(doc, config.clean)
-                    steps = report.steps
-                    if report.changed:
-                        c["repaired"] += 1
-                        for step in steps:
-                            c["clean_steps"][step] = c["clean_steps"].get(step, 0) + 1
-                now = time.perf_counter()
-                secs["clean"] += now - last
-                last = now
-                stories = split_text(doc.text, config.split) if split else _whole(doc.text)
-                for s in stories:
-                    c["stories"][s.kind] = c["stories"].get(s.kind, 0) + 1
-                    c["truncated"] += s.truncated
-                    c["kickers"] += s.kicker is not None
-                    c["boilerplate_lines"] += len(s.boilerplate)
-                    for b in s.boilerplate:
-                        lab = c["boilerplate_labels"]
-                        lab[b.label] = lab.get(b.label, 0) + 1
+            for read in timed_reads(read_file(shard, config.read, counters.read, sink),
+                                    counters):
+                analysed = stage(read)
+                doc = analysed.doc
                 d = len(meta.doc_ids)
                 meta.doc_ids.append(doc.id)
                 meta.doc_source.append(doc.source)
                 meta.doc_line.append(doc.line)
-                by_index = {s.index: s for s in stories}
-                for unit in units_of(doc, stories, split=split):
+                steps = analysed.report.steps if clean else None
+                for unit in analysed.units:
                     texts.append(unit.text)
                     unit_doc.append(d)
-                    unit_story.append(-1 if not split else int(unit.story or 0))
+                    unit_story.append(-1 if unit.story is None else int(unit.story))
                     meta.unit_kind.append(unit.kind)
                     meta.unit_truncated.append(unit.truncated)
                     if records is not None:
-                        if split:
-                            story = by_index[unit.story if unit.story is not None else 0]
-                            record = story_record(doc, story, explain=explain)
-                        else:
-                            record = {"doc_id": doc.id, "text": doc.text}
-                        if clean:
-                            record["clean_steps"] = list(steps)
-                        if doc.source:
-                            record["source"] = doc.source
+                        record = unit_record(doc, analysed.stories, steps, unit, explain=explain)
                         records.append(json.dumps(record, ensure_ascii=False))
-                now = time.perf_counter()
-                secs["split"] += now - last
-                last = now
         except SegmenterError as exc:
             rep.error = exc
         rep.warnings = [(w.category, str(w.message)) for w in caught]
-    c.update({"files": rstats.files, "records": rstats.records, "documents": rstats.documents,
-              "rejected": rstats.rejected, "decode_replacements": rstats.decode_replacements,
-              "reasons": dict(rstats.reasons), "units": len(texts)})
     meta.unit_doc = np.asarray(unit_doc, dtype=np.int64)
     meta.unit_story = np.asarray(unit_story, dtype=np.int64)
 
@@ -364,7 +323,7 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
     band_parts = _split((band_rows[2] % np.uint64(parts)).astype(np.int64), parts, *band_rows)
     ords = base + np.arange(len(sets), dtype=np.int64)
     set_parts = Ragged.of(ords, sets).split(part_of(ords, parts), parts)
-    secs["dedup"] += time.perf_counter() - t0
+    counters.seconds["dedup"] += time.perf_counter() - t0
     if rep.error is not None:
         texts, records = [], None
     return (rep, meta, texts, records, *band_parts, *set_parts)
