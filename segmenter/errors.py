@@ -53,16 +53,35 @@ class InputError(SegmenterError):
         return f"{self.location}: {self.message}"
 
 
+class MissingInputError(InputError):
+    """An input path named on the command line does not exist (exit code 2, a usage error)."""
+
+    exit_code = 2
+
+
 class OutputError(SegmenterError):
     """An output could not be written (disk full, permission denied, ...)."""
 
     exit_code = 1
 
 
+class OutputRefusedError(OutputError):
+    """The output place is unusable before any work is done: not a folder, a folder holding
+    other files, or nowhere to write (exit code 2, a usage error)."""
+
+    exit_code = 2
+
+
 class IndexError_(SegmenterError):
     """A persistent index is unusable: missing, locked, unreachable (exit code 1)."""
 
     exit_code = 1
+
+
+class IndexNotFoundError(IndexError_):
+    """No index at the path given to ``segmenter index`` (exit code 2, a usage error)."""
+
+    exit_code = 2
 
 
 class IndexMismatchError(IndexError_, ConfigError):

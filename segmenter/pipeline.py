@@ -24,6 +24,7 @@ from .counters import Counters
 from .engines import Assigned, Engine, Job
 from .index import Index
 from .io import RejectSink, staged_folder, write_jsonl
+from .io.writers import compressed_writer, run_file
 from .records import assignment_fields
 
 __all__ = ["assignments", "dedup_records", "run", "terminal_progress", "write_run_report"]
@@ -86,9 +87,11 @@ def run(
     index: Index | str | None = None,
     progress: Callable[[Counters], None] | None = None,
     engine: Engine | None = None,
+    compress: str | None = None,
 ) -> dict[str, Any]:
     """The main job: clean, split and dedup ``inputs``; write ``stories.jsonl``,
-    ``unique.jsonl`` and ``report.json`` into ``out_dir``; return the report.
+    ``unique.jsonl`` (``.gz`` or ``.zst`` with ``compress="gz"|"zst"``) and ``report.json``
+    into ``out_dir``; return the report.
     ``engine``: where to dedup (default: this process, with ``index`` if given)."""
     config = config or Config()
     items = (inputs,) if isinstance(inputs, str) else tuple(inputs)
@@ -99,8 +102,8 @@ def run(
     with staged_folder(out) as stage:
         job = Job(items, config, clean, split, explain, records=True, counters=counters,
                   rejects=rejects, progress=progress, spool=stage)
-        with open(stage / "stories.jsonl", "w", encoding="utf-8") as stories_out, \
-                open(stage / "unique.jsonl", "w", encoding="utf-8") as unique_out:
+        with compressed_writer(stage / run_file("stories.jsonl", compress)) as stories_out, \
+                compressed_writer(stage / run_file("unique.jsonl", compress)) as unique_out:
             rows = assignments(job, chosen)
             while True:
                 row = next(rows, None)

@@ -131,9 +131,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("nonsense")[0] == 2
 
 
-def test_missing_input_exit_1() -> None:
+def test_missing_input_is_a_usage_error_exit_2() -> None:
     code, _, err = run("clean", "does-not-exist.txt")
-    assert code == 1 and "does-not-exist.txt: no such file or directory" in err
+    assert code == 2 and "does-not-exist.txt: no such file or directory" in err
 
 
 def test_bad_config_file_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

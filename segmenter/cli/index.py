@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigError, IndexError_
+from ..errors import ConfigError, IndexNotFoundError
 from .options import CONTEXT, library_errors
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -44,7 +44,7 @@ def _open_existing(url: str) -> Any:
     from ..index import PersistentIndex, open_index
 
     if "://" not in url and not Path(url).is_file():
-        raise IndexError_(f"no index at {url}: the file does not exist (check the path)")
+        raise IndexNotFoundError(f"no index at {url}: the file does not exist (check the path)")
     index = open_index(url, None)
     if not isinstance(index, PersistentIndex):
         raise ConfigError(f"{url!r} is not a persistent index; pass an SQLite path or redis:// URL")

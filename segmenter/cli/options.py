@@ -7,7 +7,6 @@ Exit codes: 0 ok, 1 data error (or a failed check), 2 usage or configuration err
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -41,12 +40,6 @@ def library_errors() -> Iterator[None]:
     def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
         click.echo(f"warning: {message}", err=True)
 
-    def terminate(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary outputs are removed
-
-    previous = None
-    with contextlib.suppress(ValueError):  # not in the main thread
-        previous = signal.signal(signal.SIGTERM, terminate)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = show
@@ -58,9 +51,6 @@ def library_errors() -> Iterator[None]:
         except BrokenPipeError:  # `segmenter ... | head`
             sys.stderr.close()
             raise SystemExit(0) from None
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
 
 
 # --------------------------------------------------------------------------- shared options

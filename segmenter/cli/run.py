@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +17,8 @@ from .options import (
     library_errors,
 )
 
+_OUTDIR_REPORT = "\0OUTDIR/report.html"  # --report given without a FILE
+
 
 @click.command(context_settings=CONTEXT)
 @input_options
@@ -23,30 +26,41 @@ from .options import (
 @dedup_options
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Output folder for stories.jsonl, unique.jsonl and report.json.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the HTML report here (see `segmenter report`), e.g. "
-              "OUTDIR/report.html.")
+@click.option("--compress", type=click.Choice(["gz", "zst"]), default=None,
+              help="Compress stories.jsonl and unique.jsonl (.gz or .zst; the zst one needs "
+              "the zstandard package, installed with segmenter).")
+@click.option("--report", "report_path", default=None,
+              is_flag=False, flag_value=_OUTDIR_REPORT, metavar="[FILE]",
+              help="Also write the HTML report (see `segmenter report`): to FILE, or to "
+              "OUTDIR/report.html when no FILE is given.")
 def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bool,
-        no_clean: bool, report_path: str | None, **opts: Any) -> None:
+        no_clean: bool, report_path: str | None, compress: str | None, **opts: Any) -> None:
     """The whole pipeline: clean, split, dedup.
 
     \b
     OUTDIR/stories.jsonl  every story with its cluster fields
     OUTDIR/unique.jsonl   the keepers (one copy of each story)
     OUTDIR/report.json    counts and seconds per stage
+
+    The folder is checked before anything is read. It is replaced as a whole when the run
+    succeeds; a mount point or a symlink to a folder is kept and its files are replaced.
     """
     from ..io import reject_sink
+    from ..io.writers import run_file
     from ..pipeline import run as run_pipeline
     from ..pipeline import terminal_progress
 
     explain = bool(opts.get("explain"))
+    if report_path == _OUTDIR_REPORT:
+        report_path = str(Path(out_dir) / "report.html")
     with library_errors():
         config = dedup_config(opts)
         engine = engine_for(opts)
         with reject_sink(rejects) as sink:
             report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
                                   split=not no_split, explain=explain, rejects=sink,
-                                  progress=terminal_progress(), engine=engine)
+                                  progress=terminal_progress(), engine=engine,
+                                  compress=compress)
         if report_path:
             from ..report import write_report
 
@@ -64,5 +78,7 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
         f"{report['seconds']['total']:.2f}s",
         err=True,
     )
-    click.echo(f"results: {out_dir}/stories.jsonl, {out_dir}/unique.jsonl, "
-               f"{out_dir}/report.json" + (f", {report_path}" if report_path else ""), err=True)
+    names = [run_file("stories.jsonl", compress), run_file("unique.jsonl", compress),
+             "report.json"]
+    click.echo("results: " + ", ".join(str(Path(out_dir) / n) for n in names)
+               + (f", {report_path}" if report_path else ""), err=True)

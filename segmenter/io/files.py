@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ReadConfig
-from ..errors import InputError
+from ..errors import InputError, MissingInputError
 
 __all__ = ["InputFile", "detect_format", "filesystem", "is_url", "iter_input_files",
            "list_inputs", "suffixes"]
@@ -125,7 +125,7 @@ def _expand(path: str, config: ReadConfig) -> Iterator[tuple[str, str | None]]:
     elif p.exists():
         yield path, detect_format(path, config.format) or "txt"
     else:
-        raise InputError("no such file or directory", path, reason="not_found")
+        raise MissingInputError("no such file or directory", path, reason="not_found")
 
 
 def filesystem(url: str) -> tuple[Any, str]:
@@ -145,7 +145,7 @@ def _expand_url(url: str, config: ReadConfig) -> Iterator[tuple[str, str | None]
     fs, root = filesystem(url)
     info = fs.get_file_info(root)
     if info.type == pafs.FileType.NotFound:
-        raise InputError("no such file or directory", url, reason="not_found")
+        raise MissingInputError("no such file or directory", url, reason="not_found")
     prefix = url[: len(url) - len(root)] if url.endswith(root) else url.split("://", 1)[0] + "://"
     if info.type != pafs.FileType.Directory:
         yield url, detect_format(root, config.format) or "txt"

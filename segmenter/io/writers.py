@@ -1,5 +1,9 @@
 """Writers: JSONL to stdout or a file replaced atomically, and a run's output folder replaced
-as a whole. Nothing half-written is ever left under the name asked for."""
+as a whole. Nothing half-written is ever left under the name asked for.
+
+Modes follow the umask, as for any file a program creates, and an existing target keeps its
+mode. A file name that is a symlink is written through: its target is replaced, the link stays.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +20,33 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import OutputError
+from ..errors import OutputError, OutputRefusedError
 from .files import suffixes
 from .parse import RejectSink
 
-__all__ = ["RUN_FILES", "atomic_output", "reject_sink", "staged_folder", "write_jsonl"]
+__all__ = ["COMPRESS", "RUN_FILES", "atomic_output", "compressed_writer", "reject_sink",
+           "run_file", "staged_folder", "write_jsonl"]
 
-RUN_FILES = frozenset({"stories.jsonl", "unique.jsonl", "report.json", "report.html"})
+COMPRESS = {"gz": ".gz", "zst": ".zst"}
+"""``--compress`` choices and the suffix each adds to a run's JSONL files."""
+
+_RUN_JSONL = ("stories.jsonl", "unique.jsonl")
+RUN_FILES = frozenset(
+    {name + suffix for name in _RUN_JSONL for suffix in ("", *COMPRESS.values())}
+    | {"report.json", "report.html"}
+)
 """The files a run folder may hold (anything else there is refused, never overwritten)."""
+
+_STAGE = ".segmenter-stage-"  # a staging folder made inside the output folder
+
+
+def run_file(name: str, compress: str | None = None) -> str:
+    """The name of a run folder's JSONL file (``stories.jsonl``) with ``--compress``'s suffix."""
+    if compress is None:
+        return name
+    if compress not in COMPRESS:
+        raise OutputError(f"unknown compression {compress!r}; use one of {', '.join(COMPRESS)}")
+    return name + COMPRESS[compress]
 
 
 def _dumps(record: Mapping[str, Any]) -> str:
@@ -40,43 +63,81 @@ def write_jsonl(stream: IO[str], records: Iterable[Mapping[str, Any]]) -> int:
     return n
 
 
+def umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(existing: Path, default: int) -> int:
+    """The mode a new file or folder gets: the existing one's, or ``default`` minus the umask."""
+    try:
+        return existing.stat().st_mode & 0o7777
+    except OSError:
+        return default & ~umask()
+
+
+@contextlib.contextmanager
+def _text_writer(raw: IO[bytes], name: str) -> Iterator[IO[str]]:
+    """A UTF-8 text stream over ``raw``, gzip- or zstd-compressed by ``name``'s extension;
+    compression is finished on a clean exit (``raw`` stays open)."""
+    _, compression = suffixes(name)
+    binary: Any = raw
+    if compression == ".gz":
+        binary = gzip.GzipFile(filename=os.path.basename(name), mode="wb", fileobj=raw, mtime=0)
+    elif compression in (".zst", ".zstd"):
+        import zstandard
+
+        binary = zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False)
+    text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n", write_through=False)
+    yield text
+    text.flush()
+    text.detach()
+    if binary is not raw:
+        binary.close()
+    raw.flush()
+
+
+@contextlib.contextmanager
+def compressed_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """A text stream writing ``path`` (not atomically: for files inside a staging folder),
+    compressed by its extension."""
+    with open(path, "wb") as raw, _text_writer(raw, str(path)) as text:
+        yield text
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str] | None) -> Iterator[IO[str]]:
     """A text stream for ``path``: stdout for None/``-``; otherwise a temporary file in the same
-    folder, compressed by extension (``.gz``, ``.zst``), renamed to ``path`` only on success."""
+    folder, compressed by extension (``.gz``, ``.zst``), renamed to ``path`` only on success.
+    A symlink is written through (its target is replaced); the mode follows the umask, or the
+    replaced file's."""
     if path is None or str(path) == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
     target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     if target.exists() and not target.is_file() and not target.is_dir():
         # a device or a pipe (/dev/null, a FIFO): write straight to it, never rename over it
         with open(target, "w", encoding="utf-8", newline="\n") as special:
             yield special
         return
     folder = target.parent if str(target.parent) else Path(".")
+    mode = _mode_for(target, 0o666)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot create the output file: {exc.strerror}") from exc
+        raise OutputRefusedError(f"{target}: cannot create the output file: {exc.strerror}") \
+            from exc
     raw = os.fdopen(fd, "wb")
-    _, compression = suffixes(str(target))
-    binary: Any = raw
     try:
-        if compression == ".gz":
-            binary = gzip.GzipFile(filename=target.name, mode="wb", fileobj=raw, mtime=0)
-        elif compression in (".zst", ".zstd"):
-            import zstandard
-
-            binary = zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False)
-        text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n", write_through=False)
-        yield text
-        text.flush()
-        if binary is not raw:
-            text.detach()
-            binary.close()
-        raw.flush()
+        with _text_writer(raw, target.name) as text:
+            yield text
+        os.fchmod(raw.fileno(), mode)
         os.fsync(raw.fileno())
         raw.close()
         os.replace(tmp, target)
@@ -106,12 +167,13 @@ def reject_sink(path: str | None) -> Iterator[RejectSink]:
         yield RejectSink(write)
 
 
-def _remove_stale_stages(parent: Path, name: str) -> None:
-    """Remove staging folders left by runs that were killed (SIGKILL) - their process is gone."""
-    if not parent.is_dir():
+def _remove_stale_stages(folder: Path, prefix: str) -> None:
+    """Remove staging folders left by runs that were killed (SIGKILL) - their process is gone.
+    Their names are ``PREFIX<pid>-...``."""
+    if not folder.is_dir():
         return
-    for stale in parent.glob(f".{name}.tmp-*-*"):
-        pid = stale.name[len(f".{name}.tmp-"):].split("-", 1)[0]
+    for stale in folder.glob(f"{prefix}*-*"):
+        pid = stale.name[len(prefix):].split("-", 1)[0]
         if not pid.isdigit() or not stale.is_dir():
             continue
         try:
@@ -122,36 +184,120 @@ def _remove_stale_stages(parent: Path, name: str) -> None:
             pass
 
 
+def _is_own_report(path: Path) -> bool:
+    """An HTML report segmenter wrote (``run --report OUTDIR/NAME.html`` of an earlier run)."""
+    if path.suffix.lower() != ".html" or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return b'name="generator" content="segmenter' in head
+
+
+def _check_folder(out: Path) -> None:
+    """Refuse, before any work, an output place that is not a folder or holds other files."""
+    if not out.exists():
+        if out.is_symlink():
+            raise OutputRefusedError(f"{out}: a symlink to a missing folder; create its target")
+        return
+    if not out.is_dir():
+        raise OutputRefusedError(f"{out}: exists and is not a folder")
+    stray = sorted(p.name for p in out.iterdir()
+                   if p.name not in RUN_FILES and not p.name.startswith(_STAGE)
+                   and not _is_own_report(p))
+    if stray:
+        raise OutputRefusedError(
+            f"{out}: folder holds files that are not segmenter outputs "
+            f"({', '.join(stray[:5])}); choose an empty or new folder"
+        )
+
+
+def _cannot_rename(out: Path) -> bool:
+    """A folder that cannot be swapped by rename: a symlink (renaming would replace the link)
+    or a mount point (a Docker or Kubernetes volume: EBUSY)."""
+    return out.is_symlink() or (out.is_dir() and os.path.ismount(out))
+
+
+def _make_stage(out: Path) -> tuple[Path, bool]:
+    """The staging folder and whether it is inside ``out`` (swapped file by file) rather than a
+    sibling (swapped by renaming the folder). Raises :class:`OutputRefusedError` when neither
+    can be made, so a run fails before it reads anything."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if not _cannot_rename(out):
+        _remove_stale_stages(parent, f".{out.name}.tmp-")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-",
+                                         dir=parent)), False
+        except OSError as exc:
+            if not out.is_dir():
+                raise OutputRefusedError(
+                    f"{out}: cannot create the output folder: {exc.strerror}") from exc
+    _remove_stale_stages(out, _STAGE)
+    try:
+        return Path(tempfile.mkdtemp(prefix=f"{_STAGE}{os.getpid()}-", dir=out)), True
+    except OSError as exc:
+        raise OutputRefusedError(f"{out}: cannot write into the output folder: "
+                                 f"{exc.strerror}") from exc
+
+
+def _swap_files(stage: Path, out: Path) -> None:
+    """Move each staged file over its namesake in ``out`` (one rename each; a copy then a
+    rename when they are on different file systems), then remove the earlier run's files this
+    run did not write, and the stage."""
+    written = set()
+    for f in sorted(stage.iterdir()):
+        try:
+            os.replace(f, out / f.name)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            tmp = out / f"{_STAGE}{os.getpid()}-{f.name}"
+            shutil.copy2(f, tmp)
+            os.replace(tmp, out / f.name)
+        written.add(f.name)
+    for old in out.iterdir():
+        if old.name in RUN_FILES and old.name not in written:
+            old.unlink()
+    shutil.rmtree(stage, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_folder(out: Path) -> Iterator[Path]:
-    """A hidden sibling folder the run writes into; on success it replaces ``out`` by renames,
-    so an interrupted or failed run leaves either the complete new outputs, the previous ones,
-    or none, never a mix. ``out`` may be missing, empty, or a previous run's folder."""
-    if out.exists():
-        if not out.is_dir():
-            raise OutputError(f"{out}: exists and is not a folder")
-        stray = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
-        if stray:
-            raise OutputError(
-                f"{out}: folder holds files that are not segmenter outputs "
-                f"({', '.join(stray[:5])}); choose an empty or new folder"
-            )
-    parent = out.parent if str(out.parent) else Path(".")
-    _remove_stale_stages(parent, out.name)
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+    """A hidden folder the run writes into; on success it replaces ``out``.
+
+    The output place is checked first (a file, a folder holding other files, or a place where
+    nothing can be written are refused before any input is read). The stage is a sibling of
+    ``out`` renamed over it, so an interrupted or failed run leaves either the complete new
+    outputs, the previous ones, or none, never a mix. When ``out`` cannot be renamed (a mount
+    point, a symlink to a folder, a folder whose parent is read-only) the stage is made inside
+    it and each file is renamed over its namesake. Modes follow the umask (or ``out``'s)."""
+    out = Path(out)
+    _check_folder(out)
+    stage, inside = _make_stage(out)
+    folder_mode = _mode_for(out, 0o777)
     try:
         yield stage
         for f in stage.iterdir():
             with open(f, "rb+") as fh:
+                os.fchmod(fh.fileno(), _mode_for(out / f.name, 0o666))
                 os.fsync(fh.fileno())
+        if inside:
+            _swap_files(stage, out)
+            return
+        os.chmod(stage, folder_mode)
         backup = None
         if out.exists() and any(out.iterdir()):
-            backup = parent / f".{out.name}.old-{os.getpid()}"
-            os.rename(out, backup)
+            backup = out.parent / f".{out.name}.old-{os.getpid()}"
+            try:
+                os.rename(out, backup)
+            except OSError as exc:  # a mount point ismount() did not see (a bind mount)
+                if exc.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM):
+                    raise
+                _swap_files(stage, out)
+                return
         os.replace(stage, out)  # an empty `out` is replaced too (rename(2))
         if backup is not None:
             shutil.rmtree(backup, ignore_errors=True)

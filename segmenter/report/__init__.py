@@ -9,7 +9,6 @@ Content-Security-Policy forbids loading anything. Every string from the data is 
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -36,15 +35,6 @@ def write_report(
     """
     data = load_run(run_dir, max_clusters=max_clusters, max_members=max_members)
     page = render(data, title=f"segmenter report: {Path(run_dir).name or run_dir}")
-    with atomic_output(out_path) as fh:
+    with atomic_output(out_path) as fh:  # mode: the umask's, or the replaced report's
         fh.write(page)
-    _readable(Path(out_path))
     return Path(out_path)
-
-
-def _readable(path: Path) -> None:
-    """Temporary files are created private (0600); a report is meant to be shared."""
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~umask)

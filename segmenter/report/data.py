@@ -7,6 +7,7 @@ and once to collect the members of the largest clusters.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..io.streams import open_binary
+from ..io.writers import COMPRESS
 
 __all__ = ["ClusterView", "Member", "RunData", "SourceRate", "load_run"]
 
@@ -71,13 +74,20 @@ class RunData:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _stories_file(folder: Path) -> Path:
+    """``stories.jsonl``, or the ``.gz`` / ``.zst`` one of ``run --compress``."""
+    for suffix in ("", *COMPRESS.values()):
+        path = folder / f"stories.jsonl{suffix}"
+        if path.exists():
+            return path
+    return folder / "stories.jsonl"
+
+
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}; is this a `segmenter run` folder?",
-                         str(path), reason="unreadable") from exc
-    with fh:
+    if not path.exists():
+        raise InputError("cannot read: no such file; is this a `segmenter run` folder?",
+                         str(path), reason="unreadable")
+    with open_binary(str(path)) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -111,7 +121,7 @@ def load_run(run_dir: str | os.PathLike[str], *, max_clusters: int = 12,
     """Read a ``segmenter run`` folder into what the report shows."""
     folder = Path(run_dir)
     report_path = folder / "report.json"
-    stories_path = folder / "stories.jsonl"
+    stories_path = _stories_file(folder)
     try:
         report = json.loads(report_path.read_text("utf-8"))
     except FileNotFoundError as exc:
