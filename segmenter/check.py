@@ -37,17 +37,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .config import Config, load_config_file
-from .errors import ConfigError
+from .errors import ConfigError, InputError, SegmenterError
+from .file_order import file_ages
 from .io import RejectSink
-from .model import Document, Story
+from .model import Assignment, Document, Story
 
 __all__ = [
     "BASELINE_METRICS",
@@ -65,6 +67,8 @@ __all__ = [
     "format_json",
     "format_junit",
     "format_text",
+    "github_error",
+    "junit_error",
     "load_baseline",
     "load_check_config",
     "measure",
@@ -311,6 +315,24 @@ def _line_of(doc: Document, offset: int) -> int | None:
     return doc.text.count("\n", 0, offset) + 1
 
 
+def _empty_folder(path: str, config: Config) -> bool:
+    from .io import iter_input_files
+
+    if not os.path.isdir(path):
+        return False
+    try:
+        next(iter(iter_input_files([path], config.read)), None)
+    except InputError as exc:
+        if exc.reason == "no_files":
+            return True
+        raise
+    return False
+
+
+def _local(source: str | None) -> TypeGuard[str]:
+    return source is not None and source != "-" and "://" not in source
+
+
 def _is_mojibake(steps: Iterable[str]) -> bool:
     return any(s.startswith(_MOJIBAKE_PREFIXES) or s in _MOJIBAKE_STEPS for s in steps)
 
@@ -326,7 +348,12 @@ def measure(
     """Read, clean, split and deduplicate ``inputs`` in memory and measure the corpus.
 
     Read-only: nothing is written (except skipped records to ``rejects``). Memory holds the
-    deduplicator's state and, per story, its id, file and line.
+    deduplicator's state and, per story, its id, file and line. A folder with no files to
+    read counts as no documents (``min_docs`` decides whether that fails).
+
+    A duplicate is blamed on the copy in the newer file (:func:`~segmenter.file_order.file_ages`:
+    the git commit that added it, else the modification time), whichever copy the
+    deduplicator keeps, so a file added to a corpus is blamed, not the committed one.
     """
     from .counters import Counters
     from .engines import Job
@@ -336,6 +363,7 @@ def measure(
 
     config = config or Config()
     check = check or CheckConfig()
+    inputs = [p for p in inputs if not _empty_folder(p, config)]
     stats = Counters()
     log = _FindingLog(check.max_findings)
     sources: dict[str | None, int] = {}
@@ -362,6 +390,7 @@ def measure(
 
     job = Job(tuple(inputs), config, counters=stats, rejects=rejects, observe=observe)
     within = across = 0
+    duplicates: list[tuple[int, int, Assignment]] = []  # (copy, kept copy, assignment)
     for pos, (a, _) in enumerate(assignments(job, LocalEngine(index))):
         if a.duplicate_of is None or a.relation is None:
             continue
@@ -370,12 +399,23 @@ def measure(
             within += 1
         else:
             across += 1
-        where = source_names[unit_source[keeper]] or "<input>"
-        kline = unit_line[keeper]
-        at = f"{where}:{kline}" if kline is not None else where
+        duplicates.append((pos, keeper, a))
+    ages = file_ages({name for pos, keeper, _ in duplicates
+                      for name in (source_names[unit_source[pos]],
+                                   source_names[unit_source[keeper]])
+                      if unit_source[pos] != unit_source[keeper] and _local(name)})
+    for pos, keeper, a in duplicates:
+        blamed, other = (pos, a.id), (keeper, a.duplicate_of or "")
+        kept_in = source_names[unit_source[keeper]]
+        copy_in = source_names[unit_source[pos]]
+        if kept_in in ages and copy_in in ages and ages[kept_in] > ages[copy_in]:
+            blamed, other = other, blamed  # the kept copy is in the newer file: blame it
+        at_name = source_names[unit_source[other[0]]] or "<input>"
+        kline = unit_line[other[0]]
+        at = f"{at_name}:{kline}" if kline is not None else at_name
         sim = "" if a.similarity is None else f", similarity {a.similarity:.2f}"
-        log.add("duplicate_rate", source_names[unit_source[pos]], unit_line[pos], a.id,
-                f"story {a.id} duplicates {a.duplicate_of} ({a.relation}{sim}) at {at}")
+        log.add("duplicate_rate", source_names[unit_source[blamed[0]]], unit_line[blamed[0]],
+                blamed[1], f"story {blamed[1]} duplicates {other[1]} ({a.relation}{sim}) at {at}")
     dups = stats.duplicates
 
     metrics = Metrics(
@@ -688,6 +728,19 @@ def format_github(measurement: Measurement, decision: Decision,
     return "\n".join(out) + "\n"
 
 
+def github_error(error: SegmenterError, root: Path | None = None) -> str:
+    """An error that stopped the check (bad input, unreadable file) as an ``::error``
+    annotation at its file and line."""
+    props = []
+    if isinstance(error, InputError) and error.path and error.path != "-":
+        props.append(f"file={_gh_prop(_relative(error.path, root))}")
+        if error.line is not None:
+            props.append(f"line={error.line}")
+    props.append(f"title={_gh_prop('segmenter check: input error')}")
+    message = error.message if isinstance(error, InputError) else str(error)
+    return f"::error {','.join(props)}::{_gh_data(message)}\n"
+
+
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -732,5 +785,25 @@ def format_junit(measurement: Measurement, decision: Decision, seconds: float = 
                                           "time": "0"})
     out = ET.SubElement(suite, "system-out")
     out.text = _xml(format_text(measurement, decision))
+    return _junit_text(root)
+
+
+def junit_error(error: SegmenterError, seconds: float = 0.0) -> str:
+    """JUnit XML for a check that could not measure (bad input, unreadable file): one test
+    case, ``input``, with an error naming the file and line."""
+    attrs = {"name": "segmenter check", "tests": "1", "failures": "0", "errors": "1",
+             "time": f"{seconds:.3f}"}
+    root = ET.Element("testsuites", attrs)
+    suite = ET.SubElement(root, "testsuite", {**attrs, "skipped": "0"})
+    case = ET.SubElement(suite, "testcase", {"classname": "segmenter.check", "name": "input",
+                                             "time": "0"})
+    where = getattr(error, "location", None)
+    kind = getattr(error, "reason", type(error).__name__)
+    err = ET.SubElement(case, "error", {"message": _xml(str(error)), "type": _xml(kind)})
+    err.text = _xml(f"{where}: the corpus could not be read\n{error}" if where else str(error))
+    return _junit_text(root)
+
+
+def _junit_text(root: ET.Element) -> str:
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -44,6 +45,8 @@ def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     current folder, so relative paths show up in findings and no config file leaks in."""
     shutil.copytree(CHECK / "clean", tmp_path / "clean")
     shutil.copytree(CHECK / "dirty", tmp_path / "dirty")
+    for age, name in enumerate(["a.jsonl", "b.jsonl"]):  # b.jsonl was added after a.jsonl
+        os.utime(tmp_path / "dirty" / name, (1_600_000_000 + age, 1_600_000_000 + age))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -82,13 +85,13 @@ def test_clean_corpus_metrics(corpus: Path) -> None:
 def test_findings_locate_file_and_line(corpus: Path) -> None:
     f = measure(["dirty"]).findings
     dups = {(x.source, x.line, x.id) for x in f.of("duplicate_rate")}
-    assert dups == {
-        ("dirty/a.jsonl", 1, "bakery-page#1"),
-        ("dirty/a.jsonl", 2, "ferry#0"),
+    assert dups == {  # blamed on the newer file, b.jsonl, whichever copy dedup keeps
+        ("dirty/b.jsonl", 4, "orchard#0"),
+        ("dirty/b.jsonl", 1, "ferry-copy#0"),
         ("dirty/b.jsonl", 3, "ferry-again#0"),
     }
-    ferry = next(x for x in f.of("duplicate_rate") if x.id == "ferry#0")
-    assert "ferry-copy#0" in ferry.message and "dirty/b.jsonl:1" in ferry.message
+    ferry = next(x for x in f.of("duplicate_rate") if x.id == "ferry-copy#0")
+    assert "duplicates ferry#0" in ferry.message and "dirty/a.jsonl:2" in ferry.message
     assert [(x.location, x.id) for x in f.of("unsplit_rate")] == [("dirty/a.jsonl:1",
                                                                     "bakery-page")]
     assert [x.location for x in f.of("mojibake_rate")] == ["dirty/a.jsonl:3"]
@@ -123,7 +126,7 @@ def test_check_never_changes_its_inputs(corpus: Path) -> None:
                 for p in sorted(corpus.rglob("*")) if p.is_file()}
 
     before = snapshot()
-    code, _, _ = invoke("clean", "dirty", "--max-duplicate-rate", "0", "--format", "json")
+    code, _, _ = invoke("clean", "dirty", "--max-duplicate-rate", "0", "--output-format", "json")
     assert code == 1
     assert snapshot() == before  # same files, same bytes, nothing added
 
@@ -275,10 +278,17 @@ def test_cli_usage_and_config_errors_exit_2(corpus: Path, args: list[str], confi
     assert message in result.output
 
 
-def test_cli_bad_input_exits_1(corpus: Path) -> None:
+def test_cli_missing_input_is_a_usage_error(corpus: Path) -> None:
     result = CliRunner().invoke(main, ["check", "nowhere.jsonl"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "nowhere.jsonl: no such file or directory" in result.output
+
+
+def test_cli_bad_input_exits_1(corpus: Path) -> None:
+    Path("bad.jsonl").write_text('{"id": "a", "text": "fine"}\n{"id": \n')
+    result = CliRunner().invoke(main, ["check", "bad.jsonl"])
+    assert result.exit_code == 1
+    assert "bad.jsonl:2: malformed JSON" in result.output
 
 
 def test_cli_baseline_update_then_compare(corpus: Path) -> None:
@@ -297,7 +307,7 @@ def test_cli_baseline_update_then_compare(corpus: Path) -> None:
 
 
 def test_cli_json_format(corpus: Path) -> None:
-    code, out, _ = invoke("dirty", "--max-unsplit-rate", "0", "--format", "json")
+    code, out, _ = invoke("dirty", "--max-unsplit-rate", "0", "--output-format", "json")
     data = json.loads(out)
     assert code == 1 and data["passed"] is False and data["exit_code"] == 1
     assert data["metrics"]["unsplit_documents"] == 1
@@ -307,7 +317,7 @@ def test_cli_json_format(corpus: Path) -> None:
 
 
 def test_cli_github_format_annotates_file_and_line(corpus: Path) -> None:
-    code, out, _ = invoke("dirty", "--max-duplicate-rate", "0.1", "--format", "github")
+    code, out, _ = invoke("dirty", "--max-duplicate-rate", "0.1", "--output-format", "github")
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("::error title=segmenter check max_duplicate_rate::")
@@ -320,7 +330,7 @@ def test_cli_github_format_annotates_file_and_line(corpus: Path) -> None:
 
 def test_cli_junit_format_to_file(corpus: Path) -> None:
     code, out, err = invoke("dirty", "--max-duplicate-rate", "0.1", "--max-mojibake-rate", "0.5",
-                            "--format", "junit", "-o", "report.xml")
+                            "--output-format", "junit", "-o", "report.xml")
     assert code == 1 and out == ""
     assert "segmenter check failed" in err
     root = ET.parse("report.xml").getroot()

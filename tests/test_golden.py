@@ -42,9 +42,9 @@ DEDUPS = {
     "dedup-no-clean": [NEWS, "fixtures/check/clean", "--no-clean"],
 }
 CHECKS = {
-    "check-dirty": ["fixtures/check/dirty", "--format", "json", "--max-duplicate-rate", "0",
+    "check-dirty": ["fixtures/check/dirty", "--output-format", "json", "--max-duplicate-rate", "0",
                     "--max-teaser-rate", "0", "--max-short-rate", "0"],
-    "check-clean": ["fixtures/check/clean", "--format", "json", "--max-duplicate-rate", "0"],
+    "check-clean": ["fixtures/check/clean", "--output-format", "json", "--max-duplicate-rate", "0"],
 }
 
 

@@ -8,27 +8,54 @@ from typing import Any
 
 import click
 
-from .options import CONTEXT, F, build_config, clean_options, input_options, library_errors
+from ..errors import SegmenterError
+from .options import (
+    CONTEXT,
+    F,
+    clean_options,
+    dedup_config,
+    input_options,
+    library_errors,
+    similarity_options,
+)
 
 _RATE = click.FloatRange(0.0, 1.0)
 
 
+OUTPUT_FORMATS = ("text", "json", "github", "junit")
+
+
+class _InputFormat(click.Choice):
+    """The shared ``--format`` (the input format), which also takes the output formats it
+    chose in earlier versions (``--format github``): deprecated, with a warning."""
+
+    def __init__(self, shared: click.Choice) -> None:
+        super().__init__(shared.choices)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in OUTPUT_FORMATS and value not in self.choices:
+            click.echo(f"warning: check --format {value} is deprecated: the input format is "
+                       f"--format now; use --output-format {value}", err=True)
+            return f"output:{value}"
+        return super().convert(value, param, ctx)
+
+
 def _check_inputs(func: F) -> F:
-    """The shared reader options, with two changes for ``check``: PATHS may be left out (then
-    ``paths`` of the ``[check]`` table is read) and the input format is ``--input-format``,
-    because ``--format`` chooses the output format here."""
+    """The shared reader options, with one change for ``check``: PATHS may be left out (then
+    ``paths`` of the ``[check]`` table is read). ``--input-format`` is a hidden, deprecated
+    spelling of ``--format``."""
     func = input_options(func)
     params: list[click.Parameter] = func.__click_params__  # type: ignore[attr-defined]
-    for p in list(params):
+    shared = None
+    for p in params:
         if isinstance(p, click.Argument) and p.name == "inputs":
             p.required = False
             p.metavar = "[PATHS]..."
         elif isinstance(p, click.Option) and p.name == "fmt":
-            params.remove(p)
-    return click.option(
-        "--input-format", "fmt", type=click.Choice(["auto", "txt", "jsonl"]), default=None,
-        help="Input format; auto tells it from the file name.  [default: auto]",
-    )(func)
+            assert isinstance(p.type, click.Choice)
+            p.type = shared = _InputFormat(p.type)
+    return click.option("--input-format", "old_input_format", type=shared, default=None,
+                        hidden=True)(func)
 
 
 def threshold_options(func: F) -> F:
@@ -60,10 +87,11 @@ def threshold_options(func: F) -> F:
         click.option("--update-baseline", is_flag=True,
                      help="Write the metrics to the --baseline FILE instead of comparing "
                      "(thresholds still apply)."),
-        click.option("--format", "out_format", type=click.Choice(
-                     ["text", "json", "github", "junit"]), default="text", show_default=True,
-                     help="text for people, json for scripts, github for GitHub Actions "
-                     "annotations at the offending file and line, junit XML for CI systems."),
+        click.option("--output-format", "out_format", type=click.Choice(OUTPUT_FORMATS),
+                     default=None, help="text for people, json for scripts, github for GitHub "
+                     "Actions annotations at the offending file and line, junit XML for CI "
+                     "systems.  [default: text]"),
+        click.option("--json", "as_json", is_flag=True, help="Short for --output-format json."),
         click.option("-o", "--output", default="-", show_default=True,
                      help="Write the result here ('-' is stdout)."),
         click.option("--max-findings", type=click.IntRange(0), default=None, metavar="N",
@@ -77,9 +105,10 @@ def threshold_options(func: F) -> F:
 @click.command(context_settings=CONTEXT)
 @_check_inputs
 @clean_options
+@similarity_options
 @threshold_options
-def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output: str,
-          baseline: str | None, update_baseline: bool, **opts: Any) -> None:
+def check(inputs: tuple[str, ...], rejects: str | None, out_format: str | None, as_json: bool,
+          output: str, baseline: str | None, update_baseline: bool, **opts: Any) -> None:
     """Corpus-quality gate for CI: fail when duplicates, unsplit pages or mojibake creep in.
 
     Reads PATHS read-only (they are never changed), cleans, splits and deduplicates them in
@@ -99,7 +128,8 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
     \b
     segmenter check corpus/ --max-duplicate-rate 0.02 --max-mojibake-rate 0
     segmenter check corpus/ --baseline quality.json --update-baseline
-    segmenter check corpus/ --baseline quality.json --format github
+    segmenter check corpus/ --baseline quality.json --output-format github
+    segmenter check corpus/ --format jsonl --json
     """
     from ..check import (
         baseline_json,
@@ -108,6 +138,8 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
         format_json,
         format_junit,
         format_text,
+        github_error,
+        junit_error,
         load_baseline,
         load_check_config,
         measure,
@@ -115,8 +147,19 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
     from ..io import atomic_output, reject_sink
 
     started = time.perf_counter()
+    old_input_format = opts.pop("old_input_format")
+    if old_input_format is not None:  # the earlier spelling
+        click.echo("warning: check --input-format is deprecated; use --format", err=True)
+        opts["fmt"] = opts.get("fmt") or old_input_format
+    if str(opts.get("fmt")).startswith("output:"):  # deprecated: --format github
+        out_format = out_format or opts.pop("fmt").split(":", 1)[1]
+    if as_json:
+        if out_format not in (None, "json"):
+            raise click.UsageError(f"--json conflicts with --output-format {out_format}")
+        out_format = "json"
+    out_format = out_format or "text"
     with library_errors():
-        config = build_config(opts)
+        config = dedup_config(opts)
         settings = load_check_config().replace(
             max_duplicate_rate=opts.pop("max_duplicate_rate"),
             max_teaser_rate=opts.pop("max_teaser_rate"),
@@ -138,8 +181,17 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str, output:
         stored = None
         if settings.baseline is not None and not update_baseline:
             stored = load_baseline(settings.baseline)
-        with reject_sink(rejects) as sink:
-            measurement = measure(paths, config, settings, rejects=sink)
+        try:
+            with reject_sink(rejects) as sink:
+                measurement = measure(paths, config, settings, rejects=sink)
+        except SegmenterError as exc:  # CI shows the failure where users look
+            if out_format == "github":
+                with atomic_output(output) as fh:
+                    fh.write(github_error(exc, Path.cwd()))
+            elif out_format == "junit":
+                with atomic_output(output) as fh:
+                    fh.write(junit_error(exc, time.perf_counter() - started))
+            raise
         decision = decide(measurement.metrics.as_dict(), settings, stored)
         if update_baseline and settings.baseline is not None:
             with atomic_output(settings.baseline) as fh:

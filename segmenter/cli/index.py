@@ -72,9 +72,14 @@ def index() -> None:
 
 @index.command(context_settings=CONTEXT)
 @click.argument("url", metavar="INDEX")
-@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
-def stats(url: str, as_json: bool) -> None:
+@click.option("--output-format", "out_format", type=click.Choice(["text", "json"]),
+              default=None, help="text for people, json for scripts.  [default: text]")
+@click.option("--json", "as_json", is_flag=True, help="Short for --output-format json.")
+def stats(url: str, out_format: str | None, as_json: bool) -> None:
     """Units, sources, insertion times, size on disk and the recorded parameters."""
+    if as_json and out_format not in (None, "json"):
+        raise click.UsageError(f"--json conflicts with --output-format {out_format}")
+    as_json = as_json or out_format == "json"
     with library_errors():
         ix = _open_existing(url)
         try:

@@ -149,23 +149,32 @@ def summary(command: str, parts: list[str]) -> None:
 _D = DedupConfig()
 
 
-def dedup_options(func: F) -> F:
-    """The options of the commands that dedup (``dedup`` and ``run``)."""
+def similarity_options(func: F) -> F:
+    """When two stories are duplicates: ``dedup``, ``run`` and ``check`` take the same."""
     options = [
-        click.option("--no-split", is_flag=True,
-                     help="Compare whole documents instead of their stories."),
-        click.option("--no-clean", is_flag=True, help="Do not repair the text first."),
         click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
                      help=f"Jaccard similarity for a near duplicate.  [default: {_D.threshold}]"),
         click.option("--containment", type=click.FloatRange(0.0, 1.0, min_open=True),
                      default=None, help="Share of a shorter copy's shingles found in a longer "
                      "one for it to be 'contained' (teasers, abridged copies).  "
                      f"[default: {_D.containment}]"),
-        click.option("--num-perm", type=click.IntRange(16, 1024), default=None,
-                     help=f"MinHash permutations.  [default: {_D.num_perm}]"),
         click.option("--shingle", default=None, metavar="word:N|char:N",
                      help="Shingles: word n-grams, or character n-grams (used automatically "
                      f"for text without spaces).  [default: {_D.shingle}]"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def dedup_options(func: F) -> F:
+    """The options of the commands that dedup (``dedup`` and ``run``)."""
+    options = [
+        click.option("--no-split", is_flag=True,
+                     help="Compare whole documents instead of their stories."),
+        click.option("--no-clean", is_flag=True, help="Do not repair the text first."),
+        click.option("--num-perm", type=click.IntRange(16, 1024), default=None,
+                     help=f"MinHash permutations.  [default: {_D.num_perm}]"),
         click.option("--keep", type=click.Choice(["complete", "longest", "first"]), default=None,
                      help="Which copy a cluster keeps: the most complete (an article over its "
                      "teasers, then the longest, then the first seen), the longest, or the "
@@ -189,7 +198,7 @@ def dedup_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return similarity_options(func)
 
 
 def engine_for(opts: dict[str, Any]) -> Any:
