@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import gzip
 import io
 import json
@@ -276,9 +277,10 @@ def staged_folder(out: Path) -> Iterator[Path]:
     it and each file is renamed over its namesake. Modes follow the umask (or ``out``'s)."""
     out = Path(out)
     _check_folder(out)
-    stage, inside = _make_stage(out)
     folder_mode = _mode_for(out, 0o777)
+    stage: Path | None = None
     try:
+        stage, inside = _make_stage(out)
         yield stage
         for f in stage.iterdir():
             with open(f, "rb+") as fh:
@@ -301,10 +303,26 @@ def staged_folder(out: Path) -> Iterator[Path]:
         os.replace(stage, out)  # an empty `out` is replaced too (rename(2))
         if backup is not None:
             shutil.rmtree(backup, ignore_errors=True)
+    except OutputError:
+        _remove_own_stages(out, stage)
+        raise
     except OSError as exc:
-        shutil.rmtree(stage, ignore_errors=True)
+        _remove_own_stages(out, stage)
         what = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
         raise OutputError(f"{out}: cannot write the outputs: {what}; nothing was written") from exc
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+    except BaseException:  # Ctrl-C, SIGTERM: even one that came while the stage was made
+        _remove_own_stages(out, stage)
         raise
+
+
+def _remove_own_stages(out: Path, stage: Path | None) -> None:
+    """Remove this process's staging folder; when a signal interrupted its creation (``stage``
+    is None), find it by the process id in its name."""
+    if stage is not None:
+        shutil.rmtree(stage, ignore_errors=True)
+        return
+    parent = out.parent if str(out.parent) else Path(".")
+    pid = os.getpid()
+    for found in [*parent.glob(f".{glob.escape(out.name)}.tmp-{pid}-*"),
+                  *(out.glob(f"{_STAGE}{pid}-*") if out.is_dir() else [])]:
+        shutil.rmtree(found, ignore_errors=True)
