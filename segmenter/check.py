@@ -40,7 +40,7 @@ import math
 import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -50,6 +50,7 @@ from .errors import ConfigError, InputError, SegmenterError
 from .file_order import file_ages
 from .io import RejectSink
 from .model import Assignment, Document, Story
+from .words import count
 
 __all__ = [
     "BASELINE_METRICS",
@@ -344,6 +345,7 @@ def measure(
     *,
     rejects: RejectSink | None = None,
     index: Any = None,
+    progress: Callable[[Any], None] | None = None,
 ) -> Measurement:
     """Read, clean, split and deduplicate ``inputs`` in memory and measure the corpus.
 
@@ -388,7 +390,8 @@ def measure(
             unit_source.append(src)
             unit_line.append(_line_of(doc, story.start))
 
-    job = Job(tuple(inputs), config, counters=stats, rejects=rejects, observe=observe)
+    job = Job(tuple(inputs), config, counters=stats, rejects=rejects, observe=observe,
+              progress=progress)
     within = across = 0
     duplicates: list[tuple[int, int, Assignment]] = []  # (copy, kept copy, assignment)
     for pos, (a, _) in enumerate(assignments(job, LocalEngine(index))):
@@ -450,7 +453,7 @@ def _document_findings(doc: Document, steps: tuple[str, ...], stories: list[Stor
         counts["unsplit"] += 1
         kinds = ", ".join(s.kind for s in stories)
         log.add("unsplit_rate", doc.source, _line_of(doc, stories[1].start), doc.id,
-                f"document {doc.id} holds {len(stories)} stories ({kinds}); split it")
+                f"document {doc.id} holds {count(len(stories), 'story')} ({kinds}); split it")
     if steps:
         counts["repaired"] += 1
     if _is_mojibake(steps):
@@ -720,8 +723,9 @@ def format_github(measurement: Measurement, decision: Decision,
             out.append(f"::error {','.join(props)}::{_gh_data(f.message)}")
     m = measurement.metrics
     rates = m.rates()
-    summary = (f"segmenter check {'passed' if decision.passed else 'failed'}: {m.documents} "
-               f"documents, {m.stories} stories, duplicate rate {rates['duplicate_rate']:.4f}, "
+    summary = (f"segmenter check {'passed' if decision.passed else 'failed'}: "
+               f"{count(m.documents, 'document')}, {count(m.stories, 'story')}, "
+               f"duplicate rate {rates['duplicate_rate']:.4f}, "
                f"unsplit rate {rates['unsplit_rate']:.4f}, mojibake rate "
                f"{rates['mojibake_rate']:.4f}, teaser rate {rates['teaser_rate']:.4f}")
     out.append(f"::notice title=segmenter check::{_gh_data(summary)}")

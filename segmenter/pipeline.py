@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from .io import RejectSink, staged_folder, write_jsonl
 from .io.writers import compressed_writer, run_file
 from .records import assignment_fields
 
-__all__ = ["assignments", "dedup_records", "run", "terminal_progress", "write_run_report"]
+__all__ = ["assignments", "dedup_records", "run", "write_run_report"]
 
 
 def _engine(engine: Engine | None, index: Index | str | None) -> Engine:
@@ -65,12 +64,15 @@ def dedup_records(
     rejects: RejectSink | None = None,
     index: Index | str | None = None,
     engine: Engine | None = None,
+    progress: Callable[[Counters], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``segmenter dedup``: one record per unit: id, cluster, duplicate_of, relation,
     similarity, keeper (and, with ``explain``, the evidence). ``stats`` is filled as a run's.
-    ``engine``: where to dedup (default: this process, with ``index`` if given)."""
+    ``engine``: where to dedup (default: this process, with ``index`` if given).
+    ``progress`` is called with the counters after each document read."""
     job = Job(tuple(inputs), config, clean, split, explain,
-              counters=stats if stats is not None else Counters(), rejects=rejects)
+              counters=stats if stats is not None else Counters(), rejects=rejects,
+              progress=progress)
     for a, _ in assignments(job, _engine(engine, index)):
         yield {"id": a.id, **assignment_fields(a, explain)}
 
@@ -140,19 +142,3 @@ def write_run_report(
         json.dump(report, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     return report
-
-
-def terminal_progress(every: float = 1.0) -> Callable[[Counters], None] | None:
-    """A progress callback for stderr, or None when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        return None
-    last = [0.0]
-
-    def show(counters: Counters) -> None:
-        now = time.perf_counter()
-        if now - last[0] >= every:
-            last[0] = now
-            sys.stderr.write(f"\r{counters.read.documents} documents, {counters.units} stories ...")
-            sys.stderr.flush()
-
-    return show

@@ -58,10 +58,13 @@ def main() -> None:
     """Clean, split and deduplicate scraped news dumps.
 
     \b
-    segmenter clean  INPUT...          repair text with ftfy (conservatively)
-    segmenter split  INPUT...          split pages into stories (articles, teasers)
-    segmenter dedup  INPUT...          find near-duplicate stories with MinHash LSH
-    segmenter run    INPUT... -o DIR   the whole pipeline: clean, split, dedup
+    segmenter clean  INPUT...           repair text with ftfy (conservatively)
+    segmenter split  INPUT...           split pages into stories (articles, teasers)
+    segmenter dedup  INPUT...           find near-duplicate stories with MinHash LSH
+    segmenter run    INPUT... -o DIR    the whole pipeline: clean, split, dedup
+    segmenter check  PATHS...           the corpus-quality gate for CI (exit 1 on failure)
+    segmenter report RUN_DIR            the HTML report of a run folder
+    segmenter index  stats|export|prune  inspect and prune a persistent dedup index
 
     INPUT is a .txt file (one document), a .jsonl file (one document per line), either
     optionally .gz or .zst, a directory (read recursively) or '-' for stdin.

@@ -18,6 +18,7 @@ from .options import (
     library_errors,
     similarity_options,
 )
+from .progress import progress_bar
 
 _RATE = click.FloatRange(0.0, 1.0)
 
@@ -182,8 +183,8 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str | None, 
         if settings.baseline is not None and not update_baseline:
             stored = load_baseline(settings.baseline)
         try:
-            with reject_sink(rejects) as sink:
-                measurement = measure(paths, config, settings, rejects=sink)
+            with reject_sink(rejects) as sink, progress_bar("check", paths, config.read) as bar:
+                measurement = measure(paths, config, settings, rejects=sink, progress=bar)
         except SegmenterError as exc:  # CI shows the failure where users look
             if out_format == "github":
                 with atomic_output(output) as fh:

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..words import count
 from .options import (
     CONTEXT,
     build_config,
@@ -15,6 +16,7 @@ from .options import (
     output_option,
     summary,
 )
+from .progress import progress_bar
 
 
 @click.command(context_settings=CONTEXT)
@@ -35,12 +37,14 @@ def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any
         config = build_config(opts)
         stats = ReadStats()
         repaired = 0
-        with reject_sink(rejects) as sink, atomic_output(output) as out:
+        with reject_sink(rejects) as sink, atomic_output(output) as out, \
+                progress_bar("clean", inputs, config.read) as bar:
             docs = read_documents(inputs, config.read, rejects=sink, stats=stats)
             for doc, report in clean_documents(docs, config.clean):
                 repaired += report.changed
                 write_jsonl(out, [clean_record(doc, report)])
-    summary("clean", [f"{stats.documents} documents", f"{repaired} repaired",
+                bar.update(stats.documents)
+    summary("clean", [count(stats.documents, "document"), f"{repaired} repaired",
                        f"{stats.rejected} rejected"]
              + ([f"{stats.decode_replacements} invalid bytes replaced"]
                 if stats.decode_replacements else []))

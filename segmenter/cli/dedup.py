@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..words import count
 from .options import (
     CONTEXT,
     clean_options,
@@ -17,6 +18,7 @@ from .options import (
     output_option,
     summary,
 )
+from .progress import progress_bar
 
 
 @click.command(context_settings=CONTEXT)
@@ -41,12 +43,13 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
         config = dedup_config(opts)
         engine = engine_for(opts)
         stats = Counters()
-        with reject_sink(rejects) as sink, atomic_output(output) as out:
+        with reject_sink(rejects) as sink, atomic_output(output) as out, \
+                progress_bar("dedup", inputs, config.read) as bar:
             write_jsonl(out, dedup_records(inputs, config, clean=not no_clean, split=not no_split,
                                            explain=explain, stats=stats, rejects=sink,
-                                           engine=engine))
+                                           engine=engine, progress=bar))
     dups = stats.duplicates
-    summary("dedup", [f"{stats.read.documents} documents", f"{stats.units} units",
-                       f"{sum(dups.values())} duplicates ({dups['exact']} exact, "
+    summary("dedup", [count(stats.read.documents, "document"), count(stats.units, "unit"),
+                       f"{count(sum(dups.values()), 'duplicate')} ({dups['exact']} exact, "
                        f"{dups['near']} near, {dups['contained']} contained)",
-                       f"{stats.clusters} clusters", f"{stats.read.rejected} rejected"])
+                       count(stats.clusters, "cluster"), f"{stats.read.rejected} rejected"])

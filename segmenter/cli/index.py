@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from typing import Any
 import click
 
 from ..errors import ConfigError, IndexNotFoundError
+from ..words import count
 from .options import CONTEXT, library_errors
+from .progress import progress_bar
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -132,11 +135,18 @@ def export(url: str, output: str, signatures: bool) -> None:
     with library_errors():
         ix = _open_existing(url)
         try:
-            with atomic_output(output) as out:
-                n = write_jsonl(out, records(ix))
+            units = ix.stats()["units"] if sys.stderr.isatty() else None
+            n = 0
+            with atomic_output(output) as out, \
+                    progress_bar("index export", total=units, noun="units",
+                                 position=lambda: n) as bar:
+                for record in records(ix):
+                    write_jsonl(out, [record])
+                    n += 1
+                    bar.update(n)
         finally:
             ix.close()
-    click.echo(f"export: {n} units", err=True)
+    click.echo(f"export: {count(n, 'unit')}", err=True)
 
 
 @index.command(context_settings=CONTEXT)
@@ -166,4 +176,4 @@ def prune(url: str, before: str | None, source: str | None, vacuum: bool) -> Non
         what.append(f"inserted before {_iso(cutoff)}")
     if source is not None:
         what.append(f"source matching {source!r}")
-    click.echo(f"prune: deleted {n} units ({' and '.join(what)})", err=True)
+    click.echo(f"prune: deleted {count(n, 'unit')} ({' and '.join(what)})", err=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..words import count
 from .options import (
     CONTEXT,
     clean_options,
@@ -16,6 +17,7 @@ from .options import (
     input_options,
     library_errors,
 )
+from .progress import progress_bar
 
 _OUTDIR_REPORT = "\0OUTDIR/report.html"  # --report given without a FILE
 
@@ -48,7 +50,6 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
     from ..io import reject_sink
     from ..io.writers import run_file
     from ..pipeline import run as run_pipeline
-    from ..pipeline import terminal_progress
 
     explain = bool(opts.get("explain"))
     if report_path == _OUTDIR_REPORT:
@@ -56,11 +57,10 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
     with library_errors():
         config = dedup_config(opts)
         engine = engine_for(opts)
-        with reject_sink(rejects) as sink:
+        with reject_sink(rejects) as sink, progress_bar("run", inputs, config.read) as bar:
             report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
                                   split=not no_split, explain=explain, rejects=sink,
-                                  progress=terminal_progress(), engine=engine,
-                                  compress=compress)
+                                  progress=bar, engine=engine, compress=compress)
         if report_path:
             from ..report import write_report
 
@@ -69,12 +69,14 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
     dd = report["dedup"]
     dups = dd["duplicates"]
     click.echo(
-        f"{report['documents']} documents ({report['read']['rejected']} rejected, "
-        f"{report['clean']['repaired']} repaired) -> {split['stories_total']} stories "
-        f"({split['stories']['article']} articles, {split['stories']['teaser']} teasers, "
-        f"{split['boilerplate_lines']} boilerplate lines) -> {dd['unique']} unique, "
-        f"{dd['duplicates_total']} duplicates ({dups['exact']} exact, {dups['near']} near, "
-        f"{dups['contained']} contained) in {dd['clusters']} clusters; "
+        f"{count(report['documents'], 'document')} ({report['read']['rejected']} rejected, "
+        f"{report['clean']['repaired']} repaired) -> {count(split['stories_total'], 'story')} "
+        f"({count(split['stories']['article'], 'article')}, "
+        f"{count(split['stories']['teaser'], 'teaser')}, "
+        f"{count(split['boilerplate_lines'], 'boilerplate line')}) -> {dd['unique']} unique, "
+        f"{count(dd['duplicates_total'], 'duplicate')} ({dups['exact']} exact, "
+        f"{dups['near']} near, {dups['contained']} contained) in "
+        f"{count(dd['clusters'], 'cluster')}; "
         f"{report['seconds']['total']:.2f}s",
         err=True,
     )

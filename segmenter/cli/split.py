@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..words import count
 from .options import (
     CONTEXT,
     build_config,
@@ -15,6 +16,7 @@ from .options import (
     output_option,
     summary,
 )
+from .progress import progress_bar
 
 
 @click.command(context_settings=CONTEXT)
@@ -40,12 +42,14 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
         config = build_config(opts)
         stats = ReadStats()
         counts = {"article": 0, "teaser": 0}
-        with reject_sink(rejects) as sink, atomic_output(output) as out:
+        with reject_sink(rejects) as sink, atomic_output(output) as out, \
+                progress_bar("split", inputs, config.read) as bar:
             for doc in read_documents(inputs, config.read, rejects=sink, stats=stats):
+                bar.update(stats.documents)
                 if not no_clean:
                     doc, _ = clean_doc(doc, config.clean)
                 for story in split_text(doc.text, config.split):
                     counts[story.kind] = counts.get(story.kind, 0) + 1
                     write_jsonl(out, [story_record(doc, story, explain=explain)])
-    summary("split", [f"{stats.documents} documents", f"{counts['article']} articles",
-                       f"{counts['teaser']} teasers", f"{stats.rejected} rejected"])
+    summary("split", [count(stats.documents, "document"), count(counts["article"], "article"),
+                       count(counts["teaser"], "teaser"), f"{stats.rejected} rejected"])

@@ -27,6 +27,7 @@ from typing import Any
 from ..config import DedupConfig, replace_checked
 from ..dedup import Deduplicator
 from ..model import Unit
+from ..words import a
 
 __all__ = ["DedupPipeline"]
 
@@ -112,6 +113,6 @@ class DedupPipeline:
             raise DropItem(f"segmenter: {uid} was indexed by an earlier crawl (same id and text)")
         self._inc(f"segmenter/dropped/{match.relation}")
         raise DropItem(
-            f"segmenter: {uid} is a {match.relation} duplicate of {match.duplicate_of} "
+            f"segmenter: {uid} is {a(str(match.relation))} duplicate of {match.duplicate_of} "
             f"(similarity {match.similarity})"
         )

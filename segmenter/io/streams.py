@@ -13,7 +13,31 @@ from typing import Any, BinaryIO
 from ..errors import InputError
 from .files import STDIN, filesystem, is_url, suffixes
 
-__all__ = ["STREAM_ERRORS", "open_binary", "sniff_stdin", "stream_error"]
+__all__ = ["POSITION", "STREAM_ERRORS", "ReadPosition", "open_binary", "sniff_stdin",
+           "stream_error"]
+
+
+class ReadPosition:
+    """How many bytes of local input files have been read (compressed bytes for ``.gz`` and
+    ``.zst``, as their file sizes count them): what a progress bar compares with the total."""
+
+    def __init__(self) -> None:
+        self.done = 0  # bytes of the local files read to the end or closed
+        self.current: BinaryIO | None = None  # the local file being read
+
+    def bytes_read(self) -> int:
+        position = 0
+        if self.current is not None:
+            with contextlib.suppress(OSError, ValueError):
+                position = self.current.tell()
+        return self.done + position
+
+    def finish(self) -> None:
+        self.done = self.bytes_read()
+        self.current = None
+
+
+POSITION = ReadPosition()
 
 
 @contextlib.contextmanager
@@ -31,6 +55,7 @@ def open_binary(path: str) -> Iterator[BinaryIO]:
                                     1 << 16)
         else:
             raw = open(path, "rb")  # noqa: SIM115 - closed below
+            POSITION.current = raw
     except InputError:
         raise
     except Exception as exc:  # OSError locally; pyarrow raises its own classes
@@ -46,6 +71,8 @@ def open_binary(path: str) -> Iterator[BinaryIO]:
         else:
             yield raw
     finally:
+        if POSITION.current is raw:
+            POSITION.finish()
         raw.close()
 
 

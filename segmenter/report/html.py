@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from ..words import count
 from .data import SIMILARITY_BINS, ClusterView, Member, RunData
 from .highlight import highlight_shared
 from .svg import hbar_chart, stacked_columns
@@ -187,7 +188,7 @@ def _cluster(view: ClusterView, rank: int) -> str:
     more = (f'<p class="more">{hidden:,} more member{"s" if hidden != 1 else ""} not shown.</p>'
             if hidden > 0 else "")
     return (f'<section class="cluster" data-cluster="{_e(view.id)}" data-size="{view.size}">'
-            f"<h3>#{rank} cluster {_e(view.id)}: {view.size} stories</h3>"
+            f"<h3>#{rank} cluster {_e(view.id)}: {count(view.size, 'story')}</h3>"
             f'<div class="members">{"".join(parts)}</div>{more}</section>')
 
 
