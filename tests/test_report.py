@@ -296,3 +296,72 @@ def test_browser_hostile_data_runs_nothing(tmp_path: Path) -> None:
     assert console == [], console
     margin = image.crop((384, 0, 390, 1600)).getcolors(maxcolors=64)
     assert margin is not None and len(margin) == 1, "long words overflow a phone screen"
+
+
+def big_run(folder: Path) -> Path:
+    """A run folder with large counts (18,970 near duplicates in one similarity bin, a cluster
+    size seen 1,234 times) and long source file names: what cut the axis labels."""
+    folder.mkdir(parents=True)
+    rows = []
+    long_name = "spiders/" + "www.a-very-long-news-site-name.example.co.uk/" * 2 + "page.jsonl"
+    for i in range(18_970):
+        rows.append({"id": f"d{i}#0", "doc_id": f"d{i}", "source": long_name, "kind": "article",
+                     "text": "x", "cluster": "c0", "duplicate_of": "k#0", "relation": "near",
+                     "similarity": 0.93, "keeper": False})
+    for i in range(1_234):
+        rows.append({"id": f"p{i}#0", "doc_id": f"p{i}", "source": f"s{i % 7}.jsonl",
+                     "kind": "teaser", "text": "y", "cluster": f"q{i}", "duplicate_of": None,
+                     "relation": None, "similarity": None, "keeper": True})
+        rows.append({"id": f"p{i}b#0", "doc_id": f"p{i}b", "source": f"s{i % 7}.jsonl",
+                     "kind": "teaser", "text": "y", "cluster": f"q{i}",
+                     "duplicate_of": f"p{i}#0", "relation": "exact", "similarity": 1.0,
+                     "keeper": False})
+    rows.append({"id": "k#0", "doc_id": "k", "source": long_name, "kind": "article",
+                 "text": "x", "cluster": "c0", "duplicate_of": None, "relation": None,
+                 "similarity": None, "keeper": True})
+    (folder / "stories.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    (folder / "report.json").write_text(json.dumps({"documents": len(rows)}), "utf-8")
+    return folder
+
+
+MEASURE = """<script>
+const out = [];
+for (const svg of document.querySelectorAll("svg")) {
+  const box = svg.getBoundingClientRect();
+  for (const text of svg.querySelectorAll("text")) {
+    const r = text.getBoundingClientRect();
+    if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 ||
+        r.bottom > box.bottom + 0.5) {
+      out.push(text.textContent + " [" + Math.round(r.left - box.left) + ".." +
+               Math.round(r.right - box.left) + " of " + Math.round(box.width) + "]");
+    }
+  }
+}
+const pre = document.createElement("pre");
+pre.id = "cut";
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_browser_every_chart_label_fits(tmp_path: Path, width: int) -> None:
+    """Each chart's text lies inside its SVG as the browser lays it out (the report forbids
+    scripts, so the charts are measured on a copy of the page without that policy)."""
+    page = write_report(big_run(tmp_path / "run"), tmp_path / "report.html")
+    html = page.read_text("utf-8")
+    assert "18970" in html or "18,970" in html
+    start = html.index('<meta http-equiv="Content-Security-Policy"')
+    html = html[:start] + html[html.index(">", start) + 1:]
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", MEASURE + "</body>"), "utf-8")
+    dom, console = browse(probe, tmp_path, f"--window-size={width},2000", "--dump-dom")
+    assert console == [], console
+    cut = json.loads(parse_between(dom, '<pre id="cut">', "</pre>"))
+    assert cut == [], cut
+
+
+def parse_between(text: str, start: str, end: str) -> str:
+    i = text.index(start) + len(start)
+    return text[i:text.index(end, i)].replace("&quot;", '"').replace("&amp;", "&")

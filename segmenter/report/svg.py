@@ -8,6 +8,12 @@ from html import escape
 __all__ = ["hbar_chart", "stacked_columns"]
 
 FONT = 13
+CHAR_EM = 0.65  # the width of a character in ems, generous (DejaVu Sans digits are 0.64)
+
+
+def _width(text: str, size: float) -> float:
+    """How wide ``text`` may be drawn at font ``size``: what labels are fitted with."""
+    return len(text) * CHAR_EM * size
 
 
 def _e(text: object) -> str:
@@ -40,8 +46,9 @@ def hbar_chart(
     if not rows:
         return _svg(width, 40, title, [f'<text x="4" y="24" font-size="{FONT}">no data</text>'])
     label_h, bar_h, gap = 16, 14, 8
-    value_w = min(240, 8 * max(len(r[2]) for r in rows) + 10)
+    value_w = min(240, max(_width(r[2], FONT) for r in rows) + 10)
     plot_w = width - value_w - 4
+    label_chars = min(label_chars, int(width / _width("x", FONT)))
     top = max_value if max_value is not None else max(r[1] for r in rows)
     top = top or 1.0
     body = []
@@ -52,9 +59,10 @@ def hbar_chart(
         body.append(
             f'<g><title>{_e(label)}: {_e(shown)}</title>'
             f'<text x="0" y="{y + 12}" font-size="{FONT}">{_e(_short(label, label_chars))}</text>'
-            f'<rect x="0" y="{y + label_h}" width="{plot_w}" height="{bar_h}" fill="#eef0f3"/>'
+            f'<rect x="0" y="{y + label_h}" width="{plot_w:.1f}" height="{bar_h}" '
+            f'fill="#eef0f3"/>'
             f'<rect x="0" y="{y + label_h}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>'
-            f'<text x="{plot_w + 6}" y="{y + label_h + 11}" font-size="{FONT}">'
+            f'<text x="{plot_w + 6:.1f}" y="{y + label_h + 11}" font-size="{FONT}">'
             f"{_e(shown)}</text></g>"
         )
     return _svg(width, 4 + len(rows) * row_h, title, body)
@@ -71,19 +79,20 @@ def stacked_columns(
     """Vertical stacked columns: ``columns`` of (x label, {series: count}); a legend of the
     series that occur, in ``colors`` order."""
     width, height = 420, 220
-    left, right, top, bottom = 34, 6, 26, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(c.values()) for _, c in columns]
     peak = max(totals, default=0)
     body = []
     if not columns or peak == 0:
-        body.append(f'<text x="{left}" y="{top + 20}" font-size="{FONT}">no data</text>')
+        body.append(f'<text x="34" y="46" font-size="{FONT}">no data</text>')
         return _svg(width, 60, title, body)
-    # y axis: 0 and the peak, and a middle line
-    for frac in ((0.0, 0.5, 1.0) if peak % 2 == 0 else (0.0, 1.0)):
+    # y axis: 0 and the peak, and a middle line; the margin fits the widest label
+    ticks = [(frac, f"{peak * frac:,.0f}")
+             for frac in ((0.0, 0.5, 1.0) if peak % 2 == 0 else (0.0, 1.0))]
+    left = max(34, round(max(_width(t, FONT - 1) for _, t in ticks)) + 8)
+    right, top, bottom = 6, 26, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    for frac, shown in ticks:
         y = top + plot_h * (1 - frac)
-        value = peak * frac
-        shown = f"{value:g}"
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                     f'stroke="#ccc" stroke-width="1"/>'
                     f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="{FONT - 1}" '
@@ -116,5 +125,5 @@ def stacked_columns(
     for s in used:
         body.append(f'<rect x="{lx}" y="6" width="12" height="12" fill="{colors[s]}"/>'
                     f'<text x="{lx + 16}" y="16" font-size="{FONT}">{_e(s)}</text>')
-        lx += 24 + 8 * len(s)
+        lx += 24 + round(_width(s, FONT))
     return _svg(width, height, title, body)
