@@ -36,15 +36,21 @@ def _choice(name: str, value: object, allowed: tuple[object, ...]) -> None:
 class ReadConfig:
     """How inputs are read: formats, field names, and what to do with bad records."""
 
-    format: Literal["auto", "txt", "jsonl"] = "auto"
-    id_field: str = "id"
-    text_field: str = "text"
+    format: Literal["auto", "txt", "jsonl", "parquet"] = "auto"
+    id_field: str = "id"  # a dotted name (``meta.id``) reads a nested field
+    text_field: str = "text"  # ``article.body`` reads {"article": {"body": ...}}
     glob: str = "*"
     encoding_errors: Literal["strict", "replace"] = "replace"
     on_error: Literal["fail", "skip"] = "fail"
+    id_from: Literal["name", "path"] = "name"  # a .txt document's id: file name or path
+    exclude: tuple[str, ...] = ()  # paths never read as input (the command's own outputs)
 
     def __post_init__(self) -> None:
-        _choice("format", self.format, ("auto", "txt", "jsonl"))
+        _choice("format", self.format, ("auto", "txt", "jsonl", "parquet"))
+        _choice("id_from", self.id_from, ("name", "path"))
+        if isinstance(self.exclude, str) or not all(isinstance(p, str) for p in self.exclude):
+            raise ConfigError("exclude must be a list of paths")
+        object.__setattr__(self, "exclude", tuple(self.exclude))
         _choice("encoding_errors", self.encoding_errors, ("strict", "replace"))
         _choice("on_error", self.on_error, ("fail", "skip"))
         if not self.id_field or not self.text_field:

@@ -89,3 +89,10 @@ class IndexMismatchError(IndexError_, ConfigError):
     message names them and says how to fix it."""
 
     exit_code = 2
+
+
+class UnknownFormatError(InputError, ConfigError):
+    """A named input file whose format cannot be told from its name (exit code 2); the message
+    says which ``--format`` to use."""
+
+    exit_code = 2

@@ -11,6 +11,7 @@ to its cluster; this module writes the outputs and counts the verdicts, once for
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -98,6 +99,9 @@ def run(
     config = config or Config()
     items = (inputs,) if isinstance(inputs, str) else tuple(inputs)
     out = Path(out_dir)
+    own = (str(out),) + ((index,) if isinstance(index, str) else ())
+    config = dataclasses.replace(config, read=dataclasses.replace(  # never read as input
+        config.read, exclude=config.read.exclude + own))
     counters = Counters()
     started = time.perf_counter()
     chosen = _engine(engine, index)

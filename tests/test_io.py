@@ -11,7 +11,14 @@ import zstandard
 
 from segmenter.config import ReadConfig
 from segmenter.errors import InputError, OutputError
-from segmenter.io import ReadStats, RejectSink, atomic_output, read_documents, write_jsonl
+from segmenter.io import (
+    ReadStats,
+    RejectSink,
+    SkippedFilesWarning,
+    atomic_output,
+    read_documents,
+    write_jsonl,
+)
 
 
 def _write(path: Path, data: bytes) -> str:
@@ -23,10 +30,10 @@ def _jsonl(*rows: object) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
 
 
-def test_txt_id_is_the_name_without_extensions(tmp_path: Path) -> None:
+def test_txt_id_is_the_name_without_known_extensions(tmp_path: Path) -> None:
     p = _write(tmp_path / "page.2024.txt.gz", gzip.compress(b"Hello.\nWorld."))
     (doc,) = read_documents([p])
-    assert doc.id == "page" and doc.text == "Hello.\nWorld." and doc.line is None
+    assert doc.id == "page.2024" and doc.text == "Hello.\nWorld." and doc.line is None
 
 
 def test_jsonl_fields_and_missing_id(tmp_path: Path) -> None:
@@ -43,8 +50,11 @@ def test_zstd_and_directory_recursive(tmp_path: Path) -> None:
     _write(tmp_path / "a" / "y.txt", b"plain")
     _write(tmp_path / "a" / "notes.md", b"ignored: unknown format in a directory")
     _write(tmp_path / "a" / ".hidden.txt", b"ignored: hidden")
-    docs = list(read_documents([str(tmp_path)]))
+    with pytest.warns(SkippedFilesWarning, match="skipped 1 file: 1 of unknown format") as seen:
+        docs = list(read_documents([str(tmp_path)]))
     assert sorted(d.id for d in docs) == ["1", "y"]
+    assert [w.message.skipped for w in seen  # type: ignore[union-attr]
+            ] == [[(str(tmp_path / "a" / "notes.md"), "unknown format")]]
 
 
 def test_glob_filters_directory(tmp_path: Path) -> None:

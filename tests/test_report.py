@@ -33,7 +33,7 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "run"
-    run([str(FIXTURES / "check" / "dirty"), str(FIXTURES / "dedup")], out)
+    run([str(FIXTURES / "check" / "dirty"), str(FIXTURES / "dedup" / "news.jsonl")], out)
     return out
 
 

@@ -16,6 +16,7 @@ import click
 
 from ..config import Config, DedupConfig, load_config_file, replace_checked
 from ..errors import ConfigError, SegmenterError
+from ..io import SkippedFilesWarning
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +40,9 @@ def library_errors() -> Iterator[None]:
 
     def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
         click.echo(f"warning: {message}", err=True)
+        if isinstance(message, SkippedFilesWarning) and _param("verbose"):
+            for path, why in message.skipped:
+                click.echo(f"  skipped {path} ({why})", err=True)
 
     with warnings.catch_warnings():
         warnings.simplefilter("always")
@@ -56,21 +60,40 @@ def library_errors() -> Iterator[None]:
 # --------------------------------------------------------------------------- shared options
 
 
+INPUT_FORMAT = click.Choice(["auto", "txt", "jsonl", "parquet"])
+INPUT_FORMAT_HELP = (
+    "Input format; auto tells it from the file name (.txt; .jsonl/.ndjson/.json holding JSON "
+    "Lines or a JSON array of records; either +.gz/.zst; .parquet) and, on stdin, from the "
+    "first bytes. A named file of another name needs --format.  [default: auto]"
+)
+
+
 def input_options(func: F) -> F:
     """INPUT arguments and the reader's options."""
     options = [
         click.argument("inputs", metavar="INPUT...", nargs=-1, required=True),
         click.option(
-            "--format", "fmt", type=click.Choice(["auto", "txt", "jsonl"]), default=None,
-            help="Input format; auto tells it from the file name (.txt, .jsonl, +.gz/.zst) "
-            "and, on stdin, from the first byte.  [default: auto]",
+            "--format", "fmt", type=INPUT_FORMAT, default=None, help=INPUT_FORMAT_HELP,
         ),
-        click.option("--id-field", default=None, help="JSONL field holding the id.  [default: id]"),
+        click.option("--id-field", default=None, help="JSONL field (Parquet column) holding "
+                     "the id; a dotted name reads a nested field.  [default: id]"),
         click.option(
-            "--text-field", default=None, help="JSONL field holding the text.  [default: text]"
+            "--text-field", default=None, help="JSONL field (Parquet column) holding the text; "
+            "a dotted name such as article.body reads a nested field.  [default: text]"
+        ),
+        click.option(
+            "--id-from", type=click.Choice(["name", "path"]), default=None,
+            help="Id of a .txt document: its file name, or its path relative to the folder "
+            "given (a named file: its path as given); known extensions are dropped "
+            "(www.bbc.co.uk.txt.gz -> www.bbc.co.uk).  [default: name]",
         ),
         click.option(
             "--glob", default=None, help="Files to read inside directories.  [default: *]"
+        ),
+        click.option(
+            "-v", "--verbose", is_flag=True, default=False,
+            help="List the files skipped inside directories (unknown format, or written by "
+            "this command).",
         ),
         click.option(
             "--encoding-errors", type=click.Choice(["strict", "replace"]), default=None,
@@ -120,15 +143,34 @@ def _given(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _param(name: str) -> Any:
+    """A parameter of the running command (None outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.params.get(name) if ctx is not None else None
+
+
+WRITTEN = ("output", "out_dir", "rejects", "report_path", "index", "baseline")
+"""The parameters naming what a command writes: never read as its input."""
+
+
+def _written() -> tuple[str, ...]:
+    values = (_param(name) for name in WRITTEN)
+    return tuple(str(v) for v in values if isinstance(v, str) and v != "-")
+
+
 def build_config(opts: dict[str, Any]) -> Config:
-    """Config file (segmenter.toml / [tool.segmenter]) overridden by the options given."""
+    """Config file (segmenter.toml / [tool.segmenter]) overridden by the options given; the
+    files the command writes (-o, --rejects, --report, --index, --baseline) are excluded from
+    its inputs (``segmenter run . -o out`` twice does not read ``out/`` the second time)."""
     data, source = load_config_file()
     config = Config.from_mapping(data, source or "<config>")
     read = replace_checked(config.read, _given(
         format=opts.get("fmt"), id_field=opts.get("id_field"), text_field=opts.get("text_field"),
         glob=opts.get("glob"), encoding_errors=opts.get("encoding_errors"),
-        on_error=opts.get("on_error"),
+        on_error=opts.get("on_error"), id_from=opts.get("id_from"),
     ))
+    if _written():
+        read = replace_checked(read, {"exclude": read.exclude + _written()})
     clean_changes = _given(
         uncurl_quotes=opts.get("uncurl_quotes"),
         fix_character_width=opts.get("fix_character_width"),

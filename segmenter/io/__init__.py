@@ -1,9 +1,11 @@
 """Readers and writers: the only place segmenter touches input and output files.
 
 Readers stream :class:`~segmenter.model.Document` records from ``.txt`` files (one document per
-file), JSONL files (one per line), either of them ``.gz`` or ``.zst`` compressed, Parquet files,
-directories (recursively), ``pyarrow.fs`` URLs (``s3://``, ``gs://``, ``hdfs://``,
-``file://``) and stdin (``-``). Bad records raise :class:`~segmenter.errors.InputError` naming
+file), JSONL files (one per line; ``.json`` files hold JSONL or a JSON array of records), either
+of them ``.gz`` or ``.zst`` compressed, Parquet files, directories (recursively; files of unknown
+format are skipped with a :class:`SkippedFilesWarning`), ``pyarrow.fs`` URLs (``s3://``,
+``gs://``, ``hdfs://``, ``file://``) and stdin (``-``, its format and compression told by its
+first bytes). Bad records raise :class:`~segmenter.errors.InputError` naming
 the file and line, or, with ``on_error="skip"``, go to a :class:`RejectSink` with the reason:
 records in = records out + rejects.
 
@@ -15,6 +17,7 @@ replaced as a whole (:func:`staged_folder`).
 ``files``          the one file lister (:func:`iter_input_files`, :class:`InputFile`)
 ``streams``        byte streams: local, stdin, URLs; gzip and zstd
 ``parse``          bytes to documents; decoding; rejects; :class:`ReadStats`
+``json_array``     the records of a JSON array, streamed
 ``readers``        :func:`read_documents`, :func:`read_file`
 ``writers``        :func:`atomic_output`, :func:`write_jsonl`, :func:`staged_folder`
 =================  ===============================================================
@@ -22,7 +25,7 @@ replaced as a whole (:func:`staged_folder`).
 
 from __future__ import annotations
 
-from .files import InputFile, detect_format, iter_input_files, list_inputs
+from .files import InputFile, SkippedFilesWarning, detect_format, iter_input_files, list_inputs
 from .parse import DecodeWarning, ReadStats, RejectSink
 from .readers import read_documents, read_file
 from .writers import atomic_output, reject_sink, staged_folder, write_jsonl
@@ -32,6 +35,7 @@ __all__ = [
     "InputFile",
     "ReadStats",
     "RejectSink",
+    "SkippedFilesWarning",
     "atomic_output",
     "detect_format",
     "iter_input_files",

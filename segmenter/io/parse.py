@@ -15,10 +15,10 @@ from typing import Any
 from ..config import ReadConfig
 from ..errors import InputError
 from ..model import Document, Reject
-from .files import STDIN
+from .files import STDIN, strip_known_extensions
 
-__all__ = ["DecodeWarning", "ReadStats", "RejectSink", "decode", "document_id", "jsonl_record",
-           "reject_or_raise", "text_document", "text_id"]
+__all__ = ["DecodeWarning", "ReadStats", "RejectSink", "decode", "document_id", "field_value",
+           "jsonl_record", "record_document", "reject_or_raise", "text_document", "text_id"]
 
 _RAW_PREVIEW = 200  # characters of an offending line kept in a reject record
 
@@ -107,28 +107,30 @@ def reject_or_raise(
 
 
 def decode(
-    data: bytes, path: str, line: int | None, base_offset: int, config: ReadConfig, stats: ReadStats
+    data: bytes, path: str, line: int | None, base_offset: int, config: ReadConfig,
+    stats: ReadStats, base_line: int = 0,
 ) -> str:
-    """UTF-8 (a BOM is dropped) with strict or counted replacement of invalid bytes."""
+    """UTF-8 with strict or counted replacement of invalid bytes. ``line`` locates an error, or
+    when None, ``base_line`` plus the line breaks before it (a chunk of a longer stream)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if line is None:
+            line = base_line + data.count(b"\n", 0, exc.start) + 1
         if config.encoding_errors == "strict":
-            bad_line = line if line is not None else data.count(b"\n", 0, exc.start) + 1
             raise InputError(
                 f"invalid UTF-8 ({exc.reason}: {data[exc.start:exc.end]!r}); "
                 "use --encoding-errors replace to substitute U+FFFD",
                 path,
-                bad_line,
+                line,
                 base_offset + exc.start,
                 reason="invalid_utf8",
             ) from exc
         text = data.decode("utf-8", errors="replace")
         replaced = text.count("\ufffd") - data.count("\ufffd".encode())
         stats.decode_replacements += replaced
-        bad_line = line if line is not None else data.count(b"\n", 0, exc.start) + 1
         warnings.warn(
-            f"{path}:{bad_line}: invalid UTF-8 at byte {base_offset + exc.start}; "
+            f"{path}:{line}: invalid UTF-8 at byte {base_offset + exc.start}; "
             f"{replaced} byte sequence(s) replaced with U+FFFD",
             DecodeWarning,
             stacklevel=2,
@@ -160,20 +162,22 @@ def _fix_surrogates(
         return fixed
 
 
-def text_id(path: str) -> str:
-    """The id of a ``.txt`` document: its file name without extensions (``stdin`` for ``-``)."""
+def text_id(path: str, rel: str = "", id_from: str = "name") -> str:
+    """The id of a ``.txt`` document, without the extensions segmenter knows (``.txt``,
+    ``.gz``, ...; others are part of the id): its file name (``id_from="name"``), or its path
+    relative to the input it was found in (``"path"``, ``rel``); ``stdin`` for ``-``."""
     if path == STDIN:
         return "stdin"
-    name = os.path.basename(path.rsplit("/", 1)[-1])
-    while True:
-        stem, ext = os.path.splitext(name)
-        if not ext or not stem:
-            return name
-        name = stem
+    if id_from == "path" and rel:
+        folder, _, name = rel.rpartition("/")
+        return (folder + "/" if folder else "") + strip_known_extensions(name)
+    return strip_known_extensions(os.path.basename(path.rsplit("/", 1)[-1]))
 
 
-def text_document(data: bytes, path: str, config: ReadConfig, stats: ReadStats) -> Document:
-    """A whole ``.txt`` file's bytes as one document (UTF-8, or UTF-16 with a BOM)."""
+def text_document(data: bytes, path: str, config: ReadConfig, stats: ReadStats, rel: str = ""
+                  ) -> Document:
+    """A whole ``.txt`` file's bytes as one document (UTF-8, or UTF-16 with a BOM); ``rel``
+    is its path relative to its input (see :func:`text_id`)."""
     if not data:
         raise InputError("empty file", path, reason="empty_file")
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
@@ -195,7 +199,36 @@ def text_document(data: bytes, path: str, config: ReadConfig, stats: ReadStats) 
         if data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8):]
         text = decode(data, path, None, 0, config, stats)
-    return Document(text_id(path), text, path, None)
+    return Document(text_id(path, rel, config.id_from), text, path, None)
+
+
+def field_value(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
+    """``(found, value)`` of a field: the key ``name`` itself, or else a dotted path into
+    nested objects (``article.body`` is ``record["article"]["body"]``)."""
+    if name in record:
+        return True, record[name]
+    head, dot, rest = name.partition(".")
+    inner = record.get(head) if dot else None
+    if isinstance(inner, Mapping):
+        return field_value(inner, rest)
+    return False, None
+
+
+def _without(record: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A copy of ``record`` without the field :func:`field_value` finds (an object left empty
+    goes too), so the rest passes through without repeating the text."""
+    if name in record:
+        return {k: v for k, v in record.items() if k != name}
+    head, dot, rest = name.partition(".")
+    inner = record.get(head) if dot else None
+    out = dict(record)
+    if isinstance(inner, Mapping):
+        kept = _without(inner, rest)
+        if kept:
+            out[head] = kept
+        else:
+            del out[head]
+    return out
 
 
 def document_id(value: Any, path: str, line: int, config: ReadConfig, what: str = "field"
@@ -232,19 +265,27 @@ def jsonl_record(
         raise InputError(
             f"malformed JSON: {exc.msg} (column {exc.colno})", path, lineno, reason="bad_json"
         ) from exc
+    return record_document(obj, path, lineno, config, stats)
+
+
+def record_document(obj: Any, path: str, lineno: int, config: ReadConfig, stats: ReadStats
+                    ) -> Document:
+    """One parsed JSON record (a JSONL line, an element of a JSON array) to a Document; the
+    fields other than the text and the id pass through as ``meta``."""
     if not isinstance(obj, dict):
         raise InputError(
             f"expected a JSON object, got {type(obj).__name__}", path, lineno, reason="not_object"
         )
-    if config.text_field not in obj:
+    found, text = field_value(obj, config.text_field)
+    if not found:
         keys = ", ".join(repr(k) for k in list(obj)[:20]) or "none"
         raise InputError(
-            f"no {config.text_field!r} field (keys: {keys}); choose one with --text-field",
+            f"no {config.text_field!r} field (keys: {keys}); choose one with --text-field "
+            "(a dotted name such as article.body reads a nested field)",
             path,
             lineno,
             reason="missing_text",
         )
-    text = obj[config.text_field]
     if not isinstance(text, str):
         raise InputError(
             f"field {config.text_field!r} is {type(text).__name__}, not a string",
@@ -252,7 +293,7 @@ def jsonl_record(
             lineno,
             reason="text_not_string",
         )
-    doc_id = document_id(obj.get(config.id_field), path, lineno, config)
+    doc_id = document_id(field_value(obj, config.id_field)[1], path, lineno, config)
     text = _fix_surrogates(text, path, lineno, config, stats)
-    meta = {k: v for k, v in obj.items() if k not in (config.text_field, config.id_field)}
+    meta = _without(_without(obj, config.text_field), config.id_field)
     return Document(doc_id, text, path, lineno, meta)

@@ -4,13 +4,28 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..config import ReadConfig
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..model import Document
 from .files import STDIN, InputFile, filesystem, iter_input_files
-from .parse import ReadStats, RejectSink, document_id, jsonl_record, reject_or_raise, text_document
+from .json_array import iter_json_array
+from .parse import (
+    ReadStats,
+    RejectSink,
+    document_id,
+    field_value,
+    jsonl_record,
+    record_document,
+    reject_or_raise,
+    text_document,
+)
 from .streams import STREAM_ERRORS, open_binary, sniff_stdin, stream_error
 
 __all__ = ["read_documents", "read_file"]
@@ -43,8 +58,11 @@ def read_file(
     """The documents of one listed file, in order."""
     stats.files += 1
     kind = item.kind
-    if kind is None:
-        kind = sniff_stdin() if item.path == STDIN else "txt"
+    if kind is None and item.path == STDIN:
+        try:
+            kind = sniff_stdin()
+        except STREAM_ERRORS as exc:  # a corrupt gzip or zstd header
+            raise stream_error(exc, item.path, 1) from exc
     if kind == "parquet":
         yield from _parquet(item.path, config, stats, rejects)
     elif kind == "jsonl":
@@ -52,7 +70,7 @@ def read_file(
     else:
         stats.records += 1
         try:
-            doc = _txt(item.path, config, stats)
+            doc = _txt(item, config, stats)
         except InputError as exc:
             if exc.reason in ("unreadable", "corrupt_stream"):
                 raise
@@ -62,18 +80,36 @@ def read_file(
         yield doc
 
 
-def _txt(path: str, config: ReadConfig, stats: ReadStats) -> Document:
-    with open_binary(path) as fh:
+def _txt(item: InputFile, config: ReadConfig, stats: ReadStats) -> Document:
+    with open_binary(item.path) as fh:
         try:
             data = fh.read()
         except STREAM_ERRORS as exc:
-            raise stream_error(exc, path, None) from exc
-    return text_document(data, path, config, stats)
+            raise stream_error(exc, item.path, None) from exc
+    return text_document(data, item.path, config, stats, item.rel)
+
+
+def _starts_array(fh: Any) -> bool:
+    """True when the stream holds a JSON array (its first byte after a BOM and blanks is
+    ``[``), told without consuming anything."""
+    head = fh.peek(4096)[:4096]
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8):]
+    return head.lstrip()[:1] == b"["
 
 
 def _jsonl(path: str, config: ReadConfig, stats: ReadStats,
            rejects: RejectSink | None) -> Iterator[Document]:
+    """JSON Lines, or a JSON array of records (told by the first byte); a UTF-8 BOM is
+    skipped."""
     with open_binary(path) as fh:
+        try:
+            array = _starts_array(fh)
+        except STREAM_ERRORS as exc:
+            raise stream_error(exc, path, 1) from exc
+        if array:
+            yield from _json_array(fh, path, config, stats, rejects)
+            return
         lineno = 0
         offset = 0
         seen_any = False
@@ -87,12 +123,15 @@ def _jsonl(path: str, config: ReadConfig, stats: ReadStats,
                 raise stream_error(exc, path, lineno + 1) from exc
             lineno += 1
             seen_any = True
+            size = len(raw)
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
             try:
                 doc = jsonl_record(raw, path, lineno, offset, config, stats)
             except InputError as exc:
                 reject_or_raise(exc, config, stats, rejects, raw)
                 doc = None
-            offset += len(raw)
+            offset += size
             if doc is not None:
                 stats.documents += 1
                 yield doc
@@ -102,43 +141,104 @@ def _jsonl(path: str, config: ReadConfig, stats: ReadStats,
                             rejects)
 
 
+def _json_array(fh: Any, path: str, config: ReadConfig, stats: ReadStats,
+                rejects: RejectSink | None) -> Iterator[Document]:
+    """The records of a JSON array; malformed JSON ends the file (one reject when skipping)."""
+    records = iter_json_array(fh, path, config, stats)
+    while True:
+        try:
+            line, value, raw = next(records)
+        except StopIteration:
+            return
+        except STREAM_ERRORS as exc:
+            raise stream_error(exc, path, None) from exc
+        except InputError as exc:
+            stats.records += 1
+            reject_or_raise(exc, config, stats, rejects)
+            return
+        stats.records += 1
+        try:
+            doc = record_document(value, path, line, config, stats)
+        except InputError as exc:
+            reject_or_raise(exc, config, stats, rejects, raw.encode("utf-8", "replace"))
+            continue
+        stats.documents += 1
+        yield doc
+
+
+@contextlib.contextmanager
+def _parquet_file(path: str) -> Iterator[Any]:
+    """A ``pyarrow.parquet.ParquetFile`` for a local path, a URL, or stdin (spooled to a
+    temporary file: Parquet is read from its footer)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ConfigError(f"{path}: reading Parquet needs pyarrow: pip install "
+                          "'segmenter[parquet]'") from exc
+    with contextlib.ExitStack() as stack:
+        try:
+            if path == STDIN:
+                source: Any = stack.enter_context(tempfile.TemporaryFile())
+                with open_binary(path) as fh:
+                    shutil.copyfileobj(fh, source)
+                source.seek(0)
+            elif "://" in path:
+                fs, inner = filesystem(path)
+                source = stack.enter_context(fs.open_input_file(inner))
+            else:
+                source = path
+            pf = pq.ParquetFile(source)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(f"cannot read Parquet: {exc}", path, reason="unreadable") from exc
+        yield pf
+
+
+def _has_column(fields: Any, name: str) -> bool:
+    """True when a Parquet schema (or a struct type: ``fields``) has the column ``name``, or
+    the nested field it names (``article.body`` in a struct column ``article``)."""
+    import pyarrow as pa
+
+    if fields.get_field_index(name) >= 0:
+        return True
+    head, dot, rest = name.partition(".")
+    i = fields.get_field_index(head) if dot else -1
+    if i < 0:
+        return False
+    kind = fields.field(i).type
+    return bool(pa.types.is_struct(kind)) and _has_column(kind, rest)
+
+
 def _parquet(path: str, config: ReadConfig, stats: ReadStats,
              rejects: RejectSink | None) -> Iterator[Document]:
-    """Parquet rows: ``config.text_field`` (a string) and ``config.id_field`` (optional; a
-    missing or null id becomes ``<path>:<row>``, rows counted from 1)."""
-    import pyarrow.parquet as pq
-
-    try:
-        if "://" in path:
-            fs, inner = filesystem(path)
-            pf = pq.ParquetFile(fs.open_input_file(inner))
-        else:
-            pf = pq.ParquetFile(path)
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"cannot read Parquet: {exc}", path, reason="unreadable") from exc
-    names = set(pf.schema_arrow.names)
-    if config.text_field not in names:
-        shown = ", ".join(repr(n) for n in sorted(names)[:20]) or "none"
-        raise InputError(f"no {config.text_field!r} column (columns: {shown}); choose one with "
-                         "--text-field", path, reason="missing_text")
-    has_id = config.id_field in names
-    columns = [config.text_field] + ([config.id_field] if has_id else [])
-    row = 0
-    for batch in pf.iter_batches(columns=columns, batch_size=4096):
-        texts = batch.column(config.text_field).to_pylist()
-        ids = batch.column(config.id_field).to_pylist() if has_id else [None] * len(texts)
-        for text, value in zip(texts, ids, strict=True):
-            row += 1
-            stats.records += 1
-            try:
-                if not isinstance(text, str):
-                    raise InputError(f"column {config.text_field!r} is {type(text).__name__}, "
-                                     "not a string", path, row, reason="text_not_string")
-                doc_id = document_id(value, path, row, config, what="column")
-            except InputError as exc:
-                reject_or_raise(exc, config, stats, rejects)
-                continue
-            stats.documents += 1
-            yield Document(doc_id, text, path, row)
+    """Parquet rows, streamed batch by batch (never the whole file): ``config.text_field`` (a
+    string; a dotted name reads a struct's field) and ``config.id_field`` (optional; a missing
+    or null id becomes ``<path>:<row>``, rows counted from 1)."""
+    with _parquet_file(path) as pf:
+        schema = pf.schema_arrow
+        if not _has_column(schema, config.text_field):
+            shown = ", ".join(repr(n) for n in sorted(schema.names)[:20]) or "none"
+            raise InputError(f"no {config.text_field!r} column (columns: {shown}); choose one "
+                             "with --text-field (a dotted name such as article.body reads a "
+                             "struct's field)", path, reason="missing_text")
+        has_id = _has_column(schema, config.id_field)
+        columns = [config.text_field] + ([config.id_field] if has_id else [])
+        row = 0
+        for batch in pf.iter_batches(columns=columns, batch_size=4096):
+            for record in batch.to_pylist():
+                row += 1
+                stats.records += 1
+                text = field_value(record, config.text_field)[1]
+                try:
+                    if not isinstance(text, str):
+                        raise InputError(f"column {config.text_field!r} is "
+                                         f"{type(text).__name__}, not a string", path, row,
+                                         reason="text_not_string")
+                    value = field_value(record, config.id_field)[1] if has_id else None
+                    doc_id = document_id(value, path, row, config, what="column")
+                except InputError as exc:
+                    reject_or_raise(exc, config, stats, rejects)
+                    continue
+                stats.documents += 1
+                yield Document(doc_id, text, path, row)

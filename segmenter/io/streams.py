@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import io
@@ -160,20 +161,38 @@ STREAM_ERRORS: tuple[type[BaseException], ...] = _stream_errors()
 """What reading a (compressed) stream can raise: :func:`stream_error` turns it into an
 :class:`InputError`."""
 
-_STDIN: list[tuple[Any, BinaryIO]] = []  # (the stdin buffer, its peekable wrapper)
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+_STDIN: list[tuple[Any, BinaryIO]] = []  # (the stdin buffer, its peekable, decompressed stream)
 
 
 def _stdin() -> BinaryIO:
-    """stdin as a peekable binary stream (wrapped once if it cannot peek)."""
+    """stdin as a peekable binary stream, decompressed when it starts with the gzip or zstd
+    magic bytes (``cat docs.jsonl.gz | segmenter run - ...``); made once per stdin."""
     buf = sys.stdin.buffer
-    if hasattr(buf, "peek"):
-        return buf
-    if not _STDIN or _STDIN[0][0] is not buf:
-        _STDIN[:] = [(buf, io.BufferedReader(buf))]  # type: ignore[arg-type,type-var]
-    return _STDIN[0][1]
+    if _STDIN and _STDIN[0][0] is buf:
+        return _STDIN[0][1]
+    raw: Any = buf if hasattr(buf, "peek") else io.BufferedReader(buf)
+    head = raw.peek(len(ZSTD_MAGIC))[: len(ZSTD_MAGIC)]
+    stream: Any = raw
+    if head.startswith(GZIP_MAGIC):
+        stream = gzip.GzipFile(fileobj=raw, mode="rb")
+    elif head.startswith(ZSTD_MAGIC):
+        stream = io.BufferedReader(ZstdReader(raw), 1 << 16)
+    _STDIN[:] = [(buf, stream)]
+    return stream  # type: ignore[no-any-return]
 
 
 def sniff_stdin() -> str:
-    """Tell txt from jsonl on stdin by its first non-blank byte (peeked, not consumed)."""
+    """The format of stdin, told by its first bytes (peeked, not consumed): ``parquet`` (the
+    ``PAR1`` magic), ``jsonl`` (a JSON object, or a JSON array of objects), else ``txt``."""
     head = _stdin().peek(4096)[:4096]  # type: ignore[attr-defined]
-    return "jsonl" if head.lstrip()[:1] == b"{" else "txt"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8):]
+    head = head.lstrip()
+    if head[:1] == b"{" or (head[:1] == b"[" and head[1:].lstrip()[:1] in (b"{", b"]")):
+        return "jsonl"
+    return "txt"
