@@ -63,12 +63,13 @@ def test_run_twice_in_the_same_folder_reads_no_outputs(tmp_path: Path,
     write(tmp_path / "a.jsonl", jsonl(*({"id": f"d{i}", "text": story(i)} for i in range(4))))
     counts = []
     for _ in range(2):
-        code, _, err = cli("run", ".", "-o", "out", "--index", "seen.db", "-v")
+        code, _, err = cli("run", ".", "-o", "out", "--index", "seen.db", "-v", "--report")
         assert code == 0, err
         counts.append(json.loads((tmp_path / "out" / "report.json").read_text())["documents"])
     assert counts == [4, 4]
     assert "written by this command" in err
     assert "skipped out/stories.jsonl (written by this command)" in err
+    assert "skipped out/report.html (written by this command)" in err
     assert "skipped seen.db (written by this command)" in err
 
 

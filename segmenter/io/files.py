@@ -167,7 +167,8 @@ class _Excluded:
     ``-journal``), or everything under a folder."""
 
     def __init__(self, paths: Iterable[str]) -> None:
-        self._paths = tuple(os.path.realpath(p) for p in paths if p != STDIN and not is_url(p))
+        self._paths = tuple(os.path.realpath(p) for p in paths
+                            if p and p != STDIN and "\0" not in p and not is_url(p))
 
     def __contains__(self, path: object) -> bool:
         if not self._paths or not isinstance(path, str):
