@@ -242,6 +242,15 @@ def test_parquet_by_name_by_format_by_magic_and_on_stdin(tmp_path: Path) -> None
         assert [r["id"] for r in records(out)] == [r["id"] for r in rows]
 
 
+def test_parquet_reads_move_the_progress_position(tmp_path: Path) -> None:
+    from segmenter.io.streams import POSITION
+
+    named = _parquet(tmp_path / "rows.parquet", [{"text": story(i)} for i in range(6)])
+    before = POSITION.bytes_read()
+    assert len(list(read_documents([named]))) == 6
+    assert 0 < POSITION.bytes_read() - before <= Path(named).stat().st_size
+
+
 def test_parquet_run_reads_with_the_one_reader(tmp_path: Path) -> None:
     named = _parquet(tmp_path / "rows.parquet", [{"id": "a", "text": story(1)},
                                                  {"id": "b", "text": story(1)}])

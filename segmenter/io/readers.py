@@ -26,7 +26,7 @@ from .parse import (
     reject_or_raise,
     text_document,
 )
-from .streams import STREAM_ERRORS, open_binary, sniff_stdin, stream_error
+from .streams import POSITION, STREAM_ERRORS, open_binary, sniff_stdin, stream_error
 
 __all__ = ["read_documents", "read_file"]
 
@@ -186,13 +186,20 @@ def _parquet_file(path: str) -> Iterator[Any]:
                 fs, inner = filesystem(path)
                 source = stack.enter_context(fs.open_input_file(inner))
             else:
-                source = path
+                source = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - the stack closes
+                POSITION.current = source  # the progress bar follows pyarrow's reads
+                stack.callback(_finished, source)
             pf = pq.ParquetFile(source)
         except InputError:
             raise
         except Exception as exc:
             raise InputError(f"cannot read Parquet: {exc}", path, reason="unreadable") from exc
         yield pf
+
+
+def _finished(source: Any) -> None:
+    if POSITION.current is source:
+        POSITION.finish()
 
 
 def _has_column(fields: Any, name: str) -> bool:
