@@ -189,27 +189,53 @@ def test_empty_json_array_is_no_documents(tmp_path: Path) -> None:
 
 
 _TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
+_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
 
 
-@settings(max_examples=60, deadline=None)
-@given(texts=st.lists(_TEXT, max_size=8), indent=st.sampled_from([None, 0, 2]),
-       chunk=st.integers(1, 17), bom=st.booleans())
-def test_json_array_reads_what_json_loads_reads(texts: list[str], indent: int | None,
-                                                chunk: int, bom: bool) -> None:
-    """Chunked reading (any chunk size, cutting UTF-8 characters) gives json.loads' records."""
+def _array_values(data: bytes, chunk: int) -> list[object]:
     import io
 
-    rows = [{"id": f"r{i}", "text": t} for i, t in enumerate(texts)]
-    data = (b"\xef\xbb\xbf" if bom else b"") + json.dumps(
-        rows, indent=indent, ensure_ascii=False).encode()
     original = json_array._CHUNK
     json_array._CHUNK = chunk
     try:
-        got = [value for _, value, _ in json_array.iter_json_array(
+        return [value for _, value, _ in json_array.iter_json_array(
             io.BufferedReader(io.BytesIO(data)), "a.json", ReadConfig(), ReadStats())]
     finally:
         json_array._CHUNK = original
-    assert got == rows
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(_VALUE, max_size=6), indent=st.sampled_from([None, 0, 2]),
+       chunk=st.integers(1, 17), bom=st.booleans(), ascii=st.booleans())
+def test_json_array_reads_what_json_loads_reads(values: list[object], indent: int | None,
+                                                chunk: int, bom: bool, ascii: bool) -> None:
+    """Chunked reading (any chunk size, cutting UTF-8 characters, literals, numbers and
+    \\uXXXX escapes) gives json.loads' records."""
+    rows = [{"id": f"r{i}", "text": v} for i, v in enumerate(values)]
+    data = (b"\xef\xbb\xbf" if bom else b"") + json.dumps(
+        rows, indent=indent, ensure_ascii=ascii).encode()
+    assert _array_values(data, chunk) == json.loads(data.decode("utf-8-sig"))
+
+
+def test_malformed_record_is_reported_without_reading_the_rest() -> None:
+    import io
+
+    good = json.dumps([{"text": story(i)} for i in range(200)])[1:]
+    data = ('[\n{"text": "a"},\n{"text": nope},\n' + good).encode()
+    fh = io.BufferedReader(io.BytesIO(data), 64)
+    original = json_array._CHUNK
+    json_array._CHUNK = 64
+    try:
+        with pytest.raises(InputError, match="Expecting value") as caught:
+            list(json_array.iter_json_array(fh, "a.json", ReadConfig(), ReadStats()))
+    finally:
+        json_array._CHUNK = original
+    assert caught.value.line == 3
+    assert fh.tell() < len(data) // 10
 
 
 # --------------------------------------------------------------- 6: Parquet everywhere

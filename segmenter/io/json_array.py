@@ -44,11 +44,12 @@ class _Text:
         self._offset = 0  # bytes decoded so far
         self._lines_decoded = 0
 
-    def more(self) -> bool:
-        """Decode the next chunk into the buffer; False at the end of the stream."""
+    def more(self, at_least: int = 0) -> bool:
+        """Decode the next chunk (``at_least`` bytes when larger) into the buffer; False at
+        the end of the stream."""
         if self.eof:
             return False
-        data = self._carry + self.fh.read(_CHUNK)
+        data = self._carry + self.fh.read(max(_CHUNK, at_least))
         if len(data) == len(self._carry):
             self.eof = True
             data, self._carry = self._carry, b""
@@ -87,6 +88,13 @@ class _Text:
                           reason="bad_json")
 
 
+def _maybe_cut(exc: json.JSONDecodeError, end: int) -> bool:
+    """Whether a decoding error may only mean that the record goes on past the buffer: a
+    string not closed yet, or an error within the last few characters (a cut ``true``, number
+    or ``\\uXXXX``); anything else is malformed JSON, reported without reading further."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= end - 8
+
+
 def iter_json_array(fh: BinaryIO, path: str, config: ReadConfig, stats: ReadStats
                     ) -> Iterator[tuple[int, object, str]]:
     """``(line, value, raw text)`` for each element of the JSON array in ``fh`` (a UTF-8 BOM
@@ -108,10 +116,14 @@ def iter_json_array(fh: BinaryIO, path: str, config: ReadConfig, stats: ReadStat
                     value, end = decoder.raw_decode(text.buf, text.pos)
                     break
                 except json.JSONDecodeError as exc:
+                    if not _maybe_cut(exc, len(text.buf)):
+                        raise text.error(exc.msg, exc.pos) from exc
                     if len(text.buf) - text.pos > MAX_RECORD_CHARS:
                         raise text.error(f"a record longer than {MAX_RECORD_CHARS} characters "
                                          "(or a malformed one)") from exc
-                    if not text.more():  # at the end more() moves nothing: exc.pos holds
+                    # a record longer than the buffer: read as much again (linear, not
+                    # quadratic, in the record's length); at the end nothing moves
+                    if not text.more(len(text.buf) - text.pos):
                         raise text.error(exc.msg, exc.pos) from exc
             line = text.line
             raw = text.buf[text.pos:end]
