@@ -17,10 +17,33 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from segmenter.split import split  # noqa: E402
+from segmenter.split import SplitConfig, split  # noqa: E402
+
+
+def records(doc_id: str, text: str, config: SplitConfig | None = None) -> list[dict[str, Any]]:
+    """The prediction records (one per story) of one document."""
+    return [
+        {
+            "doc_id": doc_id,
+            "story": story.index,
+            "kind": story.kind,
+            "start": story.start,
+            "end": story.end,
+            "text": text[story.start : story.end],
+            "truncated": story.truncated,
+            "kicker": story.kicker,
+            "boilerplate": [
+                {"start": b.start, "end": b.end, "label": b.label} for b in story.boilerplate
+            ],
+            "score": story.score,
+            "reasons": list(story.reasons),
+        }
+        for story in split(text, config)
+    ]
 
 
 def write_predictions(docs: Path, out: Path) -> int:
@@ -31,24 +54,7 @@ def write_predictions(docs: Path, out: Path) -> int:
             if not raw.strip():
                 continue
             doc = json.loads(raw)
-            text = doc["text"]
-            for story in split(text):
-                rec = {
-                    "doc_id": doc["id"],
-                    "story": story.index,
-                    "kind": story.kind,
-                    "start": story.start,
-                    "end": story.end,
-                    "text": text[story.start : story.end],
-                    "truncated": story.truncated,
-                    "kicker": story.kicker,
-                    "boilerplate": [
-                        {"start": b.start, "end": b.end, "label": b.label}
-                        for b in story.boilerplate
-                    ],
-                    "score": story.score,
-                    "reasons": list(story.reasons),
-                }
+            for rec in records(doc["id"], doc["text"]):
                 dst.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 n += 1
     return n

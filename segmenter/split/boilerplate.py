@@ -95,6 +95,92 @@ _DATELINE_LEAD = re.compile(
 # ``CAFÉ SOCIETY:`` and ``COVID-19:`` are kickers and ``Analysis:`` is not.
 _KICKER = re.compile(r"([^\W_][\w'’&.\-/]*(?: [\w&][\w'’&.\-/]*){0,7}):\s+\S")
 _SEPARATOR = re.compile(r"[\W_]{1,80}$")
+_DATE = (
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,? )?"
+    r"(?:" + _MONTHS + r" \d{1,2}(?:st|nd|rd|th)?,?(?: ?\d{4})?|\d{1,2}(?:st|nd|rd|th)? "
+    + _MONTHS + r",?(?: \d{4})?|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4})"
+)
+# A line that gives when (and maybe by whom) a story was posted: "Posted Nov. 6, 2012 at 4:24 PM
+# EST by NAME | Permalink", "Monday, October 22, 2012 | 12:30 PM", "2012-10-29", "39 minutes ago".
+_WHEN = re.compile(
+    r"(?:(?:last )?(?:updated|published|posted|filed|created|modified)(?: on| at)?:? ?|on )?"
+    r"(?:" + _DATE + r"|" + _TIME + r"(?: on " + _DATE + r")?"
+    r"|\d{1,2} (?:minutes?|hours?|days?) ago)"
+    r"(?:\b|$)",
+    re.IGNORECASE,
+)
+# "Posted by NAME ...", "by NAME on DATE", "Submitted by NAME", "By: NAME | Posted: DATE".
+_BY_LEAD = re.compile(
+    r"(?:(?:posted|submitted|written|words|story|text|reported|filed)(?: \w+)? by:?|by:?|author:)"
+    r"\s+[^\W\d_@]",
+    re.IGNORECASE,
+)
+# Date-widget pieces on a line of their own: "2012", "July", "Jul", "24".
+_DATE_PIECE = re.compile(r"(?:19|20)\d\d|" + _MONTHS + r"$", re.IGNORECASE)
+_PHOTO_MORE = re.compile(
+    r"\((?:artist|photographer|credit|source|image|photo)s?: [^)]{1,60}\)$|"
+    r"credit(?:s)?(?=[A-Z ])|"
+    r"(?:main |top |cover |header |featured )?(?:image|photo|picture)s?(?: credit)?(?:: | by )|"
+    r"license: |"
+    r"(?:enlarge |view )?(?:image|photo|picture|picture-in-picture|gallery)s?$",
+    re.IGNORECASE,
+)
+# "NAME/Getty Images", "DESMOND KWANDE/ AFP", "Susan Walsh / AP": a name, a slash, an agency.
+_SLASH_CREDIT = re.compile(
+    r"[^\W\d_][\w.'’\-]*(?: [\w.'’\-]+){0,3} ?/ ?[A-Z][\w.&\-]*(?: [\w.&\-]+){0,3}"
+    r"(?: ?/ ?[A-Z][\w.&\-]*(?: [\w.&\-]+){0,3})?$"
+)
+_CAPTION_CREDIT = re.compile(r".{0,140}\b(?:photograph|photo|image|picture)s?: [^.]{2,60}$")
+_CREDIT_MORE = re.compile(
+    r"[(\[]?(?:cross[- ]posted|originally (?:published|posted|appeared)|this (?:article|story|"
+    r"post) (?:originally |first )?(?:appeared|was (?:originally |first )?published)|"
+    r"h/t\b|hat tip|via:? |source:? [A-Z]|full story:)|"
+    r".{0,100}\b(?:contributed|contributing) (?:to )?(?:this|the) (?:report|story|article)",
+    re.IGNORECASE,
+)
+# A short sign-off of a news service: "Associated Press", "The Canadian Press", "CNN-IBN".
+_SERVICE = re.compile(
+    r"(?:the )?(?:[A-Z][\w\-]+ ){0,2}(?:Press|News|Wire|Newswire)(?: (?:of|Agency) [A-Z]\w+)?$|"
+    r"[A-Z][A-Z0-9\-]{1,9}$"
+)
+_RELATED_HEAD = re.compile(
+    r"(?:related|more|popular|trending|recommended|featured|most (?:read|popular|viewed)|"
+    r"you (?:may|might) also like|further reading|see also|read (?:more|also|next)|"
+    r"learn more|more (?:from|on|in) [\w ]{1,30}|also on [\w ]{1,30})\b[^.!?]{0,40}$",
+    re.IGNORECASE,
+)
+_READ_MORE_MORE = re.compile(
+    r"\[[^\]]{2,118}\]$|"
+    r"(?:more|learn more|continue reading|read|watch|listen|see|full coverage|click here)"
+    r"(?::|\b.{0,100}\b(?:click here|full (?:story|transcript|coverage)|here)\b)|"
+    r"(?:trending|popular|more|related)$|"
+    r"read the full\b|full coverage\b|click here\b",
+    re.IGNORECASE,
+)
+_SHARE_MORE = re.compile(
+    r"(?:share|post|pin)(?: it| this)? (?:on|to|via) [\w+.]{2,20}$|"
+    r"email (?:this|a friend|to a friend)(?: to a friend)?$|"
+    r"(?:tumblr|flipboard|google\+|reddit|pinterest|kinja|digg|stumbleupon|pocket|"
+    r"share tweet(?: share)?|tweet share|sms)$",
+    re.IGNORECASE,
+)
+_OTHER_MORE = re.compile(
+    r"(?:labels|tags|tagged|categories|category|filed under|topics|posted in|keywords)\s?:|"
+    r"date ?:|"
+    r"\d[\d,]*\s?comments?$|(?:no|leave a|add a|post a) comments?$|comments? \(\d+\)$|"
+    r"\d{1,3}(?: / \d{1,3})?$|"
+    r"(?:permalink|trackback|featured|contents|loading\.*|replay|play(?: video)?|fullscreen|"
+    r"newsletter(?: sign[- ]?up)?|about the author|remove this ad|reuse (?:this )?content|"
+    r"story timeline|found this helpful\??|(?:current|duration|remaining) time -?[\d:]+|"
+    r"(?:loaded|progress): \d+%)$|"
+    r"(?:promoted|powered|sponsored|presented) by\b|"
+    r"(?:like|follow) us\b|follow [\w ]{1,30}: |"
+    r"get (?:our|the) [\w ]{0,30}newsletter|"
+    r".{0,80}\bnewsletters?\b|"
+    r"\(?for (?:updates|more)[^)]{0,80}\b(?:facebook|twitter)\b|"
+    r"gallery: .{1,60}\| \d+ photos$",
+    re.IGNORECASE,
+)
 _READ_MORE_TAIL = re.compile(
     r"(?:read more|continue reading|read full (?:story|article)|more)"
     r"\s*(?:[.…»>›]+|\.\.\.)?\]?\s*$",
@@ -146,6 +232,33 @@ def boilerplate_label(line: str, max_chars: int) -> str | None:
         return "byline"
     if n <= 40 and _PHOTO_AGENCY.match(line):
         return "photo_credit"
+    return _more_label(line, n)
+
+
+def _more_label(line: str, n: int) -> str | None:
+    """The chrome of real web pages: dates, bylines, credits, tags, player and share widgets."""
+    ends = _ends_sentence(line)
+    if _BY_LEAD.match(line) and not line.startswith(("By the", "by the")):
+        plain_by = line[:3].lower() in ("by ", "by:")
+        if not ends or (n <= 60 and not plain_by):
+            return "byline"
+    m = _WHEN.match(line)
+    if m is not None and (not ends or n <= 60):
+        return "dateline_only"
+    if n <= 10 and _DATE_PIECE.fullmatch(line):
+        return "dateline_only"
+    if _PHOTO_MORE.match(line) or (n <= 60 and not ends and _SLASH_CREDIT.match(line)):
+        return "photo_credit"
+    if _CAPTION_CREDIT.match(line):
+        return "photo_credit"
+    if _CREDIT_MORE.match(line) or (n <= 30 and _SERVICE.match(line)):
+        return "reporting_credit"
+    if n <= 60 and _SHARE_MORE.match(line):
+        return "share"
+    if _READ_MORE_MORE.match(line):
+        return "read_more"
+    if _OTHER_MORE.match(line):
+        return "other"
     return None
 
 

@@ -3,7 +3,8 @@
 Every number the splitter uses to decide lives here, so a user can tune it
 (``[tool.segmenter.split]``) and read ``--explain`` output against it. Evidence weights are
 added up into a boundary score; a new story starts where the score reaches
-``boundary_threshold``.
+``boundary_threshold``. The defaults of both come from ``weights.py``, which
+``bench/fit_split.py`` fits on the development sets.
 """
 
 from __future__ import annotations
@@ -12,6 +13,22 @@ import math
 from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
+from .weights import THRESHOLD, WEIGHTS
+
+__all__ = ["SplitConfig", "weight_field"]
+
+# Weight fields whose names predate the fitted model (kept so existing configs still load).
+_LEGACY = {
+    "no_terminal_punct": "w_truncated",
+    "continuation_start": "w_continuation",
+    "block_cohesion_drop": "w_block_drop",
+    "caps_headline_lead": "w_caps_lead",
+}
+
+
+def weight_field(feature: str) -> str:
+    """The ``SplitConfig`` field holding the weight of boundary feature ``feature``."""
+    return _LEGACY.get(feature, "w_" + feature)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +36,7 @@ class SplitConfig:
     """Thresholds and evidence weights of the story splitter."""
 
     # decision
-    boundary_threshold: float = 0.5  # a story starts where the summed evidence reaches this
+    boundary_threshold: float = THRESHOLD  # a story starts where the summed evidence reaches this
     # line shape
     headline_max_chars: int = 120  # a headline line is at most this long ...
     headline_max_words: int = 20  # ... and has at most this many words
@@ -33,21 +50,49 @@ class SplitConfig:
     cohesion_weak: float = 0.14  # below this: a weak topic change
     cohesion_high: float = 0.3  # at or above this: the line continues the story
     cohesion_window: int = 8  # content lines of the current story compared against
-    # evidence weights
-    w_after_teaser: float = 1.0  # a teaser is one paragraph: the next line starts a new story
-    w_kicker: float = 1.0
-    w_truncated: float = 0.8  # a long line cut off (no terminal punctuation, "...", "Read more")
-    w_after_credit: float = 0.6  # the story so far ends with a sign-off ("Reuter", "Reporting by")
-    w_after_boilerplate: float = 0.0  # ... with a share / read-more line (found mid-story too)
-    w_headline: float = 0.5
-    w_dateline: float = 0.45
-    w_cohesion_drop: float = 0.3
-    w_cohesion_weak: float = 0.2
-    w_cohesion_shift: float = 0.2  # the line shares more with the next line than with the story
-    w_cohesive: float = -0.5
-    w_continuation: float = -0.6  # starts with a pronoun or connective ("He", "But", "However")
-    w_block_drop: float = 0.1  # the line and the next one share almost nothing with the story
-    w_caps_lead: float = 0.4  # opens with an ALL-CAPS headline run into the text ("GM TO IDLE ...")
+    # evidence weights: one per boundary feature of ``rules.FEATURES`` (fit by bench/fit_split.py)
+    w_after_teaser: float = WEIGHTS["after_teaser"]
+    w_after_headline: float = WEIGHTS["after_headline"]
+    w_kicker: float = WEIGHTS["kicker"]
+    w_read_more: float = WEIGHTS["read_more"]
+    w_ellipsis: float = WEIGHTS["ellipsis"]
+    w_truncated: float = WEIGHTS["no_terminal_punct"]
+    w_short_cut: float = WEIGHTS["short_cut"]
+    w_teaser_run: float = WEIGHTS["teaser_run"]
+    w_clause_break: float = WEIGHTS["clause_break"]
+    w_cut_cohesive: float = WEIGHTS["cut_cohesive"]
+    w_caps_lead: float = WEIGHTS["caps_headline_lead"]
+    w_after_credit: float = WEIGHTS["after_credit"]
+    w_after_boilerplate: float = WEIGHTS["after_boilerplate"]
+    w_after_separator: float = WEIGHTS["after_separator"]
+    w_after_byline: float = WEIGHTS["after_byline"]
+    w_after_photo_credit: float = WEIGHTS["after_photo_credit"]
+    w_before_teaser: float = WEIGHTS["before_teaser"]
+    w_headline: float = WEIGHTS["headline"]
+    w_headline_before_byline: float = WEIGHTS["headline_before_byline"]
+    w_headline_question: float = WEIGHTS["headline_question"]
+    w_headline_colon: float = WEIGHTS["headline_colon"]
+    w_subhead_repeat: float = WEIGHTS["subhead_repeat"]
+    w_topic_change: float = WEIGHTS["topic_change"]
+    w_same_topic: float = WEIGHTS["same_topic"]
+    w_dateline: float = WEIGHTS["dateline"]
+    w_continuation: float = WEIGHTS["continuation_start"]
+    w_list_item: float = WEIGHTS["list_item"]
+    w_after_colon: float = WEIGHTS["after_colon"]
+    w_time_stamp: float = WEIGHTS["time_stamp"]
+    w_cohesion_drop: float = WEIGHTS["cohesion_drop"]
+    w_cohesion_weak: float = WEIGHTS["cohesion_weak"]
+    w_cohesive: float = WEIGHTS["cohesive"]
+    w_cohesion_shift: float = WEIGHTS["cohesion_shift"]
+    w_block_drop: float = WEIGHTS["block_cohesion_drop"]
+    w_story_cohesive: float = WEIGHTS["story_cohesive"]
+    w_story_drop: float = WEIGHTS["story_drop"]
+    w_story_none: float = WEIGHTS["story_none"]
+    w_story_weak: float = WEIGHTS["story_weak"]
+    w_structured_drop: float = WEIGHTS["structured_drop"]
+    w_lede_only: float = WEIGHTS["lede_only"]
+    w_short_line: float = WEIGHTS["short_line"]
+    w_long_story: float = WEIGHTS["long_story"]
 
     def __post_init__(self) -> None:
         for f in fields(self):

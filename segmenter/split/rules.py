@@ -1,21 +1,76 @@
-"""Boundary rules: where a new story starts, and what kind of story each one is.
+"""Boundary rules: where a new story starts.
 
 One left-to-right pass over the non-blank lines. Boilerplate lines never start a story, except
 the ones that open one (a byline, a dateline) when the current story already has a body. For a
-story line the evidence for a boundary is summed into a score (each piece with a stable reason
-name); a new story starts where the score reaches ``config.boundary_threshold``.
+story line, :func:`boundary_features` names the evidence that it starts a new story (each a stable
+reason name such as ``kicker``, ``headline_before_byline`` or ``topic_change``); the score is the
+sum of the weights of those features (``SplitConfig.w_<name>``, fit from data by
+``bench/fit_split.py``), and a new story starts where it reaches ``config.boundary_threshold``.
+
+The features read the line, its neighbours, and the story so far: a short headline-shaped line
+is a subhead unless what follows it leaves the story's vocabulary or opens like a new article.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .boilerplate import END_LABELS, HEAD_LABELS
-from .config import SplitConfig
+from .config import SplitConfig, weight_field
 from .features import Line
 
-__all__ = ["Segment", "segment_lines"]
+__all__ = ["FEATURES", "Segment", "boundary_features", "segment_lines", "weights_of"]
+
+# Every feature the boundary score may use; ``SplitConfig`` has one ``w_<name>`` weight each.
+FEATURES = (
+    "after_teaser",  # the story so far is one long cut-off paragraph (a teaser)
+    "after_headline",  # the story so far is only a headline line: this is its first paragraph
+    "kicker",  # opens with an ALL-CAPS label and a colon
+    "read_more",  # a long line ending in "Read more"
+    "ellipsis",  # a long line ending in "..."
+    "no_terminal_punct",  # a long line stopping mid-sentence
+    "short_cut",  # a shorter line ending in "..." or "Continue reading" (a short teaser)
+    "teaser_run",  # a cut-off line right after a teaser
+    "clause_break",  # ... stopping at a comma, colon or dash (more likely an extraction slip)
+    "cut_cohesive",  # a cut-off line that goes on with the story's words
+    "caps_headline_lead",  # opens with an ALL-CAPS headline run into the text
+    "after_credit",  # the story so far ends with a sign-off ("Reuter", "Reporting by")
+    "after_boilerplate",  # ... with a share / read-more / other chrome line
+    "after_separator",  # ... with a one-word chrome line or a separator ("-", "* * *")
+    "after_byline",  # ... with a byline or a date line (a signature)
+    "after_photo_credit",  # ... with a photo credit
+    "before_teaser",  # the next story line is a teaser (teasers come in runs)
+    "headline",  # a short line without sentence end, followed by a paragraph
+    "headline_before_byline",  # ... followed by a byline or a date line
+    "headline_question",  # ... that is a question (Q&A)
+    "headline_colon",  # a line ending in ":" (introduces a list or a quote)
+    "subhead_repeat",  # a headline-shaped line in a story that already has subheads
+    "topic_change",  # a headline-shaped line whose next paragraphs leave the story's words
+    "same_topic",  # a headline-shaped line whose next paragraphs go on with them
+    "dateline",  # opens with a wire dateline
+    "continuation_start",  # opens with a pronoun or connective
+    "list_item",  # opens with a bullet or a number
+    "after_colon",  # the story's last line ends in ":"
+    "time_stamp",  # opens with a clock time (a live-blog entry)
+    "cohesion_drop",  # the line shares almost none of its words with the story
+    "cohesion_weak",  # ... few of them
+    "cohesive",  # ... many of them
+    "cohesion_shift",  # shares more with the next line than with the story
+    "block_cohesion_drop",  # the line and the next ones share almost nothing with the story
+    "story_cohesive",  # the line and the next ones share many words with the whole story
+    "story_drop",  # the line and the next ones share almost none of the whole story's words
+    "story_none",  # ... none at all (and at least 12 of them)
+    "story_weak",  # ... few of them
+    "structured_drop",  # ... in a story with subheads (a page of sections drifts in topic)
+    "lede_only",  # the story so far is too short to judge a change of topic
+    "short_line",  # a short line with a sentence end (a caption, a pull quote)
+    "long_story",  # the story so far has many paragraphs
+)
+
+_BULLET = re.compile(r"[•·▪■►▶◦‣*–—-]|\d{1,3}[.)](?!\d)|\(\d{1,3}\)")
+_TIME_LEAD = re.compile(r"\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?|[AP]M|Uhr|h)?\b")
 
 
 @dataclass(slots=True)
@@ -28,12 +83,17 @@ class Segment:
     evidence: dict[str, Any] = field(default_factory=dict)
     body: list[Line] = field(default_factory=list)  # story lines (not boilerplate)
     window: int = 8
+    words: set[str] = field(default_factory=set)  # content words of the whole story
+    subheads: int = 0  # headline-shaped body lines after the first
     _vocab: frozenset[str] | None = None  # cache of ``vocab``, cleared by ``add``
 
-    def add(self, line: Line) -> None:
+    def add(self, line: Line, config: SplitConfig) -> None:
         self.lines.append(line)
         if line.boilerplate is None:
+            if self.body and line.headline_like(config):
+                self.subheads += 1
             self.body.append(line)
+            self.words.update(line.vocab)
             self._vocab = None
 
     @property
@@ -65,128 +125,214 @@ class Segment:
 _NONE: frozenset[str] = frozenset()
 
 
-def _overlap(vocab: frozenset[str], other: frozenset[str]) -> float:
+def _overlap(vocab: frozenset[str], other: frozenset[str] | set[str]) -> float:
     """Share of ``vocab`` found in ``other``."""
     if not vocab:
         return 0.0
     return len(vocab & other) / len(vocab)
 
 
-def _next_body(lines: list[Line], i: int) -> Line | None:
-    for j in range(i + 1, min(len(lines), i + 4)):
+def _next_body(lines: list[Line], i: int, n: int) -> list[Line]:
+    """Up to ``n`` story lines after line ``i`` (looking at most ``n + 3`` lines ahead)."""
+    out: list[Line] = []
+    for j in range(i + 1, min(len(lines), i + n + 4)):
         if lines[j].boilerplate is None:
-            return lines[j]
-    return None
+            out.append(lines[j])
+            if len(out) == n:
+                break
+    return out
 
 
-def _score(
-    seg: Segment, line: Line, nxt: Line | None, config: SplitConfig
-) -> tuple[float, list[str], dict[str, Any]]:
-    """Evidence that ``line`` starts a new story after ``seg``."""
-    reasons: list[str] = []
-    score = 0.0
+def boundary_features(
+    seg: Segment, lines: list[Line], i: int, config: SplitConfig
+) -> tuple[list[str], dict[str, Any]]:
+    """The named evidence that story line ``lines[i]`` starts a new story after ``seg``."""
+    line = lines[i]
+    feats: list[str] = []
     ev: dict[str, Any] = {}
-
-    if not seg.body:  # only boilerplate so far: this line belongs to the same story
-        return 0.0, ["after_leading_boilerplate"], ev
-    if seg.only_headline and line.kicker is None and (line.terminal or line.chars < 150):
-        return 0.0, ["after_headline"], ev  # a headline line is followed by its article
-    last = seg.lines[-1]
-    # 1. cues of the line itself and of the story's last line
+    if seg.only_headline and line.kicker is None:
+        feats.append("after_headline")
     if seg.teaser_shaped(config):
-        score += config.w_after_teaser
-        reasons.append("after_teaser")
+        feats.append("after_teaser")
     if line.kicker is not None:
-        score += config.w_kicker
-        reasons.append("kicker")
-    cut_reason = None
-    cut_weight = 0.0
-    cut_doubt = False  # the cut-off weight halves when the line goes on with the story's words
-    if line.chars >= config.teaser_min_chars:
-        cut_weight = config.w_truncated
+        feats.append("kicker")
+    ahead = _next_body(lines, i, 2)
+    nxt = ahead[0] if ahead else None
+    cut = False
+    if line.chars >= config.teaser_min_chars and line.cut_off:
+        cut = True
         if line.read_more_at is not None:
-            cut_reason = "read_more"
+            feats.append("read_more")
         elif line.ellipsis:
-            cut_reason = "ellipsis"
-        elif not line.terminal:
-            cut_reason = "no_terminal_punct"
-            if line.text[-1] in ",;:-–—(":  # stops at a clause break: more likely a slip
-                cut_weight /= 2
+            feats.append("ellipsis")
         else:
-            cut_weight = 0.0
-        cut_doubt = cut_reason is not None and not (
-            line.chars >= config.lede_max_chars and line.sentences >= 3
-        )
+            feats.append("no_terminal_punct")
+            if line.text[-1] in ",;:-–—(":
+                feats.append("clause_break")
+    elif line.chars >= config.short_teaser_min_chars and (
+        line.ellipsis or line.read_more_at is not None
+    ):
+        feats.append("short_cut")
+    if cut and seg.teaser_shaped(config) or "short_cut" in feats and "after_teaser" in feats:
+        feats.append("teaser_run")  # a cut-off paragraph after a teaser: the next teaser
     if line.caps_lead and line.kicker is None:
-        score += config.w_caps_lead
-        reasons.append("caps_headline_lead")
+        feats.append("caps_headline_lead")
+    last = seg.lines[-1]
     if last.boilerplate in END_LABELS:
-        score += config.w_after_credit
-        reasons.append("after_credit")
-    elif last.boilerplate is not None and last.boilerplate != "photo_credit":
-        score += config.w_after_boilerplate
-        reasons.append("after_boilerplate")
-    if line.headline_like(config) and nxt is not None and not seg.only_headline:
-        if (
+        feats.append("after_credit")
+    elif last.boilerplate in HEAD_LABELS:
+        feats.append("after_byline")
+    elif last.boilerplate == "photo_credit":
+        feats.append("after_photo_credit")
+    elif last.boilerplate is not None:
+        feats.append("after_boilerplate" if last.words > 1 else "after_separator")
+    if nxt is not None and nxt.chars >= config.teaser_min_chars:
+        if nxt.kicker is not None or nxt.cut_off:
+            feats.append("before_teaser")
+    last_body = seg.body[-1]
+    if last_body.text.endswith(":"):
+        feats.append("after_colon")
+    headline = False
+    if line.headline_like(config) and not seg.only_headline:
+        if line.text.endswith(":"):
+            feats.append("headline_colon")
+        elif i + 1 < len(lines) and lines[i + 1].boilerplate in HEAD_LABELS:
+            headline = True
+            feats.append("headline_before_byline")
+        elif (
             (line.text[0].isupper() or line.text[0].isdigit())
+            and nxt is not None
             and nxt.chars >= max(2 * line.chars, 80)
             and not nxt.headline_like(config)
         ):
-            score += config.w_headline
-            reasons.append("headline")
+            headline = True
+            feats.append("headline_question" if line.text.endswith("?") else "headline")
+        if headline and seg.subheads:
+            feats.append("subhead_repeat")
+    elif line.terminal and line.chars < 80 and line.kicker is None:
+        feats.append("short_line")
     if line.dateline:
-        score += config.w_dateline
-        reasons.append("dateline")
+        feats.append("dateline")
     if line.continuation:
-        score += config.w_continuation
-        reasons.append("continuation_start")
-    # 2. settled by the cues alone? (then the words need not be read)
-    floor = score + (cut_weight / 2 if cut_doubt else cut_weight)
-    if floor + min(config.w_cohesive, 0.0) >= config.boundary_threshold:
-        if cut_reason is not None:
-            score += cut_weight
-            reasons.append(cut_reason)
-        reasons.append("settled_by_cues")
-        ev["score"] = score
-        return score, reasons, ev
-    # 3. lexical cohesion with the story so far and with what follows
-    vocab = line.vocab  # properties read once: each is used several times below
+        feats.append("continuation_start")
+    first = line.text[0]
+    if not first.isalpha() and _BULLET.match(line.text):
+        feats.append("list_item")
+    if first.isdigit() and _TIME_LEAD.match(line.text):
+        feats.append("time_stamp")
+    if len(seg.body) >= 6:
+        feats.append("long_story")
+    # lexical cohesion with the story so far and with what follows
+    vocab = line.vocab
     story_vocab = seg.vocab
     left = _overlap(vocab, story_vocab)
     ev["cohesion_left"] = left
-    if cut_reason is not None:
-        score += cut_weight / 2 if cut_doubt and left >= config.cohesion_weak else cut_weight
-        reasons.append(cut_reason)
+    if cut and left >= config.cohesion_weak:
+        feats.append("cut_cohesive")
     # One short opening paragraph (a lede) is too little context to judge a change of topic.
     paragraphs = seg.body[1:] if seg.headed else seg.body
-    lede_only = len(paragraphs) <= 1 and all(p.chars < config.lede_max_chars for p in paragraphs)
-    if vocab and not lede_only:
-        next_vocab = nxt.vocab if nxt is not None else _NONE
+    if len(paragraphs) <= 1 and all(p.chars < config.lede_max_chars for p in paragraphs):
+        feats.append("lede_only")
+        return feats, ev
+    block = vocab
+    for b in ahead:
+        if b.kicker or b.caps_lead or b.cut_off and b.chars >= config.teaser_min_chars:
+            break
+        block = block | b.vocab
+    if vocab:
         if left < config.cohesion_low:
-            score += config.w_cohesion_drop
-            reasons.append("cohesion_drop")
+            feats.append("cohesion_drop")
         elif left < config.cohesion_weak:
-            score += config.w_cohesion_weak
-            reasons.append("cohesion_weak")
+            feats.append("cohesion_weak")
         elif left >= config.cohesion_high:
-            score += config.w_cohesive
-            reasons.append("cohesive")
-        if next_vocab:
-            right = _overlap(vocab, next_vocab)
+            feats.append("cohesive")
+        if nxt is not None and nxt.vocab:
+            right = _overlap(vocab, nxt.vocab)
             ev["cohesion_right"] = right
             if right >= config.cohesion_high and left < config.cohesion_low:
-                score += config.w_cohesion_shift
-                reasons.append("cohesion_shift")
-        block = vocab
-        if nxt is not None and not (nxt.kicker or nxt.caps_lead or nxt.cut_off):
-            block = block | next_vocab
+                feats.append("cohesion_shift")
+    if block:
         block_left = _overlap(block, story_vocab)
         ev["cohesion_block"] = block_left
         if block_left < config.cohesion_low:
-            score += config.w_block_drop
-            reasons.append("block_cohesion_drop")
-    ev["score"] = score
-    return score, reasons, ev
+            feats.append("block_cohesion_drop")
+        whole = _overlap(block, seg.words)
+        ev["cohesion_story"] = whole
+        if whole >= config.cohesion_high:
+            feats.append("story_cohesive")
+        elif whole < config.cohesion_low:
+            feats.append("story_drop")
+            if len(block) >= 12 and not block & seg.words:
+                feats.append("story_none")
+            if seg.subheads:
+                feats.append("structured_drop")
+        elif whole < config.cohesion_weak:
+            feats.append("story_weak")
+        if headline:
+            if whole < config.cohesion_weak:
+                feats.append("topic_change")
+            elif whole >= config.cohesion_high:
+                feats.append("same_topic")
+    return feats, ev
+
+
+def _heading_block(seg: Segment, config: SplitConfig) -> bool:
+    """The story so far is only its heading: no body yet, or a few short lines (title, deck)."""
+    if len(seg.body) > 3:
+        return False
+    return all(b.chars < config.teaser_min_chars and b.words <= 30 for b in seg.body)
+
+
+def _opens_story(seg: Segment, lines: list[Line], i: int, config: SplitConfig) -> bool:
+    """A byline or date line opens a new story when a headline precedes it, or when the
+    paragraphs after it leave the story's words (a signature at an article's end does not)."""
+    k = len(seg.lines)
+    while k > 0 and seg.lines[k - 1].boilerplate is not None:
+        k -= 1
+    if k > 1 and seg.lines[k - 1].headline_like(config):
+        return True
+    block: frozenset[str] = _NONE
+    for b in _next_body(lines, i, 3):
+        block = block | b.vocab
+    return bool(block) and _overlap(block, seg.words) < config.cohesion_high
+
+
+def _headline_tail(seg: Segment, config: SplitConfig) -> list[Line]:
+    """Take the headline lines (and boilerplate after them) off the end of ``seg``.
+
+    A byline or a date line opens a story; a headline right before it is that story's headline.
+    """
+    k = len(seg.lines)
+    while k > 0 and seg.lines[k - 1].boilerplate is not None:
+        k -= 1
+    cut = k
+    heads = 0
+    while cut > 1 and heads < 2:
+        cand = seg.lines[cut - 1]
+        if cand.boilerplate is not None or not cand.headline_like(config):
+            break
+        cut -= 1
+        heads += 1
+    if heads == 0 or not any(b.boilerplate is None for b in seg.lines[:cut]):
+        return []
+    tail = seg.lines[cut:]
+    del seg.lines[cut:]
+    n_body = sum(1 for b in tail if b.boilerplate is None)
+    del seg.body[len(seg.body) - n_body :]
+    return tail
+
+
+_WEIGHTS: dict[SplitConfig, dict[str, float]] = {}
+
+
+def weights_of(config: SplitConfig) -> dict[str, float]:
+    """The weight of every feature under ``config`` (cached per config)."""
+    w = _WEIGHTS.get(config)
+    if w is None:
+        if len(_WEIGHTS) > 64:
+            _WEIGHTS.clear()
+        w = _WEIGHTS[config] = {name: getattr(config, weight_field(name)) for name in FEATURES}
+    return w
 
 
 def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
@@ -194,23 +340,42 @@ def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
     segments: list[Segment] = []
     seg: Segment | None = None
     window = config.cohesion_window
+    weights = weights_of(config)
+    threshold = config.boundary_threshold
     for i, line in enumerate(lines):
         if seg is None:
             seg = Segment([], 1.0, ["document_start"], {"score": 1.0}, window=window)
-            seg.add(line)
+            seg.add(line, config)
             segments.append(seg)
             continue
         if line.boilerplate is not None:
-            if line.boilerplate in HEAD_LABELS and seg.body and not seg.only_headline:
+            if (
+                line.boilerplate in HEAD_LABELS
+                and not _heading_block(seg, config)
+                and _opens_story(seg, lines, i, config)
+            ):
                 reason = "byline" if line.boilerplate == "byline" else "dateline"
                 ev: dict[str, Any] = {"score": 0.9, "boilerplate": line.boilerplate}
-                seg = Segment([], 0.9, [reason], ev, window=window)
+                new = Segment([], 0.9, [reason], ev, window=window)
+                for moved in _headline_tail(seg, config):
+                    new.add(moved, config)
+                    if moved.boilerplate is None:
+                        new.reasons.append("headline_before_byline")
+                seg = new
                 segments.append(seg)
-            seg.add(line)
+            seg.add(line, config)
             continue
-        score, reasons, ev = _score(seg, line, _next_body(lines, i), config)
-        if score >= config.boundary_threshold:
+        if not seg.body:  # only boilerplate so far: this line belongs to the same story
+            seg.add(line, config)
+            continue
+        feats, ev = boundary_features(seg, lines, i, config)
+        score = sum(weights[f] for f in feats)
+        if "teaser_run" in feats and "short_cut" in feats:
+            score = max(score, threshold)  # "... Continue reading" after a teaser: the next one
+        if score >= threshold:
+            ev["score"] = score
+            reasons = [f for f in feats if weights[f] > 0.0] or feats
             seg = Segment([], score, reasons, ev, window=window)
             segments.append(seg)
-        seg.add(line)
+        seg.add(line, config)
     return segments

@@ -1,0 +1,51 @@
+"""Evidence weights of the story splitter, written by ``bench/fit_split.py`` (do not edit by hand).
+
+A logistic regression over the named boundary features of ``rules.FEATURES``, fit on
+split-dev, split-real; ``THRESHOLD`` is the decision threshold chosen on the same sets.
+"""
+
+THRESHOLD = 1.000
+WEIGHTS: dict[str, float] = {
+    "after_teaser": 0.855,
+    "after_headline": -0.118,
+    "kicker": 0.524,
+    "read_more": 1.264,
+    "ellipsis": 0.762,
+    "no_terminal_punct": 0.660,
+    "short_cut": -0.110,
+    "teaser_run": -0.144,
+    "clause_break": -0.683,
+    "cut_cohesive": 0.040,
+    "caps_headline_lead": 0.582,
+    "after_credit": 0.785,
+    "after_boilerplate": 0.252,
+    "after_separator": 0.245,
+    "after_byline": 0.277,
+    "after_photo_credit": 0.051,
+    "before_teaser": 0.171,
+    "headline": 0.266,
+    "headline_before_byline": 0.737,
+    "headline_question": -0.081,
+    "headline_colon": -0.581,
+    "subhead_repeat": -0.323,
+    "topic_change": 0.044,
+    "same_topic": 0.126,
+    "dateline": 0.236,
+    "continuation_start": -0.207,
+    "list_item": -0.414,
+    "after_colon": -0.353,
+    "time_stamp": -0.000,
+    "cohesion_drop": 0.193,
+    "cohesion_weak": 0.103,
+    "cohesive": 0.016,
+    "cohesion_shift": 0.230,
+    "block_cohesion_drop": 0.068,
+    "story_cohesive": -0.444,
+    "story_drop": 0.439,
+    "story_none": 0.132,
+    "story_weak": 0.298,
+    "structured_drop": -0.229,
+    "lede_only": -0.438,
+    "short_line": -0.236,
+    "long_story": 0.104,
+}
