@@ -112,6 +112,18 @@ def test_split_rejects_bytes() -> None:
         ("By contrast, the budget rose.", None),
         ("The mayor said the plan would work.", None),
         ("Council backs new budget", None),
+        ("Posted by Ann Lee, Product Manager", "byline"),
+        ("Monday, October 22, 2012 | 12:30 PM", "dateline_only"),
+        ("10:50 p.m.: Power cut to 40,000 homes", None),
+        ("STAFF PHOTO BY KATHY ANDERSON", "photo_credit"),
+        ("Jane Roe/Getty Images", "photo_credit"),
+        ("照片：法新社", "photo_credit"),
+        ("Share on Facebook Share on Twitter", "share"),
+        ("Labels: budget, council", "other"),
+        ("Thank you for signing up! Sign up for more newsletters here", "other"),
+        ("With additional reporting by Tom Hart", "reporting_credit"),
+        ("(Full story)", "read_more"),
+        ("DOES SHE HAVE A PLAN FOR THAT?", None),
     ],
 )
 def test_boilerplate_labels(line: str, label: str | None) -> None:
@@ -153,3 +165,15 @@ def test_line_features_offsets_crlf() -> None:
     assert [ln.index for ln in lines] == [0, 2, 3]
     assert text[lines[1].start : lines[1].line_end] == "  Second line.  "
     assert lines[0].line_end == text.index("\r")
+
+
+def test_every_boundary_feature_has_a_weight() -> None:
+    from segmenter.split.config import weight_field
+    from segmenter.split.rules import FEATURES
+    from segmenter.split.weights import WEIGHTS
+
+    names = {f.name for f in dataclasses.fields(SplitConfig)}
+    assert set(FEATURES) == set(WEIGHTS)
+    assert all(weight_field(f) in names for f in FEATURES)
+    cfg = SplitConfig()
+    assert all(getattr(cfg, weight_field(f)) == WEIGHTS[f] for f in FEATURES)

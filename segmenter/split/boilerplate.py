@@ -37,7 +37,7 @@ _PHOTO_AGENCY = re.compile(
     r"(?:/[A-Za-z ]{1,30})?\)?$"
 )
 _REPORTING = re.compile(
-    r"[(\[]?(?:additional |with |contributed |compiled |writing |editing )?"
+    r"[(\[]?(?:with )?(?:additional |contributed |compiled |writing |editing )?"
     r"(?:reporting|writing|editing|compiled|contributions?|contributed|research|translated|"
     r"edited|written)\s+(?:by|from)\s",
     re.IGNORECASE,
@@ -115,13 +115,16 @@ _BY_LEAD = re.compile(
     r"\s+[^\W\d_@]",
     re.IGNORECASE,
 )
-# Date-widget pieces on a line of their own: "2012", "July", "Jul", "24".
+# Date-widget pieces on a line of their own: "2012", "July", "Jul".
 _DATE_PIECE = re.compile(r"(?:19|20)\d\d|" + _MONTHS + r"$", re.IGNORECASE)
+# CJK credits: "照片：法新社", "圖／記者王大明攝", "記者王大明／台北報導".
+_CJK_PHOTO = re.compile(r"[（(]?(?:照片|圖片|图片|圖|图|攝影|摄影|資料照|资料照|影片)\s?[：:／/]")
+_CJK_BYLINE = re.compile(r"[（(]?(?:\w{0,6}記者|\w{0,6}记者|文／|文/|撰文)")
 _PHOTO_MORE = re.compile(
     r"\((?:artist|photographer|credit|source|image|photo)s?: [^)]{1,60}\)$|"
     r"credit(?:s)?(?=[A-Z ])|"
     r"(?:main |top |cover |header |featured )?(?:image|photo|picture)s?(?: credit)?(?:: | by )|"
-    r"license: |"
+    r"license: |(?:\w+ ){0,2}(?:photo|photograph|picture|image)s? (?:by|courtesy of)\b|"
     r"(?:enlarge |view )?(?:image|photo|picture|picture-in-picture|gallery)s?$",
     re.IGNORECASE,
 )
@@ -150,7 +153,7 @@ _RELATED_HEAD = re.compile(
     re.IGNORECASE,
 )
 _READ_MORE_MORE = re.compile(
-    r"\[[^\]]{2,118}\]$|"
+    r"\[[^\]]{2,118}\]$|\((?:full story|more|watch|video|listen)\b[^)]{0,60}\)$|"
     r"(?:more|learn more|continue reading|read|watch|listen|see|full coverage|click here)"
     r"(?::|\b.{0,100}\b(?:click here|full (?:story|transcript|coverage)|here)\b)|"
     r"(?:trending|popular|more|related)$|"
@@ -158,7 +161,7 @@ _READ_MORE_MORE = re.compile(
     re.IGNORECASE,
 )
 _SHARE_MORE = re.compile(
-    r"(?:share|post|pin)(?: it| this)? (?:on|to|via) [\w+.]{2,20}$|"
+    r"(?:(?:share|post|pin)(?: it| this)? (?:on|to|via) [\w+.]{2,20}\s*){1,6}$|"
     r"email (?:this|a friend|to a friend)(?: to a friend)?$|"
     r"(?:tumblr|flipboard|google\+|reddit|pinterest|kinja|digg|stumbleupon|pocket|"
     r"share tweet(?: share)?|tweet share|sms)$",
@@ -238,13 +241,18 @@ def boilerplate_label(line: str, max_chars: int) -> str | None:
 def _more_label(line: str, n: int) -> str | None:
     """The chrome of real web pages: dates, bylines, credits, tags, player and share widgets."""
     ends = _ends_sentence(line)
+    if n <= 40 and not line.isascii():
+        if _CJK_PHOTO.match(line):
+            return "photo_credit"
+        if _CJK_BYLINE.match(line) and not ends:
+            return "byline"
     if _BY_LEAD.match(line) and not line.startswith(("By the", "by the")):
         plain_by = line[:3].lower() in ("by ", "by:")
         if not ends or (n <= 60 and not plain_by):
             return "byline"
     m = _WHEN.match(line)
-    if m is not None and (not ends or n <= 60):
-        return "dateline_only"
+    if m is not None and (not ends or n <= 60) and not line[m.end() :].lstrip(" .").startswith(":"):
+        return "dateline_only"  # "10:50 p.m.: Power cut ..." is a live-blog entry, not a date
     if n <= 10 and _DATE_PIECE.fullmatch(line):
         return "dateline_only"
     if _PHOTO_MORE.match(line) or (n <= 60 and not ends and _SLASH_CREDIT.match(line)):
