@@ -141,6 +141,9 @@ class ShingleBatch:
 
     hashes: np.ndarray  # uint32
     offsets: np.ndarray  # int64, len = units + 1
+    # With ``shingle_batch(..., lines=True)``: the line (0-based, within its text) of each
+    # shingle's first word, aligned with ``hashes`` (0 for character shingles).
+    lines: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -172,10 +175,13 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _pow_cache["p"], _pow_cache["q"]
 
 
-def _word_hashes(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """32-bit hashes of the whitespace-separated words of every blob, concatenated, and the
-    number of words of each blob. Vectorised over the batch: a polynomial hash mod 2^64 of
-    each word's bytes from prefix sums, then a 64-bit finaliser."""
+def _word_hashes(
+    blobs: Sequence[bytes], lines: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """32-bit hashes of the whitespace-separated words of every blob, concatenated, the
+    number of words of each blob and (``lines``) the line of each word within its blob.
+    Vectorised over the batch: a polynomial hash mod 2^64 of each word's bytes from prefix
+    sums, then a 64-bit finaliser."""
     n = len(blobs)
     joined = b" ".join(blobs) + b" "
     arr = np.frombuffer(joined, dtype=np.uint8)
@@ -194,7 +200,14 @@ def _word_hashes(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.fromiter((len(b) + 1 for b in blobs), dtype=np.int64, count=n), out=bounds[1:])
     counts = np.diff(np.searchsorted(starts, bounds))
-    return (h >> _U64(32)).astype(_U32), counts
+    word_line = None
+    if lines:
+        # Newlines before each word: count them at the word after each, then a running sum.
+        newlines = np.flatnonzero(arr == 10)
+        after = np.bincount(np.searchsorted(starts, newlines), minlength=len(starts) + 1)
+        first = np.searchsorted(newlines, bounds[:-1])  # newlines before each blob
+        word_line = np.cumsum(after[: len(starts)]) - np.repeat(first, counts)
+    return (h >> _U64(32)).astype(_U32), counts, word_line
 
 
 def _word_blob(text: str) -> bytes:
@@ -202,12 +215,14 @@ def _word_blob(text: str) -> bytes:
 
 
 def shingle_batch(
-    texts: Sequence[str], kind: str = "word", size: int = 5, char_size: int = 5
+    texts: Sequence[str], kind: str = "word", size: int = 5, char_size: int = 5,
+    lines: bool = False,
 ) -> ShingleBatch:
     """:func:`shingle_hashes` of every text, concatenated into one :class:`ShingleBatch`.
 
     For word shingles, word hashing and the n-gram combination run once over the whole batch
-    (all texts concatenated), not once per text or per word.
+    (all texts concatenated), not once per text or per word. ``lines``: also give the line of
+    each shingle's first word (``ShingleBatch.lines``; the line breaks of the text).
     """
     n = len(texts)
     offsets = np.zeros(n + 1, dtype=np.int64)
@@ -218,7 +233,8 @@ def shingle_batch(
         if parts:
             np.cumsum([len(p) for p in parts], out=offsets[1:])
         hashes = np.concatenate(parts) if parts else np.empty(0, dtype=_U32)
-        return ShingleBatch(hashes.astype(_U32, copy=False), offsets)
+        zeros = np.zeros(len(hashes), dtype=np.int64) if lines else None
+        return ShingleBatch(hashes.astype(_U32, copy=False), offsets, zeros)
     special: dict[int, np.ndarray] = {}  # texts without spaces, or with fewer than `size` words
     blobs: list[bytes] = []
     for i, text in enumerate(texts):
@@ -227,7 +243,7 @@ def shingle_batch(
             blobs.append(b"")
         else:
             blobs.append(_word_blob(text))
-    allw, nwords = _word_hashes(blobs)
+    allw, nwords, wline = _word_hashes(blobs, lines)
     short = np.flatnonzero((nwords > 0) & (nwords < size))
     if len(short):
         wstarts = np.concatenate([[0], np.cumsum(nwords)[:-1]])
@@ -243,8 +259,9 @@ def shingle_batch(
         starts = np.zeros(n, dtype=np.int64)
         np.cumsum(nwords[:-1], out=starts[1:])
         sel = _ranges(starts, grams)
-        return ShingleBatch(combined[sel], offsets)
+        return ShingleBatch(combined[sel], offsets, None if wline is None else wline[sel])
     hashes = np.empty(int(offsets[-1]), dtype=_U32)
+    line_of = np.zeros(len(hashes), dtype=np.int64) if wline is not None else None
     wstart = 0
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
@@ -252,8 +269,10 @@ def shingle_batch(
             hashes[lo:hi] = special[i]
         elif hi > lo:
             hashes[lo:hi] = combined[wstart : wstart + (hi - lo)]
+            if line_of is not None and wline is not None:
+                line_of[lo:hi] = wline[wstart : wstart + (hi - lo)]
         wstart += int(nwords[i])
-    return ShingleBatch(hashes, offsets)
+    return ShingleBatch(hashes, offsets, line_of)
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -308,6 +327,13 @@ class Signer:
     def permutations(self) -> np.ndarray:
         """``[a, b]`` as datasketch stores them (``MinHash(...).permutations``)."""
         return np.array([self.a, self.b])
+
+    def permuted(self, hashes: np.ndarray) -> np.ndarray:
+        """Every permutation of every shingle hash: a ``(num_perm, len(hashes))`` uint32 array
+        whose row minima are the signature (for estimates against stored signatures)."""
+        phv = np.multiply.outer(self.a, _fmix32(np.asarray(hashes, dtype=_U32)))
+        phv += self.b[:, None]
+        return phv
 
     def sign(self, batch: ShingleBatch, head: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
         """Signatures of every unit: ``(full, head_sigs)``, each ``(units, num_perm)`` uint32.

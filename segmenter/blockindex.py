@@ -1,0 +1,380 @@
+"""Containment candidates wherever the shared block sits: sampled shingles in a streaming table.
+
+A copy that is not a prefix (an own lede on top, a write-thru, a quoted middle, a roundup slice)
+shares a *block* of consecutive shingles with its source, anywhere in both texts. MinHash
+signatures of whole units or of their heads cannot see such a block when it is a small part of
+the longer unit. Here every unit keeps its *sampled* shingles: those whose mixed hash is
+``0 mod sample`` (a hash-value selection, so two texts sharing a block select the same shingles
+of it, wherever it sits, in whatever order the texts arrive). A shared block of ``B`` shingles
+shares about ``B / sample`` fingerprints; two units become candidates when they share at least
+``min_shared`` (one when the smaller has very few fingerprints). Candidates are then verified
+on the exact shingles (:mod:`segmenter.containment`).
+
+The table is a numpy open-addressing multimap (fingerprint -> unit keys) grown by doubling: about
+16-24 bytes per posting, against ~100 for a Python dict entry, and every lookup and insert of a
+batch is vectorised. A fingerprint held by more than ``max_df`` units is shared template text
+(boilerplate, a press-release sentence): it stops counting as evidence, so a template cannot
+make everything that contains it a candidate of everything else (passim drops n-grams with a
+document frequency over 100 for the same reason).
+
+Measured on the dev sets (see ``bench/eval_reuse.py``): 0 mod 16 keeps about 20 fingerprints per
+unit and finds 99.4% of the contained pairs of ``dedup-reuse`` with share >= 0.5 directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+from .fingerprint import ShingleBatch
+
+__all__ = ["BlockCandidates", "FingerprintTable", "SampleConfig", "sample_fingerprints"]
+
+_U32 = np.uint32
+_SALT = _U32(0x2C9277B5)  # decorrelates the sample from the MinHash permutations
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """A 32-bit finaliser (xorshift-multiply) of the shingle hashes, salted."""
+    h = h ^ _SALT
+    h = h ^ (h >> _U32(15))
+    h = h * _U32(0x2C1B3C6D)
+    h = h ^ (h >> _U32(12))
+    h = h * _U32(0x297A2D39)
+    return h ^ (h >> _U32(15))
+
+
+@dataclass(frozen=True, slots=True)
+class SampleConfig:
+    """How block candidates are found.
+
+    ``sample``: keep the shingles whose mixed hash is 0 mod ``sample`` (a power of two);
+    ``min_shared``: fingerprints two units must share (1 when the smaller keeps at most
+    ``few`` of them), and at least ``share`` of the smaller unit's fingerprints (the sample
+    estimates the share of the smaller unit inside the other: a copy shares most of it, two
+    stories that reuse one paragraph a small part); ``max_df``: a fingerprint in more units
+    than this is template text and is ignored; ``max_candidates``: the most candidates
+    returned per unit (strongest first); ``anchors``: prefix anchors per unit (see
+    :func:`_anchors`).
+    """
+
+    sample: int = 32
+    min_shared: int = 2
+    few: int = 4
+    share: float = 0.3
+    max_df: int = 32
+    max_candidates: int = 32
+    anchors: int = 3  # also index the shingles at positions 0, 4, 8, ... (prefix copies)
+
+    def __post_init__(self) -> None:
+        if self.sample < 1 or self.sample & (self.sample - 1):
+            raise ConfigError(f"sample must be a power of two >= 1, got {self.sample}")
+        if not 0.0 <= self.share <= 1.0:
+            raise ConfigError(f"share must be in [0.0, 1.0], got {self.share}")
+        if self.min_shared < 1:
+            raise ConfigError(f"min_shared must be >= 1, got {self.min_shared}")
+        if self.few < 0:
+            raise ConfigError(f"few must be >= 0, got {self.few}")
+        if self.max_df < 2:
+            raise ConfigError(f"max_df must be >= 2 (1 would link nothing), got {self.max_df}")
+        if self.max_candidates < 1:
+            raise ConfigError(f"max_candidates must be >= 1, got {self.max_candidates}")
+
+
+def sample_fingerprints(
+    batch: ShingleBatch, sample: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sampled fingerprints of every unit of a batch, each unit's sorted and unique:
+    ``(fps, offsets, lines)``, unit ``i`` owning ``fps[offsets[i]:offsets[i + 1]]``; ``lines``:
+    the line of each fingerprint's first occurrence (zeros when the batch has no lines; lines
+    past 65535 count as 65535). Fingerprints are never 0. Vectorised over the whole batch."""
+    n = len(batch)
+    mixed = _mix(batch.hashes)
+    keep = np.flatnonzero((mixed & _U32(sample - 1)) == 0)
+    unit = np.repeat(np.arange(n, dtype=np.uint64), batch.counts())[keep]
+    fp = (mixed[keep] | _U32(1)).astype(np.uint64)  # sampled bits are 0: never 0 with |1
+    key = (unit << np.uint64(48)) | (fp << np.uint64(16))
+    if batch.lines is not None:
+        key |= np.minimum(batch.lines[keep], 0xFFFF).astype(np.uint64)
+    key.sort()
+    head = key >> np.uint64(16)
+    first = np.ones(len(key), dtype=bool)
+    np.not_equal(head[1:], head[:-1], out=first[1:])
+    key = key[first]
+    units = (key >> np.uint64(48)).astype(np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(units, minlength=n), out=offsets[1:])
+    fps = ((key >> np.uint64(16)) & np.uint64(0xFFFFFFFF)).astype(_U32)
+    return fps, offsets, (key & np.uint64(0xFFFF)).astype(np.int64)
+
+
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=a.dtype)
+    out[: len(a)] = a
+    return out
+
+
+def _segments(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(starts[i], starts[i] + sizes[i])``."""
+    total = int(sizes.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    return np.arange(total) - np.repeat(ends - sizes, sizes) + np.repeat(starts, sizes)
+
+
+class FingerprintTable:
+    """A streaming multimap fingerprint -> unit keys.
+
+    Distinct fingerprints live in an open-addressing table (linear probing, at most half full)
+    that points to their newest posting; postings (unit key, next posting) are appended to
+    arrays grown by doubling, so a fingerprint's postings form a chain. About 8 bytes per
+    posting and 20-40 per distinct fingerprint. A fingerprint counts its postings up to
+    ``max_df``; from then on it is template text: no posting is added and lookups skip it.
+    """
+
+    def __init__(self, max_df: int = 64, capacity: int = 1 << 16) -> None:
+        cap = 1 << max(4, (capacity - 1).bit_length())
+        self.max_df = max_df
+        self._keys = np.zeros(cap, dtype=_U32)
+        self._head = np.full(cap, -1, dtype=np.int32)
+        self._count = np.zeros(cap, dtype=np.uint16)
+        self._distinct = 0
+        self._unit = np.zeros(1 << 16, dtype=_U32)
+        self._next = np.zeros(1 << 16, dtype=np.int32)
+        self._postings = 0
+
+    def __len__(self) -> int:
+        """Number of postings."""
+        return self._postings
+
+    @property
+    def nbytes(self) -> int:
+        parts = (self._keys, self._head, self._count, self._unit, self._next)
+        return int(sum(a.nbytes for a in parts))
+
+    def _home(self, fps: np.ndarray) -> np.ndarray:
+        bits = len(self._keys).bit_length() - 1
+        return ((fps.astype(np.uint64) * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)
+
+    def _slots(self, fps: np.ndarray, slot: np.ndarray | None = None) -> np.ndarray:
+        """The slot of each fingerprint, or of the empty slot where it would go (probing from
+        ``slot`` when given, else from its home)."""
+        keys, mask = self._keys, len(self._keys) - 1
+        slot = self._home(fps) if slot is None else slot
+        active = np.arange(len(fps))
+        while len(active):
+            k = keys[slot[active]]
+            active = active[(k != 0) & (k != fps[active])]
+            slot[active] = (slot[active] + 1) & mask
+        return slot
+
+    def lookup(self, uniq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For distinct fingerprints: ``(index, unit_key)`` of every posting (newest first),
+        and each fingerprint's posting count (``max_df``: template text, no postings given)."""
+        slot = self._slots(uniq)
+        found = self._keys[slot] == uniq
+        count = np.where(found, self._count[slot], 0).astype(np.int64)
+        live = np.flatnonzero(found & (count < self.max_df))
+        ptr = self._head[slot[live]].astype(np.int64)
+        out_i: list[np.ndarray] = []
+        out_u: list[np.ndarray] = []
+        while len(live):
+            out_i.append(live)
+            out_u.append(self._unit[ptr])
+            ptr = self._next[ptr].astype(np.int64)
+            more = ptr >= 0
+            live, ptr = live[more], ptr[more]
+        if not out_i:
+            return np.empty(0, np.int64), np.empty(0, _U32), count
+        return np.concatenate(out_i), np.concatenate(out_u), count
+
+    def insert(self, uniq: np.ndarray, units: np.ndarray, sizes: np.ndarray) -> None:
+        """Add postings: fingerprint ``uniq[g]`` (distinct) gets the next ``sizes[g]`` unit keys
+        of ``units`` (grouped by fingerprint, in arrival order)."""
+        if len(uniq) == 0:
+            return
+        if 2 * (self._distinct + len(uniq)) > len(self._keys):
+            self._rehash(self._distinct + len(uniq))
+        slot = self._place(uniq)
+        before = self._count[slot].astype(np.int64)
+        room = np.clip(self.max_df - before, 0, None)
+        take = np.minimum(sizes, room)
+        self._count[slot] = np.minimum(before + sizes, self.max_df)
+        starts = np.cumsum(sizes) - sizes
+        idx = _segments(starts, take)  # the postings kept, grouped, in order
+        n_new = len(idx)
+        if not n_new:
+            return
+        if self._postings + n_new > len(self._unit):
+            size = max(2 * len(self._unit), self._postings + n_new)
+            self._unit, self._next = _grown(self._unit, size), _grown(self._next, size)
+        pos = np.arange(self._postings, self._postings + n_new, dtype=np.int64)
+        self._unit[pos] = units[idx]
+        groups = np.flatnonzero(take)
+        firsts = np.cumsum(take[groups]) - take[groups]  # first new posting of each group
+        prev = np.empty(n_new, dtype=np.int64)
+        prev[1:] = pos[:-1]
+        prev[firsts] = self._head[slot[groups]]  # the chain goes on to the older postings
+        self._next[pos] = prev
+        self._head[slot[groups]] = pos[firsts + take[groups] - 1]
+        self._postings += n_new
+
+    def _place(self, uniq: np.ndarray) -> np.ndarray:
+        """Slots of distinct fingerprints, claiming empty slots for new ones."""
+        keys = self._keys
+        slot = self._slots(uniq)
+        new = np.flatnonzero(keys[slot] == 0)
+        while len(new):
+            # New fingerprints aiming at one empty slot: the first takes it, the rest probe on.
+            taken, first = np.unique(slot[new], return_index=True)
+            keys[taken] = uniq[new[first]]
+            self._distinct += len(first)
+            losers = np.delete(new, first)
+            slot[losers] = self._slots(uniq[losers], slot[losers])
+            new = losers[keys[slot[losers]] == 0]
+        return slot
+
+    def _rehash(self, need: int) -> None:
+        cap = len(self._keys)
+        while 2 * need > cap:
+            cap *= 2
+        old = self._keys != 0
+        keys, head, count = self._keys[old], self._head[old], self._count[old]
+        self._keys = np.zeros(cap, dtype=_U32)
+        self._head = np.full(cap, -1, dtype=np.int32)
+        self._count = np.zeros(cap, dtype=np.uint16)
+        self._distinct = 0
+        slot = self._place(keys)
+        self._head[slot] = head
+        self._count[slot] = count
+
+
+class BlockCandidates:
+    """Block candidates for a stream of units, batch by batch (the deduplicator's ``head``
+    table's counterpart for copies that are not prefixes).
+
+    :meth:`query_insert` returns, for each unit of a batch in order, the keys of earlier units
+    (earlier batches, or earlier rows of this batch) that share enough sampled fingerprints with
+    it, strongest first; then adds the batch. Keys are ints below 2**32 (unit ordinals).
+
+    Paragraphs: with a batch made by ``shingle_batch(..., lines=True)``, the fingerprints two
+    units share must lie on at least two lines of the new unit (a copy reuses paragraphs;
+    unrelated pages that carry the same teaser or quote one paragraph share one line), unless
+    one of the units has fingerprints on one line only.
+    """
+
+    def __init__(self, config: SampleConfig | None = None) -> None:
+        self.config = config or SampleConfig()
+        self.table = FingerprintTable(self.config.max_df)
+        self._nfp = np.zeros(0, dtype=np.uint16)  # fingerprints per key
+        self._one_line = np.zeros(0, dtype=bool)  # all its fingerprints on one line
+
+    @property
+    def nbytes(self) -> int:
+        return self.table.nbytes + int(self._nfp.nbytes + self._one_line.nbytes)
+
+    def _remember(self, keys: np.ndarray, nfp: np.ndarray, one_line: np.ndarray) -> None:
+        top = int(keys.max()) + 1 if len(keys) else 0
+        if top > len(self._nfp):
+            size = max(top, 2 * len(self._nfp))
+            self._nfp, self._one_line = _grown(self._nfp, size), _grown(self._one_line, size)
+        self._nfp[keys] = np.minimum(nfp, 0xFFFF)
+        self._one_line[keys] = one_line
+
+    def query_insert(self, keys: Sequence[int], batch: ShingleBatch) -> list[list[int]]:
+        cfg = self.config
+        fps, offsets, lines = sample_fingerprints(batch, cfg.sample)
+        n = len(batch)
+        karr = np.asarray(keys, dtype=np.int64)
+        nfp = np.diff(offsets)
+        row = np.repeat(np.arange(n, dtype=np.int64), nfp)
+        has = nfp > 0
+        one_line = np.ones(n, dtype=bool)
+        if len(fps):
+            at = offsets[:-1][has]
+            one_line[has] = np.minimum.reduceat(lines, at) == np.maximum.reduceat(lines, at)
+        self._remember(karr, nfp, one_line)
+        if cfg.anchors:
+            afp, arow = _anchors(batch, cfg.anchors)
+            fps, row = np.concatenate((fps, afp)), np.concatenate((row, arow))
+            lines = np.concatenate((lines, np.zeros(len(afp), dtype=np.int64)))
+        if not len(fps):
+            return [[] for _ in range(n)]
+        # Group the batch's fingerprints (rows in order within a group).
+        order = np.argsort((fps.astype(np.uint64) << np.uint64(32)) | row.astype(np.uint64))
+        sfp = fps[order]
+        start = np.flatnonzero(np.r_[True, sfp[1:] != sfp[:-1]])
+        sizes = np.diff(np.r_[start, len(sfp)])
+        group = np.repeat(np.arange(len(start)), sizes)
+        rank = np.arange(len(sfp)) - start[group]
+        uniq = sfp[start]
+        # Earlier batches: each stored posting meets every row holding its fingerprint.
+        g, other, stored = self.table.lookup(uniq)
+        members = _segments(start[g], sizes[g])
+        pair_i = [order[members]]
+        pair_k = [np.repeat(other.astype(np.int64), sizes[g])]
+        # Same batch: a row meets the earlier rows of its group (not template fingerprints).
+        fresh = (stored[group] + rank) < cfg.max_df
+        for d in range(1, min(int(rank.max(initial=0)) + 1, cfg.max_df)):
+            later = np.flatnonzero((rank[d:] >= d) & fresh[d:]) + d
+            if not len(later):
+                break
+            pair_i.append(order[later])
+            pair_k.append(karr[row[order[later - d]]])
+        self.table.insert(uniq, karr[row[order]], sizes)
+        qi = np.concatenate(pair_i)
+        anchor = (fps[qi] & _U32(1)) == 0
+        return self._select(n, karr, nfp, row[qi], lines[qi], np.concatenate(pair_k), anchor)
+
+    def _select(
+        self, n: int, keys: np.ndarray, nfp: np.ndarray, rows: np.ndarray, lines: np.ndarray,
+        others: np.ndarray, anchor: np.ndarray,
+    ) -> list[list[int]]:
+        cfg = self.config
+        out: list[list[int]] = [[] for _ in range(n)]
+        if not len(rows):
+            return out
+        code = (rows << 32) | others
+        order = np.argsort(code)
+        code, lines, anchor = code[order], lines[order], anchor[order]
+        first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        anchored = np.add.reduceat(anchor.astype(np.int64), first)
+        shared = np.diff(np.r_[first, len(code)]) - anchored
+        # The new unit's lines that the shared fingerprints lie on: one, or two and more.
+        spread = np.maximum.reduceat(lines, first) > np.minimum.reduceat(lines, first)
+        pairs = code[first]
+        prow, pkey = pairs >> 32, pairs & 0xFFFFFFFF
+        smaller = np.minimum(nfp[prow], self._nfp[pkey].astype(np.int64))
+        need = np.where(smaller <= cfg.few, 1, cfg.min_shared)
+        need = np.maximum(need, np.ceil(cfg.share * smaller))
+        lined = spread | self._one_line[keys[prow]] | self._one_line[pkey]
+        good = ((shared >= need) & lined) | ((anchored > 0) & (smaller <= cfg.few))
+        good &= pkey != keys[prow]
+        prow, pkey, shared = prow[good], pkey[good], shared[good]
+        order = np.lexsort((pkey, -shared, prow))
+        for r, k in zip(prow[order].tolist(), pkey[order].tolist(), strict=True):
+            got = out[r]
+            if len(got) < cfg.max_candidates:
+                got.append(k)
+        return out
+
+
+def _anchors(batch: ShingleBatch, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Prefix anchors of every unit: its shingles at positions 0, 4, 8, ... (``count`` of
+    them), as even fingerprints (sampled ones are odd) that match only at the same position.
+    A short unit (at most ``few`` sampled fingerprints) that shares one with another unit
+    is its candidate whatever else they share: a teaser or an abridged copy too short for the
+    sample to see."""
+    n = len(batch)
+    at = np.tile(np.arange(count, dtype=np.int64) * 4, n)
+    rows = np.repeat(np.arange(n, dtype=np.int64), count)
+    ok = at < batch.counts()[rows]
+    rows, at = rows[ok], at[ok]
+    fp = _mix(batch.hashes[batch.offsets[rows] + at] ^ _U32(0x5BD1E995))
+    fp = (fp ^ (at.astype(_U32) << _U32(24))) & _U32(0xFFFFFFFE)
+    return fp | _U32(2), rows

@@ -1,0 +1,486 @@
+"""Where two units share text, and whether the shorter one is a copy: the shared-block rule.
+
+A candidate pair (from :mod:`segmenter.blockindex`, or the LSH tables) is compared on its exact
+shingles *in text order*: every shingle of the shorter unit is marked shared or not, and the
+marks are cut into **blocks**: runs of shared shingles, bridging gaps of at most ``gap``
+unshared ones (one edited word breaks five 5-gram shingles), that hold at least ``min_block``
+shared shingles (about a sentence). The shorter unit is a **copy** when its blocks cover at
+least ``copy_share`` of its shingles: the copied block is most of its story content, even when
+an own lede, inserted local paragraphs or appended background surround it.
+
+Why blocks and not the set containment alone: template-alike stories (the Treasury's daily
+balance, the Bank of England's money-market notes) share up to 48% of their 5-gram shingles
+with each other, in short runs cut by the figures that differ; a reused block is a long run.
+Pairs that share only one or two background paragraphs or press-release sentences (``partial``)
+cover at most 31% of the shorter text. On ``dedup-reuse`` and ``dedup-dev`` (see
+``bench/eval_reuse.py``) the rule at ``copy_share=0.44`` keeps 97% of the contained pairs with a
+constructed share >= 0.5 and 99.5% of those >= 0.7, and accepts no partial or hard-negative pair.
+
+:func:`char_spans` turns block positions into character offsets of the texts (``--explain``);
+:class:`Containers` keeps, per container, the regions its copies came from, so a roundup that
+holds two stories does not merge them; :func:`estimate_block` judges a unit of an earlier run
+(only its 16-bit signature is stored) against a unit of this run.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+from .fingerprint import ShingleBatch, normalize
+
+__all__ = [
+    "BlockRule",
+    "BlockEstimate",
+    "Containers",
+    "SharedBlock",
+    "blocks",
+    "char_spans",
+    "estimate_block",
+    "line_maps",
+    "locate",
+    "prose_flags",
+    "prose_lines",
+    "story_size",
+    "word_spans",
+]
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRule:
+    """When a shared block makes the shorter unit a copy (see the module docstring)."""
+
+    gap: int = 5
+    min_block: int = 12
+    copy_share: float = 0.44  # of the shorter unit's story (prose) shingles
+    full_share: float = 0.7  # of all its shingles: a copy whatever its lines are (a teaser)
+    min_paragraphs: int = 2  # lines of the shorter unit a partial-coverage block must span
+    min_shingles: int = 8
+
+    def __post_init__(self) -> None:
+        if self.gap < 0:
+            raise ConfigError(f"gap must be >= 0, got {self.gap}")
+        if self.min_block < 1:
+            raise ConfigError(f"min_block must be >= 1, got {self.min_block}")
+        for name in ("copy_share", "full_share"):
+            if not 0.0 < getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be in (0.0, 1.0], got {getattr(self, name)}")
+        if self.min_shingles < 1:
+            raise ConfigError(f"min_shingles must be >= 1, got {self.min_shingles}")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedBlock:
+    """The shared text of two units ``a`` and ``b`` and the verdict on it.
+
+    ``shorter`` is ``"a"`` or ``"b"`` (fewer shingles; ``a`` on a tie); ``shared`` counts the
+    shorter unit's shingles inside its blocks and ``coverage`` is their share of all of its
+    shingles. ``spans_a`` / ``spans_b``: the blocks as ``[start, end)`` shingle positions in
+    each unit, in text order. ``reason``: ``block_copy`` (a copy), ``block_small`` (blocks
+    cover less than ``copy_share``), ``no_block`` (shared shingles only in short runs: a
+    template) or ``too_short`` (the shorter unit has fewer than ``min_shingles``).
+    """
+
+    shorter: str
+    shared: int
+    coverage: float
+    spans_a: tuple[Span, ...]
+    spans_b: tuple[Span, ...]
+    reason: str
+    story_coverage: float | None = None  # the share of the shorter unit's prose shingles
+
+    @property
+    def is_copy(self) -> bool:
+        return self.reason in ("block_copy", "story_copy")
+
+    def region(self, side: str) -> Span | None:
+        """First to last block position in unit ``side`` (``"a"`` or ``"b"``)."""
+        spans = self.spans_a if side == "a" else self.spans_b
+        return (spans[0][0], spans[-1][1]) if spans else None
+
+
+def blocks(shared: np.ndarray, gap: int, min_block: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Blocks of a boolean mask in text order: ``(starts, ends, covered)``. A block is a run of
+    True bridging gaps of at most ``gap`` False, with at least ``min_block`` True; ``covered``
+    counts the True positions inside blocks."""
+    d = np.diff(shared.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    s, e = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    if not len(s):
+        return s, e, 0
+    new = np.empty(len(s), dtype=bool)
+    new[0] = True
+    np.greater(s[1:] - e[:-1], gap, out=new[1:])  # a run that starts a new block
+    first = np.flatnonzero(new)
+    last = np.empty(len(first), dtype=np.int64)
+    last[:-1] = first[1:] - 1
+    last[-1] = len(s) - 1
+    run = np.cumsum(e - s)
+    weight = run[last] - run[first] + (e[first] - s[first])
+    keep = weight >= min_block
+    return s[first[keep]], e[last[keep]], int(weight[keep].sum())
+
+
+def _spans(starts: np.ndarray, ends: np.ndarray) -> tuple[Span, ...]:
+    return tuple(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _inside(n: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A boolean mask of length ``n``, True inside the disjoint ``[starts, ends)`` spans."""
+    step = np.zeros(n + 1, dtype=np.int32)
+    step[starts] = 1
+    step[ends] -= 1
+    return np.cumsum(step[:n]) > 0
+
+
+def story_size(lines: np.ndarray, n: int) -> int:
+    """Shingles of a unit (``n`` of them) that start in a prose line (from its line map)."""
+    return int(lines[0]) if len(lines) else n
+
+
+def _too_little(found: int, n: int, n_story: int, rule: BlockRule) -> bool:
+    """``found`` shared positions of the shorter unit cannot make it a copy."""
+    if found >= rule.full_share * n:
+        return False
+    return found < rule.copy_share * n_story or n_story < rule.min_shingles
+
+
+def locate(
+    seq_a: np.ndarray,
+    seq_b: np.ndarray,
+    rule: BlockRule | None = None,
+    set_a: np.ndarray | None = None,
+    set_b: np.ndarray | None = None,
+    lines_a: np.ndarray | None = None,
+    lines_b: np.ndarray | None = None,
+    shared: int | None = None,
+    detail: bool = False,
+) -> SharedBlock:
+    """Compare two units given their shingle hashes in text order (duplicates kept).
+
+    ``set_a`` / ``set_b``: their sorted unique hashes, when the caller has them (saves a sort);
+    ``lines_a`` / ``lines_b``: their line maps (:func:`line_maps`). Without them every shingle
+    counts as story content and the partial-coverage rule cannot see paragraphs: a block then
+    counts as spanning two. ``shared``: the number of distinct shingles the two units share,
+    when the caller has it (:func:`segmenter.dedup.verify`): a pair that cannot be a copy is
+    then rejected before any work. Spans are located only for a copy: in the shorter unit its
+    blocks, in the longer one the region from the first to the last of them (``detail``: the
+    longer unit's own blocks, for ``--explain``). A pair that shares too little to be a copy is
+    rejected early, with ``coverage`` the share of the shorter unit's shingles found in the
+    other (an upper bound of its block coverage)."""
+    rule = rule or BlockRule()
+    a_short = len(seq_a) <= len(seq_b)
+    short, long_ = (seq_a, seq_b) if a_short else (seq_b, seq_a)
+    lines = lines_a if a_short else lines_b
+    long_set = set_b if a_short else set_a
+    if long_set is None:
+        long_set = np.unique(long_)
+    side = "a" if a_short else "b"
+    n = len(short)
+    if n < rule.min_shingles or len(long_set) == 0:
+        return SharedBlock(side, 0, 0.0, (), (), "too_short")
+    n_story = n if lines is None else story_size(lines, n)
+    short_set = set_a if a_short else set_b
+    if shared is not None and short_set is not None:
+        # Shared positions are at most the shared distinct shingles plus the repeats.
+        bound = shared + n - len(short_set)
+        if _too_little(bound, n, n_story, rule):
+            return SharedBlock(side, 0, min(bound / n, 1.0), (), (), "block_small")
+    pos = np.searchsorted(long_set, short)
+    pos[pos == len(long_set)] = 0
+    mask = long_set[pos] == short
+    found = int(np.count_nonzero(mask))
+    if _too_little(found, n, n_story, rule):
+        return SharedBlock(side, 0, found / n, (), (), "block_small")
+    s, e, covered = blocks(mask, rule.gap, rule.min_block)
+    if not len(s):
+        return SharedBlock(side, 0, 0.0, (), (), "no_block")
+    coverage = covered / n
+    story: float | None = None
+    if coverage >= rule.full_share:
+        reason = "block_copy"
+    else:
+        inside = _inside(n, s, e) & mask
+        story, paragraphs = coverage, 2
+        if lines is not None:
+            number, prose = _expand(lines, n)
+            story = float(np.count_nonzero(inside & prose) / n_story) if n_story else 0.0
+            paragraphs = int(np.count_nonzero(np.diff(number[inside]))) + 1
+        if story < rule.copy_share or paragraphs < rule.min_paragraphs:
+            return SharedBlock(side, covered, coverage, (), (), "block_small", story)
+        reason = "story_copy"
+    if detail:
+        copied = np.unique(short[_inside(n, s, e) & mask])
+        hit = np.searchsorted(copied, long_)
+        hit[hit == len(copied)] = 0
+        ls, le, _ = blocks(copied[hit] == long_, rule.gap, rule.min_block)
+        long_spans = _spans(ls, le)
+    else:
+        # The region of the longer unit: from its first to its last shingle of the blocks'
+        # first and last shingles (wherever they occur).
+        at = np.flatnonzero((long_ == short[s[0]]) | (long_ == short[e[-1] - 1]))
+        long_spans = ((int(at[0]), int(at[-1]) + 1),)
+    spans = (_spans(s, e), long_spans) if a_short else (long_spans, _spans(s, e))
+    return SharedBlock(side, covered, coverage, spans[0], spans[1], reason, story)
+
+
+_TERMINAL = frozenset(".!?\"'\u201d\u2019")
+# A teaser's kicker: capitals (any script), digits and a few signs, then a colon.
+_KICKER = re.compile(r"[^\W\d_a-z][^\W_a-z]*(?:[ '\u2019&/.,-]+[^\W_a-z]+)*: ")
+
+
+_LEDE_BYTES = 120
+_TERMINAL_BYTES = np.zeros(256, dtype=bool)
+_TERMINAL_BYTES[list(b".!?\"'")] = True
+_SPACE_BYTES = np.zeros(256, dtype=bool)
+_SPACE_BYTES[list(b" \t\r\x0b\x0c")] = True
+
+
+def prose_lines(text: str) -> list[bool]:
+    """Per line of ``text``: is it story prose? It ends with terminal punctuation, not with an
+    ellipsis, and does not open with a kicker (``MARKETS: ...``); or it is the first long line
+    (120 UTF-8 bytes or more) cut off before any prose line (a truncated lede). Headlines, bylines,
+    credits, 'Read more' lines and teasers (cut off after the story, or under a kicker) are
+    not. The reference for :func:`prose_flags`, which computes the same for a batch."""
+    out = []
+    seen = False  # a prose line came before
+    for line in text.split("\n"):
+        end = line.rstrip(" \t\r\x0b\x0c")
+        ok = end[-1:] in _TERMINAL and not end.endswith("...")
+        if ok and _KICKER.match(line):
+            ok = False
+        elif not ok and not seen and len(line.encode("utf-8", "surrogatepass")) >= _LEDE_BYTES:
+            ok = True  # a lede the page cut off: story text, not a teaser after the story
+        seen = seen or ok
+        out.append(ok)
+    return out
+
+
+def prose_flags(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`prose_lines` of every text, vectorised over the batch: ``(flags, first)``, text
+    ``i``'s lines being ``flags[first[i]:first[i + 1]]``."""
+    n = len(texts)
+    if not n:
+        return np.zeros(0, dtype=bool), np.zeros(1, dtype=np.int64)
+    data = ("\n".join(texts) + "\n").encode("utf-8", "surrogatepass")
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)  # each line's end (byte index of its newline)
+    begins = np.concatenate(([0], ends[:-1] + 1))
+    # The last byte before the trailing blanks of each line.
+    last = ends - 1
+    for _ in range(4):
+        blank = (last >= begins) & _SPACE_BYTES[raw[np.maximum(last, 0)]]
+        if not blank.any():
+            break
+        last = np.where(blank, last - 1, last)
+    has = last >= begins
+    b = raw[np.maximum(last, 0)]
+    ok = has & _TERMINAL_BYTES[b]
+    # Curly closing quotes (U+201D, U+2019: E2 80 9D / E2 80 99).
+    b1, b2 = raw[np.maximum(last - 1, 0)], raw[np.maximum(last - 2, 0)]
+    curly = has & ((b == 0x9D) | (b == 0x99)) & (last >= begins + 2)
+    ok |= curly & (b1 == 0x80) & (b2 == 0xE2)
+    ok &= ~(ok & (last >= begins + 2) & (b == 0x2E) & (b1 == 0x2E) & (b2 == 0x2E))  # '...'
+    # Kickers: only lines with ': ' in their first characters are looked at.
+    colon = np.flatnonzero((raw[:-1] == 0x3A) & (raw[1:] == 0x20))
+    line_of = np.searchsorted(ends, colon)
+    near = np.unique(line_of[ok[line_of]])
+    kicker = np.zeros(len(ends), dtype=bool)
+    if len(near):
+        for i in near.tolist():
+            if _KICKER.match(data[begins[i] : ends[i]].decode("utf-8", "replace")):
+                kicker[i] = True
+        ok &= ~kicker
+    # Text boundaries: a text's lines are those up to its n-1 joining newlines.
+    per = np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=n)
+    first = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per, out=first[1:])
+    # The first long line cut off before any prose line of its text is a lede.
+    text_of = np.repeat(np.arange(n), per)
+    seen: np.ndarray = np.cumsum(ok) - ok  # prose lines before, over the whole batch
+    before: np.ndarray = seen - seen[first[:-1]][text_of]
+    cand = np.flatnonzero(~ok & ~kicker & ((ends - begins) >= _LEDE_BYTES) & (before == 0))
+    if len(cand):
+        t = text_of[cand]
+        ok[cand[np.r_[True, t[1:] != t[:-1]]]] = True
+    return ok, first
+
+
+def line_maps(texts: Sequence[str], batch: ShingleBatch) -> list[np.ndarray]:
+    """Per unit of a batch made with ``shingle_batch(..., lines=True)``, its lines as a compact
+    uint32 array: first the number of its shingles that start in prose lines (its story size),
+    then one value per line holding at least one shingle start, ``position << 1 | prose`` (the
+    line's first shingle position, and :func:`prose_lines`' flag). What the deduplicator keeps
+    per unit for :func:`locate` (4 bytes per line, plus 4)."""
+    if batch.lines is None:
+        raise ConfigError("line_maps needs shingle_batch(..., lines=True)")
+    n = len(texts)
+    flags, first_line = prose_flags(texts)
+    line = batch.lines
+    if not len(line):
+        return [np.zeros(1, dtype=np.uint32) for _ in range(n)]
+    unit = np.repeat(np.arange(n), batch.counts())
+    new = np.empty(len(line), dtype=bool)
+    new[0] = True
+    np.not_equal(line[1:], line[:-1], out=new[1:])
+    new[batch.offsets[1:-1][batch.offsets[1:-1] < len(line)]] = True  # each unit's first
+    at = np.flatnonzero(new)
+    u = unit[at]
+    last = first_line[u + 1] - 1
+    prose = flags.astype(np.uint32)[np.minimum(first_line[u] + line[at], last)]
+    pos = at - batch.offsets[u]
+    # Story shingles per unit: the sizes of its prose lines.
+    nxt = np.minimum(np.append(at[1:], len(line)), batch.offsets[u + 1])
+    story = np.bincount(u, weights=(nxt - at) * prose, minlength=n).astype(np.uint32)
+    out = np.empty(len(at) + n, dtype=np.uint32)
+    head = np.searchsorted(at, batch.offsets[:-1]) + np.arange(n)  # each unit's header slot
+    body = np.ones(len(out), dtype=bool)
+    body[head] = False
+    out[head] = story
+    out[body] = (pos.astype(np.uint32) << np.uint32(1)) | prose
+    return np.split(out, head[1:])
+
+
+def _expand(lines: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A line map as per-shingle ``(line_number, prose)`` arrays of length ``n``."""
+    lines = lines[1:]
+    starts = (lines >> np.uint32(1)).astype(np.int64)
+    number = np.zeros(n, dtype=np.int64)
+    number[starts[1:]] = 1
+    number = np.cumsum(number)
+    prose = (lines & np.uint32(1)).astype(bool)[number] if len(lines) else np.ones(n, bool)
+    return number, prose
+
+
+# --------------------------------------------------------------------------- explain offsets
+_SPLIT = re.compile("[^ \t\n\r\x0b\x0c" + re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + "]+")
+
+
+def word_spans(text: str) -> list[Span]:
+    """Character ``[start, end)`` of every word the word shingles are made of, in order.
+
+    Exact when normalising keeps the text's length (no HTML entity, no character whose lower
+    case is longer): then word ``i`` is ``normalized_words(text)[i]``. Otherwise the words are
+    cut from the text itself, which may split an entity differently (explanations only)."""
+    norm = normalize(text)
+    if len(norm) != len(text):
+        norm = text.lower() if len(text.lower()) == len(text) else text
+    return [(m.start(), m.end()) for m in _SPLIT.finditer(norm)]
+
+
+def char_spans(text: str, spans: tuple[Span, ...], size: int = 5) -> list[Span]:
+    """Shingle-position blocks of a word-shingled ``text`` as character offsets into it: block
+    ``[s, e)`` covers words ``s`` to ``e + size - 2``."""
+    words = word_spans(text)
+    if not words:
+        return []
+    out = []
+    last = len(words) - 1
+    for s, e in spans:
+        lo = min(s, last)
+        hi = min(max(e + size - 2, lo), last)
+        out.append((words[lo][0], words[hi][1]))
+    return out
+
+
+# --------------------------------------------------------------------------- containers
+class Containers:
+    """The regions of each container that its copies came from.
+
+    A container merges with the copies of one story. A copy whose block lies in a region of the
+    container that overlaps none of the regions already linked is another story of a roundup:
+    :meth:`admit` returns ``False`` and the caller records the link (``also_contains``) without
+    merging the two clusters. Two stories glued in a roundup share no shingle position (the
+    shingles across their junction belong to neither), while two copies of one article (a
+    prefix and a quoted middle) usually overlap somewhere. Regions are shingle positions in
+    the container.
+    """
+
+    def __init__(self) -> None:
+        self._regions: dict[int, list[Span]] = {}
+
+    def regions(self, container: int) -> list[Span]:
+        return list(self._regions.get(container, ()))
+
+    def admit(self, container: int, region: Span | None) -> bool:
+        """Record ``region`` of ``container``; ``True`` when it belongs to the container's
+        story (its first region, or one overlapping a linked region). ``None`` (the region is
+        not known) is admitted and not recorded, as links were before regions existed."""
+        if region is None:
+            return True
+        have = self._regions.setdefault(container, [])
+        same = not have or any(_overlaps(region, r) for r in have)
+        if same:
+            have.append(region)
+        return same
+
+
+def _overlaps(x: Span, y: Span) -> bool:
+    return min(x[1], y[1]) > max(x[0], y[0])
+
+
+# --------------------------------------------------------------------------- earlier runs
+@dataclass(frozen=True, slots=True)
+class BlockEstimate:
+    """A unit of this run against a stored unit of an earlier run (16-bit signature only).
+
+    ``shared``: estimated shingles in common; ``coverage_low``: the estimated share of the
+    smaller unit's shingles that are shared, minus ``z`` standard deviations of the sampling
+    noise; ``span``: first to last shingle position of this run's unit where the stored unit's
+    sampled minima were found (the shared block, located in the new text; the stored text is
+    not kept, so its side has no offsets); ``dense``: whether those positions are as close
+    together as a contiguous block would put them."""
+
+    shared: float
+    coverage: float
+    coverage_low: float
+    span: Span | None
+    dense: bool
+
+
+def estimate_block(
+    seq: np.ndarray,
+    permuted16: np.ndarray,
+    stored_sig16: np.ndarray,
+    stored_shingles: int,
+    z: float = 1.0,
+) -> BlockEstimate:
+    """Estimate the shared block of a new unit (``seq``: its shingle hashes in text order) and a
+    stored unit (``stored_sig16``: the low 16 bits of its MinHash signature, ``num_perm``
+    values; ``stored_shingles``: its set size). ``permuted16``: the low 16 bits of the new
+    unit's permuted shingles in text order, ``(Signer.permuted(seq) & 0xFFFF)`` as uint16.
+
+    The stored unit's minimum under permutation ``j`` is one of its shingles drawn uniformly;
+    it lies in the new unit with probability ``|A & B| / |B|``, wherever the shared block sits,
+    and where it lies gives a sampled position of the block in the new unit. A 16-bit value
+    also matches by chance with probability ``1 - (1 - 2**-16) ** len(seq)``, which is
+    subtracted."""
+    k = len(stored_sig16)
+    n_a = int(len(np.unique(seq)))
+    n_b = int(stored_shingles)
+    if n_a == 0 or n_b == 0 or k == 0:
+        return BlockEstimate(0.0, 0.0, 0.0, None, False)
+    match = permuted16 == stored_sig16[:, None]  # (num_perm, positions)
+    found = match.any(axis=1)
+    hits = float(found.mean())
+    q = 1.0 - (1.0 - 2.0**-16) ** n_a
+    frac = max(0.0, (hits - q) / (1.0 - q))  # ~ |A & B| / |B|
+    shared = min(frac * n_b, float(n_a), float(n_b))
+    small = min(n_a, n_b)
+    noise = math.sqrt(max(frac * (1.0 - frac), 1.0 / k) / k) * n_b / small
+    coverage = shared / small
+    span: Span | None = None
+    dense = False
+    if found.any():
+        where = np.sort(match[found].argmax(axis=1))
+        # Drop chance matches: keep the densest run of positions covering most of them.
+        lo, hi = int(where[len(where) // 10]), int(where[-1 - len(where) // 10])
+        span = (lo, hi + 1)
+        dense = (hi + 1 - lo) <= 1.5 * shared + 2 * len(seq) / max(len(where), 1)
+    return BlockEstimate(shared, coverage, coverage - z * noise, span, dense)

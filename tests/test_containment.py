@@ -1,0 +1,358 @@
+"""Block containment (issue 13): sampled-shingle candidates, the shared-block rule, line maps,
+explain offsets, the roundup guard and estimates against stored signatures."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmenter.blockindex import (
+    BlockCandidates,
+    FingerprintTable,
+    SampleConfig,
+    sample_fingerprints,
+)
+from segmenter.containment import (
+    BlockRule,
+    Containers,
+    SharedBlock,
+    blocks,
+    char_spans,
+    estimate_block,
+    line_maps,
+    locate,
+    prose_flags,
+    prose_lines,
+    story_size,
+    word_spans,
+)
+from segmenter.errors import ConfigError
+from segmenter.fingerprint import Signer, normalized_words, shingle_batch
+
+from .conftest import story
+
+
+def paras(seed: int, n: int) -> list[str]:
+    """``n`` made-up wire paragraphs (20 words each, ending with a full stop)."""
+    return story(seed, 20 * n).split("\n")
+
+
+def units(*texts: str) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Shingle sequences, sorted sets and line maps of some texts (one batch)."""
+    batch = shingle_batch(list(texts), lines=True)
+    seqs = [batch.unit(i) for i in range(len(texts))]
+    return seqs, [np.unique(s) for s in seqs], line_maps(list(texts), batch)
+
+
+def compare(a: str, b: str, rule: BlockRule | None = None, detail: bool = False) -> SharedBlock:
+    seqs, sets, maps = units(a, b)
+    return locate(seqs[0], seqs[1], rule, sets[0], sets[1], maps[0], maps[1], detail=detail)
+
+
+# ----------------------------------------------------------------------------- shingle lines
+line_text = st.lists(
+    st.lists(st.sampled_from(["bank", "Oil", "U.S.", "said", "x", "12", "é", "-", "..."]),
+             max_size=12).map(" ".join),
+    min_size=1, max_size=6,
+).map("\n".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(line_text, min_size=1, max_size=4))
+def test_shingle_lines_are_the_line_of_each_first_word(texts: list[str]) -> None:
+    batch = shingle_batch(texts, lines=True)
+    plain = shingle_batch(texts)
+    assert np.array_equal(batch.hashes, plain.hashes)
+    assert batch.lines is not None and len(batch.lines) == len(batch.hashes)
+    for i, text in enumerate(texts):
+        word_line = [n for n, line in enumerate(text.split("\n")) for _ in normalized_words(line)]
+        got = batch.lines[batch.offsets[i] : batch.offsets[i + 1]].tolist()
+        if len(word_line) >= 5:
+            assert got == word_line[: len(word_line) - 4]
+        else:
+            assert got == [0] * len(got)
+
+
+# ----------------------------------------------------------------------------- prose lines
+def test_prose_lines_tell_story_text_from_the_rest() -> None:
+    text = "\n".join([
+        "PENTAGON HAS NO INFORMATION ON IRAN ATTACK RUMORS",  # headline
+        "By Kenneth Barry, Staff writer",  # byline
+        "The ministry said prices rose. " * 5 + "It was cut off in the mid",  # a cut lede
+        "Officials said the talks would resume on Monday.",
+        "Photo: AFP",
+        "MARKETS: Shares fell on Tuesday as oil prices rose, dealers said.",  # kicker teaser
+        "The bank said the rate would stay at 4 pct for the rest of the...",  # cut teaser
+        "\u201cWe will see,\u201d he said.\u201d",
+        "Reuter",
+    ])
+    assert prose_lines(text) == [False, False, True, True, False, False, False, True, False]
+
+
+prose_line = st.lists(
+    st.sampled_from(["MARKETS:", "Bank", "said", "OIL", "x" * 60, "\u201cquote\u201d", "it",
+                     "...", ".", "!", "\u2019", "Photo:", "\u00e9t\u00e9", " ", "\t"]),
+    max_size=10,
+).map(" ".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(prose_line, min_size=1, max_size=5).map("\n".join), max_size=5))
+def test_prose_flags_is_prose_lines_over_a_batch(texts: list[str]) -> None:
+    flags, first = prose_flags(texts)
+    assert len(first) == len(texts) + 1
+    for i, text in enumerate(texts):
+        assert flags[first[i] : first[i + 1]].tolist() == prose_lines(text)
+
+
+def test_line_maps_hold_story_size_and_line_starts() -> None:
+    texts = ["Head line here\n" + "\n".join(paras(1, 2)) + "\nBy a writer", "", "tiny"]
+    batch = shingle_batch(texts, lines=True)
+    maps = line_maps(texts, batch)
+    first = maps[0]
+    # 3 + 20 + 20 + 3 words: 42 shingles, starting on the headline (0-2), the paragraphs
+    # (3-22, 23-41) and none on the byline.
+    assert len(batch.unit(0)) == 42
+    assert first.tolist() == [20 + 19, 0 << 1, 3 << 1 | 1, 23 << 1 | 1]
+    assert story_size(first, 42) == 39
+    assert story_size(maps[1], 0) == 0
+    assert story_size(maps[2], len(batch.unit(2))) == 0
+
+
+# ----------------------------------------------------------------------------- blocks
+def test_blocks_bridge_edits_and_drop_short_runs() -> None:
+    mask = np.zeros(60, dtype=bool)
+    mask[0:20] = True  # a run, then a gap of 5 (one edited word), then a run
+    mask[25:40] = True
+    mask[50:55] = True  # a short run alone: template text, no block
+    s, e, covered = blocks(mask, gap=5, min_block=12)
+    assert s.tolist() == [0] and e.tolist() == [40] and covered == 35
+    s, e, covered = blocks(mask, gap=4, min_block=12)
+    assert s.tolist() == [0, 25] and e.tolist() == [20, 40] and covered == 35
+    assert blocks(np.zeros(5, dtype=bool), 5, 12)[2] == 0
+
+
+# ----------------------------------------------------------------------------- the rule
+def test_a_copy_under_its_own_lede_is_a_copy() -> None:
+    wire = paras(10, 8)
+    lede = paras(11, 2)
+    copy = "\n".join(["LOCAL HEADLINE", *lede, *wire[:5]])
+    v = compare(copy, "\n".join(wire))
+    assert v.is_copy and v.reason == "story_copy"  # 5 of 7 story paragraphs are the wire's
+    assert v.shorter == "a" and v.story_coverage is not None and 0.6 < v.story_coverage < 0.8
+
+
+def test_whole_wire_inside_a_longer_page_is_a_block_copy() -> None:
+    wire = "\n".join(paras(20, 5))
+    page = "\n".join([*paras(21, 3), wire, *paras(22, 3)])
+    v = compare(page, wire)
+    assert v.is_copy and v.reason == "block_copy" and v.shorter == "b"
+    assert v.coverage > 0.95
+
+
+def test_sharing_background_paragraphs_is_not_a_copy() -> None:
+    shared = paras(30, 2)
+    a = "\n".join([*paras(31, 6), *shared])
+    b = "\n".join([*paras(32, 7), *shared])
+    v = compare(a, b)
+    assert not v.is_copy and v.reason == "block_small"
+
+
+def test_template_alikes_share_no_block() -> None:
+    rng = random.Random(5)
+
+    def balance(day: int) -> str:
+        n = [f"{rng.randrange(100)}.{rng.randrange(999)}" for _ in range(8)]
+        return (
+            f"Treasury balances at the Federal Reserve fell on March {day} to {n[0]} billion "
+            f"dlrs from {n[1]} billion dlrs the previous business day, the Treasury said.\n"
+            f"Balances in tax and loan note accounts fell to {n[2]} billion dlrs from {n[3]} "
+            f"billion dlrs.\nThe cash balance totaled {n[4]} billion dlrs on March {day} "
+            f"compared with {n[5]} billion dlrs on March {day - 1}."
+        )
+
+    v = compare(balance(5), balance(6))
+    assert not v.is_copy and v.reason in ("no_block", "block_small")
+
+
+def test_a_shared_teaser_line_is_not_story() -> None:
+    teaser = "GERMAN BONDS: " + " ".join(paras(40, 3)) + " and the"
+    a = "\n".join([*paras(41, 3), teaser])
+    b = "\n".join([*paras(42, 5), teaser, *paras(43, 1)])
+    v = compare(a, b)
+    assert not v.is_copy  # half of `a` is shared, but in one cut-off line after its story
+    assert compare(a, b, BlockRule(min_paragraphs=1)).coverage > 0.4
+
+
+def test_rule_validation() -> None:
+    with pytest.raises(ConfigError, match="copy_share"):
+        BlockRule(copy_share=0)
+    with pytest.raises(ConfigError, match="min_block"):
+        BlockRule(min_block=0)
+    with pytest.raises(ConfigError, match="power of two"):
+        SampleConfig(sample=12)
+    with pytest.raises(ConfigError, match="max_df"):
+        SampleConfig(max_df=1)
+
+
+# ----------------------------------------------------------------------------- explain offsets
+@settings(max_examples=60, deadline=None)
+@given(line_text)
+def test_word_spans_are_the_shingled_words(text: str) -> None:
+    spans = word_spans(text)
+    words = normalized_words(text)
+    assert len(spans) == len(words)
+    assert [normalized_words(text[s:e]) for s, e in spans] == [[w] for w in words]
+
+
+def test_explain_offsets_point_at_the_copied_text_in_both_units() -> None:
+    wire = paras(50, 6)
+    copy = "\n".join([*paras(51, 2), *wire[1:4]])
+    article = "\n".join(wire)
+    v = compare(copy, article, detail=True)
+    assert v.is_copy
+    (ca, cb), = char_spans(copy, v.spans_a)
+    (aa, ab), = char_spans(article, v.spans_b)
+    assert copy[ca:cb] == "\n".join(wire[1:4]).rstrip(".")[: cb - ca]
+    assert article[aa:ab] == copy[ca:cb]
+
+
+# ----------------------------------------------------------------------------- roundups
+def test_a_roundup_does_not_merge_the_stories_it_contains() -> None:
+    guard = Containers()
+    assert guard.admit(7, (0, 120))  # story 1's slice: the container's story
+    assert guard.admit(7, (100, 150))  # another copy overlapping it: same story
+    assert not guard.admit(7, (160, 300))  # a disjoint region: another story of a roundup
+    assert guard.regions(7) == [(0, 120), (100, 150)]
+    assert guard.admit(8, None) and guard.admit(8, None) and guard.regions(8) == []
+
+
+# ----------------------------------------------------------------------------- candidates
+def reference_lookup(postings: dict[int, list[int]], counts: dict[int, int], fp: int,
+                     max_df: int) -> list[int]:
+    if counts.get(fp, 0) >= max_df:
+        return []
+    return sorted(postings.get(fp, []))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 40), max_size=30), min_size=1, max_size=6),
+       st.integers(2, 5))
+def test_fingerprint_table_is_a_capped_multimap(batches: list[list[int]], max_df: int) -> None:
+    table = FingerprintTable(max_df=max_df, capacity=16)
+    postings: dict[int, list[int]] = {}
+    counts: dict[int, int] = {}
+    unit = 0
+    for batch in batches:
+        fps = np.asarray(batch, dtype=np.uint32)
+        uniq = np.unique(fps)
+        idx, got, count = table.lookup(uniq)
+        for j, fp in enumerate(uniq.tolist()):
+            assert sorted(got[idx == j].tolist()) == reference_lookup(postings, counts, fp, max_df)
+            assert min(int(count[j]), max_df) == min(counts.get(fp, 0), max_df)
+        # Insert: each occurrence is a posting of a new unit, grouped by fingerprint.
+        order = np.argsort(fps, kind="stable")
+        units = np.arange(unit, unit + len(fps))[order]
+        sizes = np.unique(fps, return_counts=True)[1]
+        table.insert(uniq, units, sizes)
+        for fp, u in zip(fps[order].tolist(), units.tolist(), strict=True):
+            if counts.get(fp, 0) < max_df:
+                postings.setdefault(fp, []).append(u)
+            counts[fp] = counts.get(fp, 0) + 1
+        unit += len(fps)
+    assert len(table) == sum(len(v) for v in postings.values())
+
+
+def test_sampled_fingerprints_do_not_depend_on_where_the_block_sits() -> None:
+    block = "\n".join(paras(60, 4))
+    texts = [block, "\n".join([*paras(61, 3), block]), "\n".join([block, *paras(62, 5)])]
+    fps, offsets, _ = sample_fingerprints(shingle_batch(texts), 16)
+    mine = [set(fps[offsets[i] : offsets[i + 1]].tolist()) for i in range(3)]
+    assert mine[0] and mine[0] <= mine[1] and mine[0] <= mine[2]
+
+
+def find_all(texts: list[str], config: SampleConfig, batch: int) -> set[tuple[int, int]]:
+    found = BlockCandidates(config)
+    pairs: set[tuple[int, int]] = set()
+    for start in range(0, len(texts), batch):
+        chunk = texts[start : start + batch]
+        got = found.query_insert(range(start, start + len(chunk)), shingle_batch(chunk, lines=True))
+        for i, cands in enumerate(got):
+            assert all(c < start + i for c in cands)  # only units seen before
+            pairs.update((c, start + i) for c in cands)
+    return pairs
+
+
+@pytest.mark.parametrize("batch", [1, 3, 100])
+def test_block_candidates_find_non_prefix_copies_in_any_order(batch: int) -> None:
+    wire = paras(70, 10)
+    copies = [
+        "\n".join([*paras(71, 2), *wire[:6]]),  # own lede
+        "\n".join([*paras(72, 1), *wire[3:8]]),  # aggregator: a quoted middle
+        "\n".join([*paras(73, 3), *wire[2:6], *paras(74, 3)]),  # roundup slice
+    ]
+    others = ["\n".join(paras(80 + i, 6)) for i in range(6)]
+    texts = [*others[:3], "\n".join(wire), *copies, *others[3:]]
+    config = SampleConfig(sample=8, anchors=0)
+    for order in (texts, texts[::-1]):
+        pairs = find_all(order, config, batch)
+        w = order.index("\n".join(wire))
+        for c in copies:
+            j = order.index(c)
+            assert (min(w, j), max(w, j)) in pairs
+        singles = {order.index(o) for o in others}
+        assert not any(a in singles or b in singles for a, b in pairs)
+
+
+def test_one_shared_paragraph_or_template_is_no_candidate() -> None:
+    shared = paras(90, 1)
+    texts = ["\n".join([*paras(91 + i, 4), *shared]) for i in range(5)]
+    assert not find_all(texts, SampleConfig(sample=8), 100)
+    template = "\n".join(paras(99, 3))
+    many = ["\n".join([template, *paras(200 + i, 1)]) for i in range(12)]
+    assert find_all(many, SampleConfig(sample=8, max_df=4), 100) <= {
+        (a, b) for a in range(4) for b in range(12) if a < b
+    }
+
+
+def test_anchors_find_a_short_prefix_copy() -> None:
+    def unsampled(text: str) -> bool:
+        return not len(sample_fingerprints(shingle_batch([text]), 32)[0])
+
+    # An article whose 20-word opening holds no sampled shingle (a teaser the sample misses).
+    article = next(a for seed in range(100, 400)
+                   if unsampled(" ".join((a := "\n".join(paras(seed, 8))).split()[:20])))
+    teaser = " ".join(article.split()[:20])
+    others = ["\n".join(paras(110 + i, 5)) for i in range(3)]
+    pairs = find_all([article, *others, teaser], SampleConfig(sample=32, anchors=3), 2)
+    assert (0, 4) in pairs
+    pairs = find_all([article, *others, teaser], SampleConfig(sample=32, anchors=0), 2)
+    assert (0, 4) not in pairs  # too short for the sample alone
+
+
+# ----------------------------------------------------------------------------- earlier runs
+def test_estimate_against_a_stored_signature_sees_a_block_anywhere() -> None:
+    signer = Signer(128, 1)
+    wire = "\n".join(paras(120, 8))
+    page = "\n".join([*paras(121, 6), wire, *paras(122, 2)])
+    batch = shingle_batch([wire, page])
+    full, _ = signer.sign(batch)
+    stored16 = (full[0] & 0xFFFF).astype(np.uint16)
+    seq = batch.unit(1)
+    perm16 = (signer.permuted(seq) & 0xFFFF).astype(np.uint16)
+    n_wire = len(np.unique(batch.unit(0)))
+    est = estimate_block(seq, perm16, stored16, n_wire)
+    assert est.coverage_low > 0.8 and est.dense  # the stored wire is inside the new page
+    assert est.span is not None
+    lo, hi = est.span
+    start = 6 * 20  # the wire starts after six 20-word paragraphs
+    assert start - 10 <= lo and hi <= start + 8 * 20 + 10
+    other = "\n".join(paras(123, 8))
+    ob = shingle_batch([other])
+    far = estimate_block(ob.unit(0), (signer.permuted(ob.unit(0)) & 0xFFFF).astype(np.uint16),
+                         stored16, n_wire)
+    assert far.coverage < 0.1
