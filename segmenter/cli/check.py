@@ -148,12 +148,12 @@ def check(inputs: tuple[str, ...], rejects: str | None, out_format: str | None, 
     from ..io import atomic_output, reject_sink
 
     started = time.perf_counter()
+    if str(opts.get("fmt")).startswith("output:"):  # deprecated: --format github
+        out_format = out_format or opts.pop("fmt").split(":", 1)[1]
     old_input_format = opts.pop("old_input_format")
     if old_input_format is not None:  # the earlier spelling
         click.echo("warning: check --input-format is deprecated; use --format", err=True)
         opts["fmt"] = opts.get("fmt") or old_input_format
-    if str(opts.get("fmt")).startswith("output:"):  # deprecated: --format github
-        out_format = out_format or opts.pop("fmt").split(":", 1)[1]
     if as_json:
         if out_format not in (None, "json"):
             raise click.UsageError(f"--json conflicts with --output-format {out_format}")
