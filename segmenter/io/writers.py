@@ -247,10 +247,11 @@ def _make_stage(out: Path) -> tuple[Path, bool]:
 
 def _swap_files(stage: Path, out: Path) -> None:
     """Move each staged file over its namesake in ``out`` (one rename each; a copy then a
-    rename when they are on different file systems), then remove the earlier run's files this
-    run did not write, and the stage."""
+    rename when they are on different file systems; ``report.json`` last, so that it is new
+    only when the data files are), then remove the earlier run's files this run did not
+    write, and the stage."""
     written = set()
-    for f in sorted(stage.iterdir()):
+    for f in sorted(stage.iterdir(), key=lambda f: (f.name == "report.json", f.name)):
         try:
             os.replace(f, out / f.name)
         except OSError as exc:
