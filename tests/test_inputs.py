@@ -73,6 +73,19 @@ def test_run_twice_in_the_same_folder_reads_no_outputs(tmp_path: Path,
     assert "skipped seen.db (written by this command)" in err
 
 
+def test_earlier_run_folders_under_other_names_are_not_inputs(tmp_path: Path) -> None:
+    """A folder that holds an earlier run's outputs (report.json next to stories.jsonl) is
+    output, whatever its name: its .json report would now be read as records."""
+    write(tmp_path / "dump" / "a.jsonl", jsonl({"id": "a", "text": story(1)}))
+    code, _, err = cli("run", str(tmp_path / "dump"), "-o", str(tmp_path / "dump" / "run1"))
+    assert code == 0, err
+    code, _, err = cli("run", str(tmp_path / "dump"), "-o", str(tmp_path / "run2"), "-v")
+    assert code == 0, err
+    assert json.loads((tmp_path / "run2" / "report.json").read_text())["documents"] == 1
+    assert "3 in an earlier run's output folder" in err
+    assert f"skipped {tmp_path / 'dump' / 'run1' / 'report.json'} (in an earlier run" in err
+
+
 def test_forced_format_never_reads_the_index_or_rejects(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """With --format forced every file in a folder is an input: the index and the rejects

@@ -40,6 +40,7 @@ KNOWN_FORMATS = ".txt, .jsonl/.ndjson/.json (optionally .gz/.zst), .parquet"
 # why a file inside a directory was not read
 UNKNOWN_FORMAT = "unknown format"
 OWN_OUTPUT = "written by this command"
+EARLIER_RUN = "in an earlier run's output folder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,9 @@ class SkippedFilesWarning(UserWarning):
             shown = ", ".join(f"{ext} {n}" for ext, n in sorted(exts.items()))
             parts.append(f"{whys[UNKNOWN_FORMAT]} of unknown format ({shown}; read them with "
                          "--format, or choose files with --glob)")
-        if whys[OWN_OUTPUT]:
-            parts.append(f"{whys[OWN_OUTPUT]} {OWN_OUTPUT}")
+        for why in (OWN_OUTPUT, EARLIER_RUN):
+            if whys[why]:
+                parts.append(f"{whys[why]} {why}")
         super().__init__(f"{folder}: skipped {_files(len(skipped))}: {', '.join(parts)}; "
                          "-v lists them")
 
@@ -189,12 +191,16 @@ def _expand(path: str, config: ReadConfig, excluded: _Excluded
     if p.is_dir():
         found: list[tuple[str, str | None, str]] = []
         skipped: list[tuple[str, str]] = []
+        run_folders: dict[Path, bool] = {}
         for child in sorted(p.rglob(config.glob)):
             rel = child.relative_to(p).as_posix()
             if _hidden(rel) or not child.is_file():
                 continue
             if str(child) in excluded:
                 skipped.append((str(child), OWN_OUTPUT))
+                continue
+            if _is_run_folder(child.parent, run_folders):
+                skipped.append((str(child), EARLIER_RUN))
                 continue
             kind = detect_format(str(child), config.format)
             if kind is None:
@@ -210,6 +216,15 @@ def _expand(path: str, config: ReadConfig, excluded: _Excluded
         yield path, _named_format(path, config), Path(os.path.normpath(path)).as_posix()
     else:
         raise MissingInputError("no such file or directory", path, reason="not_found")
+
+
+def _is_run_folder(folder: Path, seen: dict[Path, bool]) -> bool:
+    """Whether ``folder`` is the output folder of a ``segmenter run`` (its ``report.json`` next
+    to ``stories.jsonl``, maybe compressed): its files are outputs, not inputs."""
+    if folder not in seen:
+        seen[folder] = (folder / "report.json").is_file() and any(
+            (folder / f"stories.jsonl{suffix}").is_file() for suffix in ("", ".gz", ".zst"))
+    return seen[folder]
 
 
 def _named_format(path: str, config: ReadConfig) -> str:
