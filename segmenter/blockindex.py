@@ -98,8 +98,13 @@ def sample_fingerprints(
     unit = np.repeat(np.arange(n, dtype=np.uint64), batch.counts())[keep]
     fp = (mixed[keep] | _U32(1)).astype(np.uint64)  # sampled bits are 0: never 0 with |1
     key = (unit << np.uint64(48)) | (fp << np.uint64(16))
-    if batch.lines is not None:
-        key |= np.minimum(batch.lines[keep], 0xFFFF).astype(np.uint64)
+    info = batch.lines
+    if info is not None and len(keep):
+        # The line of each sampled shingle: the last line starting at or before it.
+        per = np.diff(info.first)
+        at = batch.offsets[:-1][np.repeat(np.arange(n), per)] + info.start  # sorted
+        line = np.searchsorted(at, keep, side="right") - 1 - info.first[unit.astype(np.int64)]
+        key |= np.clip(line, 0, 0xFFFF).astype(np.uint64)
     key.sort()
     head = key >> np.uint64(16)
     first = np.ones(len(key), dtype=bool)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .fingerprint import ShingleBatch, normalize
+from .fingerprint import Lines, ShingleBatch, normalize
 
 __all__ = [
     "BlockRule",
@@ -230,120 +230,106 @@ def locate(
     return SharedBlock(side, covered, coverage, spans[0], spans[1], reason, story)
 
 
-_TERMINAL = frozenset(".!?\"'\u201d\u2019")
 # A teaser's kicker: capitals (any script), digits and a few signs, then a colon.
 _KICKER = re.compile(r"[^\W\d_a-z][^\W_a-z]*(?:[ '\u2019&/.,-]+[^\W_a-z]+)*: ")
-
-
 _LEDE_BYTES = 120
+_TERMINAL = frozenset(".!?\"'")
+_BLANKS = " \t\r\x0b\x0c"
 _TERMINAL_BYTES = np.zeros(256, dtype=bool)
 _TERMINAL_BYTES[list(b".!?\"'")] = True
 _SPACE_BYTES = np.zeros(256, dtype=bool)
-_SPACE_BYTES[list(b" \t\r\x0b\x0c")] = True
+_SPACE_BYTES[list(_BLANKS.encode())] = True
 
 
 def prose_lines(text: str) -> list[bool]:
-    """Per line of ``text``: is it story prose? It ends with terminal punctuation, not with an
-    ellipsis, and does not open with a kicker (``MARKETS: ...``); or it is the first long line
-    (120 UTF-8 bytes or more) cut off before any prose line (a truncated lede). Headlines, bylines,
+    """Per line of ``text``: is it story prose? On the normalised line (:func:`normalize`, so
+    curly quotes count as spaces): it ends with ``. ! ? " '`` but not ``...``, and the line does
+    not open with a kicker (``MARKETS: ...``); or it is the first long line (120 UTF-8 bytes or
+    more) cut off before any prose line of the text (a truncated lede). Headlines, bylines,
     credits, 'Read more' lines and teasers (cut off after the story, or under a kicker) are
-    not. The reference for :func:`prose_flags`, which computes the same for a batch."""
+    not. The reference for :func:`prose_flags`, which computes the same over a batch."""
+    norm = normalize(text).split("\n")
+    raw = text.split("\n")
     out = []
     seen = False  # a prose line came before
-    for line in text.split("\n"):
-        end = line.rstrip(" \t\r\x0b\x0c")
+    for k, line in enumerate(norm):
+        end = line.rstrip(_BLANKS)
         ok = end[-1:] in _TERMINAL and not end.endswith("...")
-        if ok and _KICKER.match(line):
-            ok = False
-        elif not ok and not seen and len(line.encode("utf-8", "surrogatepass")) >= _LEDE_BYTES:
-            ok = True  # a lede the page cut off: story text, not a teaser after the story
+        kicker = ok and len(raw) == len(norm) and bool(_KICKER.match(raw[k]))
+        ok = ok and not kicker
+        if not ok and not kicker and not seen:
+            ok = len(line.encode("utf-8", "surrogatepass")) >= _LEDE_BYTES  # a cut-off lede
         seen = seen or ok
         out.append(ok)
     return out
 
 
-def prose_flags(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`prose_lines` of every text, vectorised over the batch: ``(flags, first)``, text
-    ``i``'s lines being ``flags[first[i]:first[i + 1]]``."""
-    n = len(texts)
-    if not n:
-        return np.zeros(0, dtype=bool), np.zeros(1, dtype=np.int64)
-    data = ("\n".join(texts) + "\n").encode("utf-8", "surrogatepass")
-    raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)  # each line's end (byte index of its newline)
-    begins = np.concatenate(([0], ends[:-1] + 1))
-    # The last byte before the trailing blanks of each line.
-    last = ends - 1
-    for _ in range(4):
-        blank = (last >= begins) & _SPACE_BYTES[raw[np.maximum(last, 0)]]
+def prose_flags(lines: Lines, texts: Sequence[str]) -> np.ndarray:
+    """:func:`prose_lines` of every line of a batch (``ShingleBatch.lines``; ``texts``: the
+    batch's texts, read only for kickers), vectorised over its normalised bytes."""
+    raw = np.frombuffer(lines.data + b" ", dtype=np.uint8)
+    begin, end = lines.begin, lines.end
+    last = end - 1  # the last byte before the line's trailing blanks
+    while True:
+        blank = (last >= begin) & _SPACE_BYTES[raw[np.maximum(last, 0)]]
         if not blank.any():
             break
         last = np.where(blank, last - 1, last)
-    has = last >= begins
     b = raw[np.maximum(last, 0)]
-    ok = has & _TERMINAL_BYTES[b]
-    # Curly closing quotes (U+201D, U+2019: E2 80 9D / E2 80 99).
-    b1, b2 = raw[np.maximum(last - 1, 0)], raw[np.maximum(last - 2, 0)]
-    curly = has & ((b == 0x9D) | (b == 0x99)) & (last >= begins + 2)
-    ok |= curly & (b1 == 0x80) & (b2 == 0xE2)
-    ok &= ~(ok & (last >= begins + 2) & (b == 0x2E) & (b1 == 0x2E) & (b2 == 0x2E))  # '...'
-    # Kickers: only lines with ': ' in their first characters are looked at.
+    ok = (last >= begin) & _TERMINAL_BYTES[b]
+    dots = (last >= begin + 2) & (b == 0x2E)
+    dots &= (raw[np.maximum(last - 1, 0)] == 0x2E) & (raw[np.maximum(last - 2, 0)] == 0x2E)
+    ok &= ~dots
+    # Kickers: only prose lines with ': ' are looked at, in the text itself (capitals).
     colon = np.flatnonzero((raw[:-1] == 0x3A) & (raw[1:] == 0x20))
-    line_of = np.searchsorted(ends, colon)
-    near = np.unique(line_of[ok[line_of]])
-    kicker = np.zeros(len(ends), dtype=bool)
-    if len(near):
-        for i in near.tolist():
-            if _KICKER.match(data[begins[i] : ends[i]].decode("utf-8", "replace")):
-                kicker[i] = True
-        ok &= ~kicker
-    # Text boundaries: a text's lines are those up to its n-1 joining newlines.
-    per = np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=n)
-    first = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(per, out=first[1:])
+    on = np.searchsorted(end, colon)
+    kicker = np.zeros(len(end), dtype=bool)
+    split: dict[int, list[str]] = {}
+    for i in np.unique(on[ok[on]]).tolist():
+        t = int(np.searchsorted(lines.first, i, side="right")) - 1
+        got = split.get(t)
+        if got is None:
+            got = split[t] = texts[t].split("\n")
+        k = i - int(lines.first[t])
+        if len(got) == lines.first[t + 1] - lines.first[t] and _KICKER.match(got[k]):
+            kicker[i] = True
+    ok &= ~kicker
     # The first long line cut off before any prose line of its text is a lede.
-    text_of = np.repeat(np.arange(n), per)
-    seen: np.ndarray = np.cumsum(ok) - ok  # prose lines before, over the whole batch
-    before: np.ndarray = seen - seen[first[:-1]][text_of]
-    cand = np.flatnonzero(~ok & ~kicker & ((ends - begins) >= _LEDE_BYTES) & (before == 0))
+    per = np.diff(lines.first)
+    text = np.repeat(np.arange(len(per)), per)
+    seen = np.cumsum(ok) - ok  # prose lines before, over the whole batch
+    before = seen - seen[lines.first[:-1]][text] if len(per) else seen
+    cand = np.flatnonzero(~ok & ~kicker & ((end - begin) >= _LEDE_BYTES) & (before == 0))
     if len(cand):
-        t = text_of[cand]
-        ok[cand[np.r_[True, t[1:] != t[:-1]]]] = True
-    return ok, first
+        owner = text[cand]
+        ok[cand[np.r_[True, owner[1:] != owner[:-1]]]] = True
+    return np.asarray(ok, dtype=bool)
 
 
 def line_maps(texts: Sequence[str], batch: ShingleBatch) -> list[np.ndarray]:
     """Per unit of a batch made with ``shingle_batch(..., lines=True)``, its lines as a compact
     uint32 array: first the number of its shingles that start in prose lines (its story size),
-    then one value per line holding at least one shingle start, ``position << 1 | prose`` (the
-    line's first shingle position, and :func:`prose_lines`' flag). What the deduplicator keeps
-    per unit for :func:`locate` (4 bytes per line, plus 4)."""
-    if batch.lines is None:
+    then one value per line on which at least one shingle starts, ``position << 1 | prose``
+    (the line's first shingle position, and :func:`prose_lines`' flag). What the deduplicator
+    keeps per unit for :func:`locate` (4 bytes per line, plus 4)."""
+    lines = batch.lines
+    if lines is None:
         raise ConfigError("line_maps needs shingle_batch(..., lines=True)")
     n = len(texts)
-    flags, first_line = prose_flags(texts)
-    line = batch.lines
-    if not len(line):
-        return [np.zeros(1, dtype=np.uint32) for _ in range(n)]
-    unit = np.repeat(np.arange(n), batch.counts())
-    new = np.empty(len(line), dtype=bool)
-    new[0] = True
-    np.not_equal(line[1:], line[:-1], out=new[1:])
-    new[batch.offsets[1:-1][batch.offsets[1:-1] < len(line)]] = True  # each unit's first
-    at = np.flatnonzero(new)
-    u = unit[at]
-    last = first_line[u + 1] - 1
-    prose = flags.astype(np.uint32)[np.minimum(first_line[u] + line[at], last)]
-    pos = at - batch.offsets[u]
-    # Story shingles per unit: the sizes of its prose lines.
-    nxt = np.minimum(np.append(at[1:], len(line)), batch.offsets[u + 1])
-    story = np.bincount(u, weights=(nxt - at) * prose, minlength=n).astype(np.uint32)
-    out = np.empty(len(at) + n, dtype=np.uint32)
-    head = np.searchsorted(at, batch.offsets[:-1]) + np.arange(n)  # each unit's header slot
+    prose = prose_flags(lines, texts).astype(np.uint32)
+    per = np.diff(lines.first)
+    text = np.repeat(np.arange(n), per)
+    nxt = np.append(lines.start[1:], 0)
+    nxt[lines.first[1:][per > 0] - 1] = batch.counts()[per > 0]  # a text's last line
+    size = nxt - lines.start
+    story = np.bincount(text, weights=size * prose, minlength=n).astype(np.uint32)
+    kept = np.flatnonzero(size > 0)
+    out = np.empty(len(kept) + n, dtype=np.uint32)
+    head = np.searchsorted(text[kept], np.arange(n)) + np.arange(n)  # each unit's header
     body = np.ones(len(out), dtype=bool)
     body[head] = False
     out[head] = story
-    out[body] = (pos.astype(np.uint32) << np.uint32(1)) | prose
+    out[body] = (lines.start[kept].astype(np.uint32) << np.uint32(1)) | prose[kept]
     return np.split(out, head[1:])
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,7 @@ from .errors import ConfigError
 
 __all__ = [
     "SCHEME",
+    "Lines",
     "ShingleBatch",
     "Signer",
     "normalize",
@@ -135,15 +136,30 @@ def _char_shingles(text: str, size: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
+class Lines:
+    """The lines of a batch's texts (``shingle_batch(..., lines=True)``).
+
+    Text ``i`` owns lines ``first[i]:first[i + 1]``. Per line: ``start``, the position (within
+    its text's shingles) of the first shingle that starts on or after the line's start (a
+    line with no word has the next line's start); ``begin`` / ``end``, its bytes in ``data``,
+    the batch's normalised texts (:func:`normalize`: lowercased, punctuation kept, curly quotes
+    and dashes as spaces) joined by spaces. Texts shingled by characters have one line."""
+
+    first: np.ndarray  # int64, len = units + 1
+    start: np.ndarray  # int64, one per line
+    begin: np.ndarray  # int64, one per line
+    end: np.ndarray  # int64, one per line
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ShingleBatch:
     """The shingle hashes of a batch of texts, concatenated: unit ``i`` owns
     ``hashes[offsets[i]:offsets[i + 1]]`` (text order, duplicates kept)."""
 
     hashes: np.ndarray  # uint32
     offsets: np.ndarray  # int64, len = units + 1
-    # With ``shingle_batch(..., lines=True)``: the line (0-based, within its text) of each
-    # shingle's first word, aligned with ``hashes`` (0 for character shingles).
-    lines: np.ndarray | None = None
+    lines: Lines | None = None  # with ``shingle_batch(..., lines=True)``
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -175,15 +191,12 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _pow_cache["p"], _pow_cache["q"]
 
 
-def _word_hashes(
-    blobs: Sequence[bytes], lines: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """32-bit hashes of the whitespace-separated words of every blob, concatenated, the
-    number of words of each blob and (``lines``) the line of each word within its blob.
-    Vectorised over the batch: a polynomial hash mod 2^64 of each word's bytes from prefix
-    sums, then a 64-bit finaliser."""
-    n = len(blobs)
-    joined = b" ".join(blobs) + b" "
+def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """32-bit hashes of the whitespace-separated words of ``joined`` (blobs of ``sizes`` bytes
+    joined by one space, plus a trailing space), the number of words of each blob, and the
+    byte offset where each word starts. Vectorised over the batch: a polynomial hash mod 2^64
+    of each word's bytes from prefix sums, then a 64-bit finaliser."""
+    n = len(sizes)
     arr = np.frombuffer(joined, dtype=np.uint8)
     isword = ~_SPACE_LUT[arr]
     edges = np.diff(isword.view(np.int8), prepend=np.int8(0))
@@ -198,20 +211,32 @@ def _word_hashes(
     h *= _U64(0x9E3779B97F4A7C15)
     h ^= h >> _U64(29)
     bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.fromiter((len(b) + 1 for b in blobs), dtype=np.int64, count=n), out=bounds[1:])
+    np.cumsum(sizes + 1, out=bounds[1:])
     counts = np.diff(np.searchsorted(starts, bounds))
-    word_line = None
-    if lines:
-        # Newlines before each word: count them at the word after each, then a running sum.
-        newlines = np.flatnonzero(arr == 10)
-        after = np.bincount(np.searchsorted(starts, newlines), minlength=len(starts) + 1)
-        first = np.searchsorted(newlines, bounds[:-1])  # newlines before each blob
-        word_line = np.cumsum(after[: len(starts)]) - np.repeat(first, counts)
-    return (h >> _U64(32)).astype(_U32), counts, word_line
+    return (h >> _U64(32)).astype(_U32), counts, starts
 
 
-def _word_blob(text: str) -> bytes:
-    return normalize(text).encode("utf-8", "surrogatepass").translate(_BYTES_TABLE)
+def _lines(data: bytes, sizes: np.ndarray, word_starts: np.ndarray, nwords: np.ndarray,
+           grams: np.ndarray, special: Collection[int]) -> Lines:
+    """The :class:`Lines` of a batch from its joined normalised bytes (see ``_word_hashes``)."""
+    n = len(sizes)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes + 1, out=bounds[1:])
+    newlines = np.flatnonzero(arr == 10)
+    per = np.diff(np.searchsorted(newlines, bounds)) + 1
+    first = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per, out=first[1:])
+    begin = np.sort(np.concatenate((bounds[:-1], newlines + 1)))
+    end = np.sort(np.concatenate((newlines, bounds[:-1] + sizes)))
+    text = np.repeat(np.arange(n), per)
+    wfirst = np.zeros(n, dtype=np.int64)
+    np.cumsum(nwords[:-1], out=wfirst[1:])
+    start = np.searchsorted(word_starts, begin) - wfirst[text]
+    start = np.clip(start, 0, grams[text])
+    if special:
+        start[np.isin(text, list(special))] = 0
+    return Lines(first, start, begin, end, data)
 
 
 def shingle_batch(
@@ -221,8 +246,8 @@ def shingle_batch(
     """:func:`shingle_hashes` of every text, concatenated into one :class:`ShingleBatch`.
 
     For word shingles, word hashing and the n-gram combination run once over the whole batch
-    (all texts concatenated), not once per text or per word. ``lines``: also give the line of
-    each shingle's first word (``ShingleBatch.lines``; the line breaks of the text).
+    (all texts concatenated), not once per text or per word. ``lines``: also give the texts'
+    lines (:class:`Lines`, ``ShingleBatch.lines``).
     """
     n = len(texts)
     offsets = np.zeros(n + 1, dtype=np.int64)
@@ -233,17 +258,23 @@ def shingle_batch(
         if parts:
             np.cumsum([len(p) for p in parts], out=offsets[1:])
         hashes = np.concatenate(parts) if parts else np.empty(0, dtype=_U32)
-        zeros = np.zeros(len(hashes), dtype=np.int64) if lines else None
-        return ShingleBatch(hashes.astype(_U32, copy=False), offsets, zeros)
+        info = None
+        if lines:  # one line per text, and no text to look at
+            one = np.arange(n + 1, dtype=np.int64)
+            zero = np.zeros(n, dtype=np.int64)
+            info = Lines(one, zero, zero, zero, b"")
+        return ShingleBatch(hashes.astype(_U32, copy=False), offsets, info)
     special: dict[int, np.ndarray] = {}  # texts without spaces, or with fewer than `size` words
-    blobs: list[bytes] = []
+    blobs: list[bytes] = []  # normalised, punctuation not yet turned into spaces
     for i, text in enumerate(texts):
         if char_size and _has_few_spaces(text):
             special[i] = _char_shingles(text, char_size)
             blobs.append(b"")
         else:
-            blobs.append(_word_blob(text))
-    allw, nwords, wline = _word_hashes(blobs, lines)
+            blobs.append(normalize(text).encode("utf-8", "surrogatepass"))
+    sizes = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=n)
+    data = b" ".join(blobs) + b" "
+    allw, nwords, word_starts = _word_hashes(data.translate(_BYTES_TABLE), sizes)
     short = np.flatnonzero((nwords > 0) & (nwords < size))
     if len(short):
         wstarts = np.concatenate([[0], np.cumsum(nwords)[:-1]])
@@ -253,15 +284,15 @@ def shingle_batch(
     for i, h in special.items():
         grams[i] = len(h)
     np.cumsum(grams, out=offsets[1:])
+    info = _lines(data, sizes, word_starts, nwords, grams, special) if lines else None
     combined = _combine(allw, size) if len(allw) >= size else np.empty(0, dtype=_U32)
     if not special:
         # Keep the n-grams that start at word j of a text with j <= nwords - size.
         starts = np.zeros(n, dtype=np.int64)
         np.cumsum(nwords[:-1], out=starts[1:])
         sel = _ranges(starts, grams)
-        return ShingleBatch(combined[sel], offsets, None if wline is None else wline[sel])
+        return ShingleBatch(combined[sel], offsets, info)
     hashes = np.empty(int(offsets[-1]), dtype=_U32)
-    line_of = np.zeros(len(hashes), dtype=np.int64) if wline is not None else None
     wstart = 0
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
@@ -269,10 +300,8 @@ def shingle_batch(
             hashes[lo:hi] = special[i]
         elif hi > lo:
             hashes[lo:hi] = combined[wstart : wstart + (hi - lo)]
-            if line_of is not None and wline is not None:
-                line_of[lo:hi] = wline[wstart : wstart + (hi - lo)]
         wstart += int(nwords[i])
-    return ShingleBatch(hashes, offsets, line_of)
+    return ShingleBatch(hashes, offsets, info)
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
