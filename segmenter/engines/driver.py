@@ -75,8 +75,7 @@ def execute(executor: plan.Executor, job: Job, layout: Plan | None = None
                                           *(b[q] for b in buckets),
                                           *(o[4 + P + q] for o in outs)), P) for q in range(P)]
     cfg = config.dedup
-    verified = [submit(plan.verify_pairs, (cfg.threshold, cfg.containment, cfg.min_contained, P,
-                                           len(attached), *(a[q] for a in attached),
+    verified = [submit(plan.verify_pairs, (cfg, P, len(attached), *(a[q] for a in attached),
                                            *(o[4 + P + q] for o in outs)), 3 * P)
                 for q in range(P)]
     del attached

@@ -50,8 +50,9 @@ import numpy as np
 
 from ..config import Config, DedupConfig
 from ..counters import Counters
+from ..dedup import lsh_params
 from ..errors import SegmenterError
-from ..fingerprint import Signer, shingle_batch
+from ..fingerprint import BatchSigner, ranges
 from ..index import Index, LSHParams, band_digests
 from ..io import InputFile, RejectSink, read_file
 from ..model import Assignment, Unit
@@ -101,21 +102,6 @@ def _concat(parts: Sequence[tuple[np.ndarray, ...]], width: int,
             for i in range(width)]
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(starts[i], starts[i] + lengths[i])``."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return _EMPTY_I
-    keep = lengths > 0
-    s, ln = np.asarray(starts, dtype=np.int64)[keep], lengths[keep]
-    ends = np.cumsum(ln)
-    out = np.ones(total, dtype=np.int64)
-    out[0] = s[0]
-    out[(ends - ln)[1:]] = s[1:] - (s[:-1] + ln[:-1] - 1)
-    return np.cumsum(out)
-
-
 def _run_starts(*keys: np.ndarray) -> np.ndarray:
     """Boolean: row i starts a new run of equal keys (rows already sorted by the keys)."""
     n = len(keys[0])
@@ -157,7 +143,7 @@ class Ragged:
         lengths = self.offsets[idx + 1] - self.offsets[idx]
         offsets = np.zeros(len(idx) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        return Ragged(self.keys[idx], offsets, self.flat[_ranges(self.offsets[idx], lengths)])
+        return Ragged(self.keys[idx], offsets, self.flat[ranges(self.offsets[idx], lengths)])
 
     def split(self, part: np.ndarray, parts: int) -> list[Ragged]:
         order = np.argsort(part, kind="stable")
@@ -239,11 +225,6 @@ class ShardMeta:
         return doc_id if story < 0 else f"{doc_id}#{story}"
 
 
-def _lsh_params(cfg: DedupConfig) -> LSHParams:
-    return LSHParams(num_perm=cfg.num_perm, bands=cfg.bands, rows=cfg.rows,
-                     max_bucket=cfg.max_bucket, seed=cfg.seed)
-
-
 def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, explain: bool,
                   want_records: bool, parts: int) -> tuple[Any, ...]:
     """Stage 1 for one shard: ``(report, meta, texts, records, *band_parts, *set_parts)``.
@@ -294,8 +275,8 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
 
     t0 = time.perf_counter()
     cfg = config.dedup
-    params = _lsh_params(cfg)
-    signer = Signer(cfg.num_perm, cfg.seed)
+    params = lsh_params(cfg)
+    signer = BatchSigner(cfg)
     base = np.int64(shard.index) << np.int64(SHARD_SHIFT)
     n = len(texts) if rep.error is None else 0
     rows: list[tuple[np.ndarray, ...]] = []
@@ -303,11 +284,8 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
     for start in range(0, n, cfg.batch_size):
         batch = texts[start : start + cfg.batch_size]
         ords = base + np.arange(start, start + len(batch), dtype=np.int64)
-        sh = shingle_batch(batch, cfg.shingle_kind, cfg.shingle_size, cfg.char_size)
-        full, heads = signer.sign(sh, cfg.head)
-        digests = np.frombuffer(b"".join(
-            hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-            for t in batch), dtype=np.uint64).reshape(len(batch), 2)
+        signed = signer.sign(batch)
+        full, heads, digests = signed.full, signed.heads, signed.digest_words()
         tables = [band_digests(full, params)]
         if heads is not None:
             tables.append(band_digests(heads, params))
@@ -317,7 +295,7 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
                                                      len(batch)),
                      bands.reshape(-1), np.repeat(digests[:, 0], width),
                      np.repeat(digests[:, 1], width)))
-        sets.extend(np.unique(sh.unit(i)) for i in range(len(batch)))
+        sets.extend(signed.shingle_set(i) for i in range(len(batch)))
     dtypes = (np.int64, np.int32, np.uint64, np.uint64, np.uint64)
     band_rows = _concat(rows, 5, dtypes)
     band_parts = _split((band_rows[2] % np.uint64(parts)).astype(np.int64), parts, *band_rows)
@@ -358,7 +336,7 @@ def bucket_pairs(max_bucket: int, parts: int, *band_parts: tuple[np.ndarray, ...
     stored = np.minimum(np.repeat(sizes, sizes), max_bucket)
     cnt = np.minimum(rank, stored)
     x = np.repeat(fo, cnt)
-    c = fo[_ranges(first_pos, cnt)]
+    c = fo[ranges(first_pos, cnt)]
     t = np.repeat(tb[fi], cnt)
     pairs = _split(part_of(x, parts), parts, x, c, t)
     return (*pairs, *_edges(ex_x, ex_f, parts))
@@ -401,9 +379,9 @@ def attach_sets(bands: int, parts: int, n_pairs: int, *args: Any) -> tuple[Any, 
     return tuple(out)
 
 
-def verify_pairs(threshold: float, containment: float, min_contained: int, parts: int,
-                 n_in: int, *args: Any) -> tuple[Any, ...]:
-    """Verify every pair of partition ``q`` (by ``c``) against ``set_c``.
+def verify_pairs(config: DedupConfig, parts: int, n_in: int, *args: Any) -> tuple[Any, ...]:
+    """Verify every pair of partition ``q`` (by ``c``) against ``set_c`` and judge it as the
+    local engine does (:func:`segmenter.dedup.judge`).
 
     Returns ``(*near_parts, *offer_parts, *edge_parts)``: near links
     ``(x, c, rank_full, rank_head, jaccard)`` by ``part_of(x)``; containment offers
@@ -411,7 +389,7 @@ def verify_pairs(threshold: float, containment: float, min_contained: int, parts
     (``y`` the contained unit; ``earlier``: the container ``c`` came before ``y == x``);
     undirected edges ``(src, dst)`` of the near links by ``part_of(src)``.
     """
-    from ..dedup import verify
+    from ..dedup import judge, verify
 
     incoming, set_parts = args[:n_in], args[n_in:]
     sets = Ragged.concat(set_parts)
@@ -429,15 +407,14 @@ def verify_pairs(threshold: float, containment: float, min_contained: int, parts
             if len(other) == 0 or len(mine) == 0:
                 continue
             v = verify(mine, other)
-            if v.jaccard >= threshold:
-                near.append((x, c, rfs[i], rhs[i], v.jaccard))
-                continue
             n_mine, n_other = len(mine), len(other)
-            if v.containment >= containment and min(n_mine, n_other) >= min_contained:
-                if n_mine <= n_other:  # x is the copy contained in the earlier c
-                    offers.append((x, x, c, rfs[i], rhs[i], v.containment, n_other, True))
-                else:  # the earlier c is contained in x
-                    offers.append((c, x, c, rfs[i], rhs[i], v.containment, n_mine, False))
+            what = judge(v, n_mine, n_other, config)
+            if what == "near":
+                near.append((x, c, rfs[i], rhs[i], v.jaccard))
+            elif what == "contained":  # x is the copy contained in the earlier c
+                offers.append((x, x, c, rfs[i], rhs[i], v.containment, n_other, True))
+            elif what == "contains":  # the earlier c is contained in x
+                offers.append((c, x, c, rfs[i], rhs[i], v.containment, n_mine, False))
     near_cols = _columns(near, (np.int64, np.int64, np.int32, np.int32, np.float64))
     offer_cols = _columns(offers, (np.int64, np.int64, np.int64, np.int32, np.int32, np.float64,
                                    np.int64, bool))
@@ -609,7 +586,7 @@ def replay_components(config: DedupConfig, groups: int, group_of_shard: np.ndarr
         for row in zip(lab.tolist(), x.tolist(), c.tolist(), rf.tolist(), rh.tolist(),
                        strict=True):
             links.setdefault(row[0], []).append(row[1:])
-    params = _lsh_params(config)
+    params = lsh_params(config)
     out: list[list[tuple[int, Assignment]]] = [[] for _ in range(groups)]
     for lab, units in members.items():
         units.sort(key=lambda u: u[0])

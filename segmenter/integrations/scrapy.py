@@ -103,7 +103,7 @@ class DedupPipeline:
             from ..clean import clean_text
 
             text = clean_text(text)[0]
-        match = self._dedup.check(Unit(uid, text, source=name))
+        match = self._dedup.add_and_match(Unit(uid, text, source=name))
         if match is None:
             self._inc("segmenter/kept")
             return item

@@ -1,0 +1,390 @@
+"""The :class:`Deduplicator`: batches units, finds exact copies by digest and candidates in the
+index, verifies them and builds the clusters (see :mod:`segmenter.dedup` for the method)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import DedupConfig
+from ..errors import ConfigError, SegmenterError
+from ..fingerprint import SCHEME, BatchSigner, SignedBatch
+from ..index import Index, LSHParams, PersistentIndex, StoredUnit, UnitInfo, open_index
+from ..model import Assignment, Cluster, Match, Relation, Unit
+from .clusters import ClusterState
+from .explain import relation_to_keeper, shared_evidence
+from .keeper import keeper_key
+from .nodes import EMPTY, Nodes
+from .prior import EarlierRuns
+from .verify import judge, verify
+
+__all__ = ["DedupStats", "Deduplicator"]
+
+
+@dataclass(slots=True)
+class DedupStats:
+    """Counters of one run."""
+
+    units: int = 0
+    exact: int = 0
+    candidates: int = 0  # candidate pairs verified
+    near_links: int = 0
+    contained_links: int = 0
+    rejected: int = 0  # candidates that failed verification
+    skipped_containers: int = 0  # containment links refused: the unit already had a container
+    inserted: int = 0  # units added to a persistent index
+    indexed: int = 0  # units whose id and content were already in the persistent index
+    prior_exact: int = 0  # units whose content an earlier run indexed under another id
+    prior_candidates: int = 0  # candidate pairs with a unit of an earlier run (estimated)
+    prior_links: int = 0  # of which verified
+
+    def as_dict(self) -> dict[str, int]:
+        """The counters by name."""
+        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+
+
+def lsh_params(cfg: DedupConfig) -> LSHParams:
+    """The LSH parameters of a dedup configuration."""
+    return LSHParams(num_perm=cfg.num_perm, bands=cfg.bands, rows=cfg.rows,
+                     max_bucket=cfg.max_bucket, seed=cfg.seed)
+
+
+class Deduplicator:
+    """Streaming near-duplicate detection.
+
+    >>> d = Deduplicator()
+    >>> d.add_many(units)                     # doctest: +SKIP
+    >>> for a in d.results(): ...             # doctest: +SKIP  (Assignments, input order)
+    >>> d.clusters()                          # doctest: +SKIP
+
+    ``index``: an :class:`~segmenter.index.Index`, an index URL for
+    :func:`~segmenter.index.open_index`, or ``None`` (in memory).
+    """
+
+    def __init__(self, config: DedupConfig | None = None, index: Index | str | None = None) -> None:
+        self.config = cfg = config or DedupConfig()
+        if cfg.head and cfg.head < cfg.min_contained:
+            raise ConfigError(
+                f"head ({cfg.head}) must be >= min_contained ({cfg.min_contained}) or 0 (off)"
+            )
+        if index is None or isinstance(index, str):
+            self.index: Index = open_index(index, lsh_params(cfg))
+        else:
+            self.index = index
+        self._owns_index = index is None or isinstance(index, str)
+        if self.index.params.bands * self.index.params.rows > cfg.num_perm:
+            raise ConfigError("the index's bands*rows exceed the config's num_perm")
+        self._persistent: PersistentIndex | None = None
+        if isinstance(self.index, PersistentIndex):
+            self._persistent = self.index
+            self.index.bind({"scheme": SCHEME, "shingle": cfg.shingle,
+                             "char_size": str(cfg.char_size), "head": str(cfg.head)})
+        # A persistent index commits one transaction per batch: larger batches amortise its
+        # scattered band inserts; in memory, smaller batches keep the numpy arrays in cache.
+        self._batch = max(cfg.batch_size, cfg.index_batch_size) if self._persistent else \
+            cfg.batch_size
+        self.stats = DedupStats()
+        self._signer = BatchSigner(cfg)
+        self._pending: list[Unit] = []
+        self._nodes = Nodes(cfg.explain)
+        self._clusters = ClusterState()
+        self._prior = EarlierRuns(self._signer.signer)
+        self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
+        self._seen_ids: set[str] = set()
+        self._done: list[Assignment] | None = None
+        self._units = 0
+        self._ord_of_last = -1
+
+    # ----------------------------------------------------------------------------- input
+    def add(self, unit: Unit) -> None:
+        """Add one unit (processed in batches of ``config.batch_size``, or
+        ``config.index_batch_size`` with a persistent index)."""
+        if self._done is not None:
+            raise SegmenterError("this Deduplicator is finished; create a new one to add units")
+        if unit.id in self._seen_ids:
+            raise SegmenterError(f"duplicate unit id {unit.id!r}: unit ids must be unique")
+        self._seen_ids.add(unit.id)
+        self._pending.append(unit)
+        if len(self._pending) >= self._batch:
+            self._flush()
+
+    def add_many(self, units: Iterable[Unit]) -> None:
+        """:meth:`add` every unit."""
+        for unit in units:
+            self.add(unit)
+
+    def __len__(self) -> int:
+        return self._units + len(self._pending)
+
+    def add_and_match(self, unit: Unit) -> Match | None:
+        """Add one unit now (no batching) and say whether it duplicates a unit seen before it
+        (in this run or, with a persistent index, an earlier one): an exact or near copy, or a
+        copy contained in an earlier unit. ``None`` for a new unit, or one that contains an
+        earlier unit (it is the more complete copy). For streaming callers (Scrapy).
+
+        A unit that an earlier run indexed with the same id and text is reported as an
+        ``exact`` duplicate of itself (evidence ``{"already_indexed": True}``)."""
+        self.add(unit)
+        self._flush()
+        o = self._ord_of_last
+        link = self._clusters.link.get(o)
+        if link is None:
+            if o in self._prior.already:
+                return Match(unit.id, unit.id, "exact", 1.0, {"already_indexed": True})
+            return None
+        c, rel, sim = link
+        return Match(unit.id, self._nodes.ids[c], rel, round(sim, 4), {})  # type: ignore[arg-type]
+
+    # ----------------------------------------------------------------------------- batch work
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        nodes, clusters = self._nodes, self._clusters
+        base = len(nodes)
+        signed = self._signer.sign([u.text for u in batch])
+        fresh: list[int] = []  # batch rows that are not exact copies
+        for i, unit in enumerate(batch):
+            first = self._digests.get(signed.digests[i])
+            complete = not (unit.kind == "teaser" or unit.truncated)
+            shingles = nodes.sets[first] if first is not None else signed.shingle_set(i)
+            o = nodes.add(unit.id, complete, len(unit.text), shingles,
+                          signed.full[i].copy() if nodes.explain else None, unit.text)
+            clusters.add(exact_of=first)
+            if first is not None:
+                clusters.union(o, first)
+                clusters.link[o] = (first, "exact", 1.0)
+                self.stats.exact += 1
+            else:
+                self._digests[signed.digests[i]] = o
+                fresh.append(i)
+        self.stats.units += len(batch)
+        self._units += len(batch)
+        self._ord_of_last = base + len(batch) - 1
+        if not fresh:
+            return
+        if self._persistent is not None:
+            self._flush_persistent(batch, fresh, signed)
+            return
+        rows = np.asarray(fresh, dtype=np.int64)
+        keys = [base + i for i in fresh]
+        # Units without shingles have the empty signature and must not meet each other.
+        has = [len(nodes.sets[k]) > 0 for k in keys]
+        cand_full = self.index.query_insert("full", keys, signed.full[rows])
+        cand_head: list[list[int]] = [[] for _ in keys]
+        if signed.heads is not None:
+            cand_head = self.index.query_insert("head", keys, signed.heads[rows])
+        for j, o in enumerate(keys):
+            if has[j]:
+                self._verify(o, cand_full[j], cand_head[j])
+
+    def _flush_persistent(self, batch: list[Unit], fresh: list[int], signed: SignedBatch) -> None:
+        """One atomic add_batch on the persistent index, then verification (see the package
+        docstring). Units without shingles stay out of the index."""
+        assert self._persistent is not None
+        index, nodes, clusters, prior = self._persistent, self._nodes, self._clusters, \
+            self._prior
+        base = self._ord_of_last - len(batch) + 1
+        rows = [i for i in fresh if len(nodes.sets[base + i]) > 0]
+        if not rows:
+            return
+        sel = np.asarray(rows, dtype=np.int64)
+        infos = [
+            UnitInfo(batch[i].id, int.from_bytes(signed.digests[i][:8], "little", signed=True),
+                     len(batch[i].text), bool(nodes.complete[base + i]),
+                     len(nodes.sets[base + i]), batch[i].source)
+            for i in rows
+        ]
+        sigs = {"full": signed.full[sel]}
+        if signed.heads is not None:
+            sigs["head"] = signed.heads[sel]
+        res = index.add_batch(infos, sigs)
+        wanted: set[int] = set()
+        for j, i in enumerate(rows):
+            o, status, rowid = base + i, res.status[j], res.rowid[j]
+            if status == "exact":
+                self.stats.prior_exact += 1
+                if rowid not in prior.ordinal:
+                    wanted.add(rowid)
+                continue
+            self.stats.inserted += status == "new"
+            self.stats.indexed += status == "indexed"
+            if status == "indexed":
+                prior.already.add(o)
+            old = prior.ordinal.get(rowid)
+            if old is not None and old in prior:  # met earlier as a prior unit: it is us
+                prior.alias.add(old)
+                clusters.union(o, old)
+            prior.ordinal[rowid] = o
+            for table in res.candidates.values():
+                wanted.update(r for r in table[j] if r not in prior.ordinal)
+        for stored in index.fetch(sorted(wanted)).values():
+            self._add_prior(stored)
+        prior.forget_permutations()
+        for j, i in enumerate(rows):
+            o, status, rowid = base + i, res.status[j], res.rowid[j]
+            if status == "exact":
+                p = prior.ordinal.get(rowid)
+                if p is not None and p != o:
+                    clusters.exact_of[o] = clusters.exact_root(p)
+                    clusters.union(o, p)
+                    clusters.link.setdefault(o, (p, "exact", 1.0))
+                    self.stats.exact += 1
+                continue
+            cands = [
+                [prior.ordinal[r] for r in table[j] if r in prior.ordinal]
+                for table in res.candidates.values()
+            ]
+            if any(c in prior for cs in cands for c in cs):
+                prior.sig16[o] = (signed.full[i] & np.uint32(0xFFFF)).astype(np.uint16)
+            self._verify(o, cands[0], cands[1] if len(cands) > 1 else [])
+        prior.forget_permutations()
+
+    def _add_prior(self, s: StoredUnit) -> int:
+        """A unit of an earlier run, as a node of the union-find (never output)."""
+        o = self._nodes.add(s.id, s.complete, s.length, EMPTY)
+        self._clusters.add()
+        self._prior.add(o, s)
+        return o
+
+    def _size(self, o: int) -> int:
+        prior = self._prior.units.get(o)
+        return prior.shingles if prior is not None else len(self._nodes.sets[o])
+
+    def _verify(self, o: int, from_full: list[int], from_head: list[int]) -> None:
+        """Verify unit ``o``'s candidates (full-sketch ones first) and link it: near copies
+        directly, containers one per contained unit (the best earlier one for ``o``)."""
+        cfg, clusters, prior, stats = self.config, self._clusters, self._prior, self.stats
+        mine = self._nodes.sets[o]
+        n_mine = len(mine)
+        best_container: tuple[float, int, int] | None = None  # (containment, size, -rank)
+        seen: set[int] = set()
+        for c in (*from_full, *from_head):
+            if c == o or c in seen:
+                continue
+            seen.add(c)
+            is_prior = c in prior
+            n_other = self._size(c)
+            if n_other == 0:
+                continue
+            stats.candidates += 1
+            if is_prior:
+                stats.prior_candidates += 1
+                v = prior.estimate(o, mine, c)
+            else:
+                v = verify(mine, self._nodes.sets[c])
+            what = judge(v, n_mine, n_other, cfg)
+            if what == "near":
+                if clusters.join(o, c, "near", v.jaccard):
+                    stats.near_links += 1
+                    stats.prior_links += is_prior
+            elif what == "contained":  # this unit is the copy contained in `c`
+                key = (v.containment, n_other, -prior.rank(c))
+                if best_container is None or key > best_container:
+                    best_container = key
+            elif what == "contains":  # an earlier unit is contained in this one
+                if c not in clusters.container:
+                    clusters.container[c] = o
+                    if clusters.join(c, o, "contained", v.containment):
+                        stats.contained_links += 1
+                        stats.prior_links += is_prior
+                else:
+                    stats.skipped_containers += 1
+            else:
+                stats.rejected += 1
+        if best_container is not None and o not in clusters.container:
+            c = prior.unrank(-best_container[2])
+            clusters.container[o] = c
+            if clusters.join(o, c, "contained", best_container[0]):
+                stats.contained_links += 1
+                stats.prior_links += c in prior
+
+    # ----------------------------------------------------------------------------- output
+    def finish(self) -> list[Assignment]:
+        """Process what is pending and return one :class:`Assignment` per unit, in input order."""
+        if self._done is not None:
+            return self._done
+        self._flush()
+        if self._owns_index:
+            self.index.close()
+        nodes, clusters, prior = self._nodes, self._clusters, self._prior
+        out: list[Assignment | None] = [None] * len(nodes)
+        if prior.units:
+            # A prior unit that is one of this run's units (same id, same content; met before
+            # that unit in a re-run in another order) is that unit, not a copy of it.
+            for o in range(len(nodes)):
+                if o not in prior:
+                    root = clusters.exact_root(o)
+                    if root in prior and nodes.ids[root] == nodes.ids[o]:
+                        prior.alias.add(root)
+        keep = self.config.keep
+
+        def key(o: int) -> tuple[int, ...]:
+            return keeper_key(keep, prior.rank(o), nodes.length[o], bool(nodes.complete[o]))
+
+        for members in clusters.groups(prior.alias).values():
+            first = min(members, key=prior.rank)
+            cluster = nodes.ids[first]
+            if len(members) == 1:
+                if first not in prior:
+                    out[first] = Assignment(cluster, cluster, None, None, None, True, {})
+                continue
+            keeper = max(members, key=key)
+            for m in members:
+                if m in prior:
+                    continue
+                if m == keeper:
+                    ev = {"members": len(members)}
+                    out[m] = Assignment(nodes.ids[m], cluster, None, None, None, True, ev)
+                else:
+                    rel, sim, ev = self._relation(m, keeper)
+                    dup = nodes.ids[keeper]
+                    out[m] = Assignment(nodes.ids[m], cluster, dup, rel, sim, False, ev)
+        self._done = [a for a in out if a is not None]
+        return self._done
+
+    def results(self) -> Iterator[Assignment]:
+        """The assignments, in input order (calls :meth:`finish`)."""
+        yield from self.finish()
+
+    def clusters(self, include_singletons: bool = True) -> list[Cluster]:
+        """The clusters (keeper first in ``members``), ordered by their first-seen member."""
+        by_cluster: dict[str, list[Assignment]] = {}
+        for a in self.finish():
+            by_cluster.setdefault(a.cluster, []).append(a)
+        out = []
+        for cid, assigns in by_cluster.items():
+            if len(assigns) == 1 and not include_singletons:
+                continue
+            keeper = next(a for a in assigns if a.keeper)
+            members = (keeper.id, *(a.id for a in assigns if not a.keeper))
+            matches = tuple(
+                Match(a.id, a.duplicate_of, a.relation, a.similarity or 0.0, a.evidence)
+                for a in assigns
+                if a.duplicate_of is not None and a.relation is not None
+            )
+            out.append(Cluster(cid, keeper.id, members, matches))
+        return out
+
+    def _relation(self, m: int, keeper: int) -> tuple[Relation, float, dict[str, Any]]:
+        """How member ``m`` relates to its cluster's keeper, with the evidence."""
+        nodes, clusters, prior = self._nodes, self._clusters, self._prior
+        mine = nodes.sets[m]
+        stored = prior.units.get(keeper)
+        if stored is not None:
+            v = prior.estimate(m, mine, keeper)
+        else:
+            v = verify(mine, nodes.sets[keeper])
+        link = clusters.link.get(m)
+        rel, sim, ev = relation_to_keeper(
+            v, self.config, size=len(mine), keeper_size=self._size(keeper),
+            exact=clusters.exact_root(m) == clusters.exact_root(keeper),
+            link=None if link is None else (nodes.ids[link[0]], link[1], link[2]),
+            estimated_at=None if stored is None else stored.time)
+        if self.config.explain and stored is None:
+            ev.update(shared_evidence(nodes.sigs[m], nodes.sigs[keeper], nodes.texts[m],
+                                      nodes.texts[keeper], self.config))
+        return rel, sim, ev
