@@ -55,8 +55,8 @@ from .words import count
 __all__ = [
     "BASELINE_METRICS",
     "THRESHOLDS",
-    "Check",
     "CheckConfig",
+    "Comparison",
     "Decision",
     "Finding",
     "Findings",
@@ -184,6 +184,7 @@ class CheckConfig:
         return dataclasses.replace(self, **given) if given else self
 
     def thresholds(self) -> dict[str, float | int | None]:
+        """The threshold options by name (None: not checked)."""
         return {name: getattr(self, name) for name in THRESHOLDS}
 
 
@@ -229,6 +230,7 @@ class Metrics:
         return a / b if b else 0.0
 
     def rates(self) -> dict[str, float]:
+        """Every rate by metric name (0 when its denominator is 0)."""
         r = self._ratio
         return {
             "duplicate_rate": r(self.duplicates, self.stories),
@@ -266,6 +268,7 @@ class Finding:
         return f"{where}:{self.line}" if self.line is not None else where
 
     def as_dict(self) -> dict[str, Any]:
+        """The finding as ``--format json`` shows it."""
         return {"metric": self.metric, "file": self.source, "line": self.line, "id": self.id,
                 "message": self.message}
 
@@ -278,9 +281,11 @@ class Findings:
     totals: Mapping[str, int] = field(default_factory=dict)
 
     def of(self, metric: str) -> tuple[Finding, ...]:
+        """The findings shown for ``metric``."""
         return self.shown.get(metric, ())
 
     def total(self, metric: str) -> int:
+        """How many findings ``metric`` had in all."""
         return self.totals.get(metric, 0)
 
 
@@ -484,7 +489,7 @@ def _document_findings(doc: Document, steps: tuple[str, ...], stories: list[Stor
 
 
 @dataclass(frozen=True, slots=True)
-class Check:
+class Comparison:
     """One comparison: a threshold (``kind="threshold"``) or a baseline (``kind="baseline"``)."""
 
     name: str  # e.g. "max_duplicate_rate" or "baseline:duplicate_rate"
@@ -498,14 +503,14 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    checks: tuple[Check, ...]
+    checks: tuple[Comparison, ...]
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
     @property
-    def failures(self) -> tuple[Check, ...]:
+    def failures(self) -> tuple[Comparison, ...]:
         return tuple(c for c in self.checks if not c.passed)
 
     @property
@@ -513,6 +518,7 @@ class Decision:
         return 0 if self.passed else 1
 
     def failed_metrics(self) -> list[str]:
+        """The metrics with a failed check, in check order, each once."""
         seen: dict[str, None] = {}
         for c in self.failures:
             seen.setdefault(c.metric, None)
@@ -537,7 +543,7 @@ def decide(
     :data:`BASELINE_METRICS` rose more than ``check.tolerance`` above the baseline's; metrics
     missing from either side are not compared.
     """
-    checks: list[Check] = []
+    checks: list[Comparison] = []
     for name, (metric, direction) in THRESHOLDS.items():
         limit = getattr(check, name)
         if limit is None:
@@ -551,7 +557,7 @@ def decide(
             ok = value >= limit
             msg = (f"{metric} {_fmt(value)} meets the minimum {_fmt(limit)}" if ok else
                    f"{metric} {_fmt(value)} is below the minimum {_fmt(limit)} ({name})")
-        checks.append(Check(name, metric, "threshold", value, float(limit), ok, msg))
+        checks.append(Comparison(name, metric, "threshold", value, float(limit), ok, msg))
     if baseline is not None:
         for metric in BASELINE_METRICS:
             if metric not in metrics or metric not in baseline:
@@ -565,7 +571,8 @@ def decide(
             msg = (f"{metric} {_fmt(value)} vs baseline {_fmt(before)}: no regression" if ok else
                    f"{metric} rose from {_fmt(before)} (baseline) to {_fmt(value)}, more than "
                    f"the tolerance {_fmt(check.tolerance)}")
-            checks.append(Check(f"baseline:{metric}", metric, "baseline", value, limit, ok, msg))
+            checks.append(Comparison(f"baseline:{metric}", metric, "baseline", value, limit, ok,
+                                     msg))
     return Decision(tuple(checks))
 
 
@@ -632,7 +639,7 @@ def _findings_for(decision: Decision, findings: Findings) -> list[tuple[str, tup
 def format_text(measurement: Measurement, decision: Decision) -> str:
     """A table of the metrics with their limits, the failures, and the offending documents."""
     m = measurement.metrics.as_dict()
-    by_metric: dict[str, list[Check]] = {}
+    by_metric: dict[str, list[Comparison]] = {}
     for c in decision.checks:
         by_metric.setdefault(c.metric, []).append(c)
     lines = []

@@ -173,9 +173,11 @@ class ShingleBatch:
         return len(self.offsets) - 1
 
     def counts(self) -> np.ndarray:
+        """Shingles per unit."""
         return np.diff(self.offsets)
 
     def unit(self, i: int) -> np.ndarray:
+        """Unit ``i``'s shingle hashes (text order, duplicates kept)."""
         return self.hashes[self.offsets[i] : self.offsets[i + 1]]
 
 

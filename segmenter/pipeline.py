@@ -27,7 +27,7 @@ from .io import RejectSink, staged_folder, write_jsonl
 from .io.writers import compressed_writer, run_file
 from .records import assignment_fields
 
-__all__ = ["assignments", "dedup_records", "run", "write_run_report"]
+__all__ = ["assignments", "dedup_records", "run", "write_report_json"]
 
 
 def _engine(engine: Engine | None, index: Index | str | None) -> Engine:
@@ -61,18 +61,18 @@ def dedup_records(
     clean: bool = True,
     split: bool = True,
     explain: bool = False,
-    stats: Counters | None = None,
+    counters: Counters | None = None,
     rejects: RejectSink | None = None,
     index: Index | str | None = None,
     engine: Engine | None = None,
     progress: Callable[[Counters], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``segmenter dedup``: one record per unit: id, cluster, duplicate_of, relation,
-    similarity, keeper (and, with ``explain``, the evidence). ``stats`` is filled as a run's.
-    ``engine``: where to dedup (default: this process, with ``index`` if given).
+    similarity, keeper (and, with ``explain``, the evidence). ``counters`` are filled as a
+    run's. ``engine``: where to dedup (default: this process, with ``index`` if given).
     ``progress`` is called with the counters after each document read."""
     job = Job(tuple(inputs), config, clean, split, explain,
-              counters=stats if stats is not None else Counters(), rejects=rejects,
+              counters=counters if counters is not None else Counters(), rejects=rejects,
               progress=progress)
     for a, _ in assignments(job, _engine(engine, index)):
         yield {"id": a.id, **assignment_fields(a, explain)}
@@ -124,12 +124,12 @@ def run(
                 if a.duplicate_of is None:
                     write_jsonl(unique_out, [record])
                 counters.seconds["write"] += time.perf_counter() - t0
-        report = write_run_report(stage, counters, config, items, clean=clean, split=split,
+        report = write_report_json(stage, counters, config, items, clean=clean, split=split,
                                   started=started)
     return report
 
 
-def write_run_report(
+def write_report_json(
     folder: Path, counters: Counters, config: Config, inputs: Iterable[str], *, clean: bool,
     split: bool, started: float,
 ) -> dict[str, Any]:

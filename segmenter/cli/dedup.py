@@ -46,7 +46,7 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
         with reject_sink(rejects) as sink, atomic_output(output) as out, \
                 progress_bar("dedup", inputs, config.read) as bar:
             write_jsonl(out, dedup_records(inputs, config, clean=not no_clean, split=not no_split,
-                                           explain=explain, stats=stats, rejects=sink,
+                                           explain=explain, counters=stats, rejects=sink,
                                            engine=engine, progress=bar))
     dups = stats.duplicates
     summary("dedup", [count(stats.read.documents, "document"), count(stats.units, "unit"),

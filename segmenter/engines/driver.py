@@ -135,7 +135,7 @@ def list_shards(inputs: Sequence[str], config: ReadConfig) -> list[InputFile]:
     return list_inputs(inputs, config)
 
 
-def _account(reports: Sequence[plan.ShardReport], stats: Counters,
+def _account(reports: Sequence[plan.ShardResult], stats: Counters,
              rejects: RejectSink | None) -> None:
     """Counters, rejects and warnings of every shard in input order; the first error raised."""
     for rep in reports:

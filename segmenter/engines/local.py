@@ -30,6 +30,7 @@ class LocalEngine:
         self.index = index
 
     def assign(self, job: Job) -> Iterator[Assigned]:
+        """Each unit's assignment (and record), in input order, computed here."""
         counters = job.counters
         seconds = counters.seconds
         dedup = Deduplicator(job.config.dedup, index=self.index)

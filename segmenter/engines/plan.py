@@ -171,9 +171,13 @@ class Executor(Protocol):
     """Runs plan tasks: ``submit`` returns ``num_returns`` handles, ``get`` their values."""
 
     def submit(self, fn: Callable[..., Any], args: Sequence[Any], num_returns: int = 1,
-               ) -> list[Any]: ...
+               ) -> list[Any]:
+        """Run ``fn(*args)``; its ``num_returns`` results as handles."""
+        ...
 
-    def get(self, handles: Sequence[Any]) -> list[Any]: ...
+    def get(self, handles: Sequence[Any]) -> list[Any]:
+        """The values of ``handles``."""
+        ...
 
 
 class LocalExecutor:
@@ -181,16 +185,18 @@ class LocalExecutor:
 
     def submit(self, fn: Callable[..., Any], args: Sequence[Any], num_returns: int = 1,
                ) -> list[Any]:
+        """Run ``fn(*args)`` now; its ``num_returns`` results are the handles."""
         result = fn(*args)
         return [result] if num_returns == 1 else list(result)
 
     def get(self, handles: Sequence[Any]) -> list[Any]:
+        """The values of ``handles`` (they are the values)."""
         return list(handles)
 
 
 # --------------------------------------------------------------------------- 1. shards
 @dataclass(slots=True)
-class ShardReport:
+class ShardResult:
     """What a shard task tells the driver: counters, rejects, warnings, the first error."""
 
     shard: int
@@ -219,6 +225,7 @@ class ShardMeta:
         return len(self.unit_doc)
 
     def unit_id(self, i: int, renamed: Mapping[int, str] | None = None) -> str:
+        """The id of unit ``i`` (``renamed``: new ids of this shard's documents)."""
         d = int(self.unit_doc[i])
         doc_id = (renamed or {}).get(d, self.doc_ids[d])
         story = int(self.unit_story[i])
@@ -238,7 +245,7 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
     Set parts: :class:`Ragged` shingle sets by ordinal.
     """
     meta = ShardMeta(shard.index, shard.path)
-    rep = ShardReport(shard.index)
+    rep = ShardResult(shard.index)
     counters = rep.counters
     stage = DocumentStage(config, clean=clean, split=split, counters=counters)
     records: list[str] | None = [] if want_records else None

@@ -84,6 +84,7 @@ class RayExecutor:
 
     def submit(self, fn: Callable[..., Any], args: Sequence[Any], num_returns: int = 1,
                ) -> list[Any]:
+        """Submit ``fn(*args)`` as a Ray task; its ``num_returns`` ``ObjectRef``s."""
         remote = self._remote.get(fn)
         if remote is None:
             remote = self._remote[fn] = self._ray.remote(num_cpus=self._cpus)(fn)
@@ -91,6 +92,7 @@ class RayExecutor:
         return [refs] if num_returns == 1 else list(refs)
 
     def get(self, handles: Sequence[Any]) -> list[Any]:
+        """The values of ``handles``; a task's ``SegmenterError`` is raised as itself."""
         try:
             return list(self._ray.get(list(handles)))
         except self._ray.exceptions.RayTaskError as exc:
@@ -114,6 +116,7 @@ class RayEngine:
         self.runtime_env = runtime_env
 
     def assign(self, job: Job) -> Iterator[Assigned]:
+        """Each unit's assignment (and record), in input order, computed on Ray."""
         if job.observe is not None:
             raise ConfigError("the ray engine analyses documents in its workers; it cannot "
                               "hand each one to an observer (use the local engine)")

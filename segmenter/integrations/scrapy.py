@@ -73,14 +73,17 @@ class DedupPipeline:
             self.stats.inc_value(key)
 
     def open_spider(self, spider: Any = None) -> None:
+        """Scrapy hook: start the deduplicator (and open its index)."""
         self._dedup = Deduplicator(self.config, index=self.index)
 
     def close_spider(self, spider: Any = None) -> None:
+        """Scrapy hook: close the deduplicator (and its index)."""
         if self._dedup is not None:
             self._dedup.finish()
             self._dedup = None
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
+        """Scrapy hook: drop an item that duplicates one seen before, else pass it on."""
         from itemadapter import ItemAdapter
         from scrapy.exceptions import DropItem
 
