@@ -79,6 +79,7 @@ class ProgressBar:
         self.update(counters.read.documents)
 
     def update(self, count: int) -> None:
+        """Record ``count`` items done; redraw when the bar is shown and due."""
         self.count = count
         if not self.enabled:
             return
@@ -89,6 +90,7 @@ class ProgressBar:
         self.draw(now)
 
     def line(self, now: float) -> str:
+        """The bar's text at time ``now``: amount, share, rate and ETA."""
         elapsed = max(now - self.started, 1e-6)
         rate = f"{self.count / elapsed:,.0f} {self.noun}/s"
         done = self.position()
@@ -112,6 +114,7 @@ class ProgressBar:
         return "  ".join(parts)
 
     def columns(self) -> int:
+        """The terminal's width."""
         try:
             columns = os.get_terminal_size(self.stream.fileno()).columns
         except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
@@ -119,6 +122,7 @@ class ProgressBar:
         return columns or shutil.get_terminal_size((100, 24)).columns
 
     def draw(self, now: float) -> None:
+        """Write the bar over the current terminal line."""
         self.stream.write(_CLEAR + self.line(now)[: max(self.columns() - 1, 10)])
         self.stream.flush()
         self.drawn = True

@@ -27,6 +27,7 @@ class ReadPosition:
         self.current: BinaryIO | None = None  # the local file being read
 
     def bytes_read(self) -> int:
+        """Bytes read so far: the finished files and the position in the current one."""
         position = 0
         if self.current is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -34,6 +35,7 @@ class ReadPosition:
         return self.done + position
 
     def finish(self) -> None:
+        """The current file is read to its end (or closed)."""
         self.done = self.bytes_read()
         self.current = None
 
