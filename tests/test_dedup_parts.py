@@ -10,7 +10,7 @@ from segmenter.config import DedupConfig
 from segmenter.dedup import Verdict, judge, verify
 from segmenter.dedup.clusters import ClusterState
 from segmenter.dedup.keeper import keeper_key
-from segmenter.fingerprint import ranges
+from segmenter.signing import ranges
 
 
 def test_judge_names_near_contained_and_contains() -> None:

@@ -130,9 +130,13 @@ def test_no_private_name_imported_across_modules() -> None:
     assert not private, "\n".join(private)
 
 
-# Undocumented today in modules other issues are rewriting (issues 11 and 14); they are not
-# held to this test until those land.
+# Undocumented today in modules other issues are rewriting (issues 11, 13 and 14); they are
+# not held to this test until those land.
 UNDOCUMENTED_ELSEWHERE = frozenset({
+    "segmenter.blockindex.BlockCandidates.query_insert",
+    "segmenter.containment.Containers.regions",
+    "segmenter.fingerprint.ShingleBatch.counts",
+    "segmenter.fingerprint.ShingleBatch.unit",
     "segmenter.index.redis.open",
     "segmenter.index.sqlite.open",
     "segmenter.split.rules.Segment.add",

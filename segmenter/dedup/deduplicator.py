@@ -11,9 +11,10 @@ import numpy as np
 
 from ..config import DedupConfig
 from ..errors import ConfigError, SegmenterError
-from ..fingerprint import SCHEME, BatchSigner, SignedBatch
+from ..fingerprint import SCHEME
 from ..index import Index, LSHParams, PersistentIndex, StoredUnit, UnitInfo, open_index
 from ..model import Assignment, Cluster, Match, Relation, Unit
+from ..signing import BatchSigner, SignedBatch
 from .clusters import ClusterState
 from .explain import relation_to_keeper, shared_evidence
 from .keeper import keeper_key

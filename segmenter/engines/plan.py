@@ -52,11 +52,11 @@ from ..config import Config, DedupConfig
 from ..counters import Counters
 from ..dedup import lsh_params
 from ..errors import SegmenterError
-from ..fingerprint import BatchSigner, ranges
 from ..index import Index, LSHParams, band_digests
 from ..io import InputFile, RejectSink, read_file
 from ..model import Assignment, Unit
 from ..records import unit_record
+from ..signing import BatchSigner, ranges
 from ..stage import DocumentStage, timed_reads
 
 __all__ = [

@@ -1,0 +1,78 @@
+"""Batch signing: the one step, shared by every engine (the local deduplicator and the Ray shard
+tasks), that turns a batch of unit texts into what dedup compares: shingles, full and head
+MinHash signatures (:mod:`segmenter.fingerprint`) and exact-text digests.
+
+Also :func:`ranges`, the ragged-array helper both the signing path and the Ray plan cut with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import DedupConfig
+from .fingerprint import ShingleBatch, Signer, shingle_batch
+
+__all__ = ["BatchSigner", "SignedBatch", "ranges", "text_digest"]
+
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(starts[i], starts[i] + lengths[i])`` for all ``i`` (int64)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    keep = lengths > 0
+    s, ln = np.asarray(starts, dtype=np.int64)[keep], lengths[keep]
+    ends = np.cumsum(ln)
+    out = np.ones(total, dtype=np.int64)
+    out[0] = s[0]
+    # At each segment start, jump from the previous segment's last value to this start.
+    out[(ends - ln)[1:]] = s[1:] - (s[:-1] + ln[:-1] - 1)
+    return np.cumsum(out)
+
+
+def text_digest(text: str) -> bytes:
+    """A 16-byte digest of a unit's exact text: equal digests are exact copies."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class SignedBatch:
+    """A batch of unit texts, signed: their shingles, full and head signatures (``heads`` None
+    when the head sketch is off) and text digests, in batch order."""
+
+    shingles: ShingleBatch
+    full: np.ndarray  # (units, num_perm) uint32
+    heads: np.ndarray | None
+    digests: list[bytes]
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def shingle_set(self, i: int) -> np.ndarray:
+        """Unit ``i``'s shingles as a sorted unique uint32 array (what verification compares)."""
+        return np.unique(self.shingles.unit(i))
+
+    def digest_words(self) -> np.ndarray:
+        """The digests as a ``(units, 2)`` uint64 array."""
+        return np.frombuffer(b"".join(self.digests), dtype=np.uint64).reshape(
+            len(self.digests), 2)
+
+
+class BatchSigner:
+    """Shingles and signs batches of unit texts with a dedup configuration's settings."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        self.signer = Signer(config.num_perm, config.seed)
+
+    def sign(self, texts: Sequence[str]) -> SignedBatch:
+        """Shingle, sign (full and head sketches) and digest ``texts``."""
+        cfg = self.config
+        shingles = shingle_batch(texts, cfg.shingle_kind, cfg.shingle_size, cfg.char_size)
+        full, heads = self.signer.sign(shingles, cfg.head)
+        return SignedBatch(shingles, full, heads, [text_digest(t) for t in texts])
