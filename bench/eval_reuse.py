@@ -46,7 +46,7 @@ SETS = ("dedup-reuse", "dedup-dev")
 class Design:
     tables: tuple[str, ...] = ("full",)
     block: bool = True
-    sample: SampleConfig = field(default_factory=lambda: SampleConfig(sample=32, anchors=3))
+    sample: SampleConfig = field(default_factory=SampleConfig)
     rule: BlockRule = field(default_factory=BlockRule)
     threshold: float = 0.5  # Jaccard for near
     legacy_containment: float = 0.0  # > 0: today's set-containment rule instead of blocks
@@ -242,18 +242,19 @@ def show(tag: str, res: dict[str, Any]) -> None:
     print(f"{tag:30s} " + " | ".join(parts), flush=True)
 
 
+FH = ("full", "head")
 SWEEP: dict[str, Design] = {
-    "today: full+head, c>=0.7": Design(block=False, legacy_containment=0.7, roundup_guard=False,
-                                       prose=False),
-    "full+head, block rule": Design(block=False),
-    "full+block16x2": Design(tables=("full",)),
-    "full+head+block16x2 (chosen)": Design(),
+    "today: full+head, c>=0.7": Design(tables=FH, block=False, legacy_containment=0.7,
+                                       roundup_guard=False, prose=False),
+    "full+head, block rule": Design(tables=FH, block=False),
+    "full+head+block16": Design(tables=FH, sample=SampleConfig(sample=16, anchors=0)),
+    "full+block16": Design(sample=SampleConfig(sample=16, anchors=0)),
+    "full+block8": Design(sample=SampleConfig(sample=8, anchors=0)),
+    "full+block16+anchors": Design(sample=SampleConfig(sample=16)),
+    "full+block32+anchors (chosen)": Design(),
     "  no roundup guard": Design(roundup_guard=False),
     "  no prose/paragraph rule": Design(prose=False),
-    "  block8x2": Design(sample=SampleConfig(sample=8)),
-    "  block16x1": Design(sample=SampleConfig(min_shared=1)),
-    "  block32x1": Design(sample=SampleConfig(sample=32, min_shared=1)),
-    "  block32x2": Design(sample=SampleConfig(sample=32)),
+    "  share filter 0 (count only)": Design(sample=SampleConfig(share=0.0)),
     "  copy_share 0.40": Design(rule=BlockRule(copy_share=0.40)),
     "  copy_share 0.50": Design(rule=BlockRule(copy_share=0.50)),
     "  min_block 8": Design(rule=BlockRule(min_block=8)),

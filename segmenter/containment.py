@@ -42,6 +42,7 @@ __all__ = [
     "blocks",
     "char_spans",
     "estimate_block",
+    "judge_estimate",
     "line_maps",
     "locate",
     "prose_flags",
@@ -465,8 +466,24 @@ def estimate_block(
     dense = False
     if found.any():
         where = np.sort(match[found].argmax(axis=1))
-        # Drop chance matches: keep the densest run of positions covering most of them.
+        # Chance matches and stray shared shingles: leave out a tenth at each end.
         lo, hi = int(where[len(where) // 10]), int(where[-1 - len(where) // 10])
         span = (lo, hi + 1)
         dense = (hi + 1 - lo) <= 1.5 * shared + 2 * len(seq) / max(len(where), 1)
     return BlockEstimate(shared, coverage, coverage - z * noise, span, dense)
+
+
+def judge_estimate(est: BlockEstimate, rule: BlockRule | None = None, margin: float = 0.1) -> str:
+    """The verdict on an estimate (:func:`estimate_block`), as a reason name.
+
+    ``block_copy``: the smaller unit is nearly all shared (``coverage_low`` at least
+    ``full_share - margin``, the rule today's prefix estimate uses); ``story_copy``: a
+    contiguous (``dense``) block covers at least ``copy_share + margin`` of it. The stored side
+    has no lines, so the story and paragraph checks of :func:`locate` cannot run: the margin
+    stands in for them. Otherwise ``block_small``."""
+    rule = rule or BlockRule()
+    if est.coverage_low >= rule.full_share - margin:
+        return "block_copy"
+    if est.dense and est.coverage_low >= rule.copy_share + margin:
+        return "story_copy"
+    return "block_small"

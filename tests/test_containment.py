@@ -23,6 +23,7 @@ from segmenter.containment import (
     blocks,
     char_spans,
     estimate_block,
+    judge_estimate,
     line_maps,
     locate,
     prose_flags,
@@ -364,3 +365,20 @@ def test_estimate_against_a_stored_signature_sees_a_block_anywhere() -> None:
     far = estimate_block(ob.unit(0), (signer.permuted(ob.unit(0)) & 0xFFFF).astype(np.uint16),
                          stored16, n_wire)
     assert far.coverage < 0.1
+
+
+def test_estimate_of_a_copy_under_its_own_lede_against_the_stored_wire() -> None:
+    signer = Signer(128, 1)
+    wire = "\n".join(paras(130, 8))
+    copy = "\n".join([*paras(131, 3), *wire.split("\n")[:6]])
+    batch = shingle_batch([wire, copy])
+    full, _ = signer.sign(batch)
+    seq = batch.unit(1)
+    est = estimate_block(seq, (signer.permuted(seq) & 0xFFFF).astype(np.uint16),
+                         (full[0] & 0xFFFF).astype(np.uint16), len(np.unique(batch.unit(0))))
+    assert est.dense and judge_estimate(est) in ("story_copy", "block_copy")
+    other = shingle_batch(["\n".join([*paras(132, 7), *wire.split("\n")[7:]])])
+    oseq = other.unit(0)
+    far = estimate_block(oseq, (signer.permuted(oseq) & 0xFFFF).astype(np.uint16),
+                         (full[0] & 0xFFFF).astype(np.uint16), len(np.unique(batch.unit(0))))
+    assert judge_estimate(far) == "block_small"  # one background paragraph in common
