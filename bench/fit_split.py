@@ -38,7 +38,12 @@ from eval_split import records  # noqa: E402
 from segmenter.split import SplitConfig  # noqa: E402
 from segmenter.split.config import weight_field  # noqa: E402
 from segmenter.split.features import line_features  # noqa: E402
-from segmenter.split.rules import FEATURES, Segment, boundary_features  # noqa: E402
+from segmenter.split.rules import (  # noqa: E402
+    FEATURES,
+    Segment,
+    boundary_features,
+    next_body_index,
+)
 
 GATE_F1 = {"split-dev": 0.97}  # boundary F1 minimum that bench/eval_baseline.json gates
 L2 = 0.1  # ridge penalty on the weights (not on the intercept)
@@ -55,21 +60,22 @@ def samples(doc: dict[str, Any], cfg: SplitConfig) -> tuple[list[list[str]], lis
     text = doc["text"]
     starts = {text.count("\n", 0, s["start"]) for s in doc["stories"][1:]}
     lines = line_features(text, cfg)
+    follow = next_body_index(lines)
     xs: list[list[str]] = []
     ys: list[int] = []
     seg: Segment | None = None
     for i, line in enumerate(lines):
         gold_start = line.index in starts
         if seg is None or (gold_start and (line.boilerplate is not None or not seg.body)):
-            seg = Segment([], 1.0, [], window=cfg.cohesion_window)
+            seg = Segment([], 1.0, [])
         elif line.boilerplate is None and seg.body:
-            feats, _ = boundary_features(seg, lines, i, cfg)
+            feats, _ = boundary_features(seg, lines, i, cfg, follow)
             xs.append(feats)
             ys.append(int(gold_start))
             if gold_start:
-                seg = Segment([], 1.0, [], window=cfg.cohesion_window)
+                seg = Segment([], 1.0, [])
         elif gold_start:
-            seg = Segment([], 1.0, [], window=cfg.cohesion_window)
+            seg = Segment([], 1.0, [])
         seg.add(line, cfg)
     return xs, ys
 

@@ -49,7 +49,8 @@ class SplitConfig:
     cohesion_low: float = 0.05  # below this: a clear topic change
     cohesion_weak: float = 0.14  # below this: a weak topic change
     cohesion_high: float = 0.3  # at or above this: the line continues the story
-    cohesion_window: int = 8  # content lines of the current story compared against
+    cohesion_window: int = 8  # unused since the fitted model (a line is compared with the whole
+    # story so far); kept so that existing configs still load
     # evidence weights: one per boundary feature of ``rules.FEATURES`` (fit by bench/fit_split.py)
     w_after_teaser: float = WEIGHTS["after_teaser"]
     w_after_headline: float = WEIGHTS["after_headline"]

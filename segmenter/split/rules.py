@@ -21,7 +21,14 @@ from .boilerplate import END_LABELS, HEAD_LABELS
 from .config import SplitConfig, weight_field
 from .features import Line
 
-__all__ = ["FEATURES", "Segment", "boundary_features", "segment_lines", "weights_of"]
+__all__ = [
+    "FEATURES",
+    "Segment",
+    "boundary_features",
+    "next_body_index",
+    "segment_lines",
+    "weights_of",
+]
 
 # Every feature the boundary score may use; ``SplitConfig`` has one ``w_<name>`` weight each.
 FEATURES = (
@@ -58,8 +65,8 @@ FEATURES = (
     "cohesion_weak",  # ... few of them
     "cohesive",  # ... many of them
     "cohesion_shift",  # shares more with the next line than with the story
-    "block_cohesion_drop",  # the line and the next ones share almost nothing with the story
-    "story_cohesive",  # the line and the next ones share many words with the whole story
+    "block_cohesion_drop",  # the next lines share almost nothing with the story
+    "story_cohesive",  # the line and the next ones share many words with the story so far
     "story_drop",  # the line and the next ones share almost none of the whole story's words
     "story_none",  # ... none at all (and at least 12 of them)
     "story_weak",  # ... few of them
@@ -82,10 +89,8 @@ class Segment:
     reasons: list[str]
     evidence: dict[str, Any] = field(default_factory=dict)
     body: list[Line] = field(default_factory=list)  # story lines (not boilerplate)
-    window: int = 8
     words: set[str] = field(default_factory=set)  # content words of the whole story
     subheads: int = 0  # headline-shaped body lines after the first
-    _vocab: frozenset[str] | None = None  # cache of ``vocab``, cleared by ``add``
 
     def add(self, line: Line, config: SplitConfig) -> None:
         self.lines.append(line)
@@ -94,15 +99,6 @@ class Segment:
                 self.subheads += 1
             self.body.append(line)
             self.words.update(line.vocab)
-            self._vocab = None
-
-    @property
-    def vocab(self) -> frozenset[str]:
-        """Content words of the last ``window`` body lines."""
-        v = self._vocab
-        if v is None:
-            v = self._vocab = frozenset().union(*[b.vocab for b in self.body[-self.window :]])
-        return v
 
     @property
     def headed(self) -> bool:
@@ -122,44 +118,48 @@ class Segment:
         return line.chars >= config.teaser_min_chars and (line.kicker is not None or line.cut_off)
 
 
-_NONE: frozenset[str] = frozenset()
-
-
-def _overlap(vocab: frozenset[str], other: frozenset[str] | set[str]) -> float:
-    """Share of ``vocab`` found in ``other``."""
-    if not vocab:
-        return 0.0
-    return len(vocab & other) / len(vocab)
-
-
-def _next_body(lines: list[Line], i: int, n: int) -> list[Line]:
-    """Up to ``n`` story lines after line ``i`` (looking at most ``n + 3`` lines ahead)."""
-    out: list[Line] = []
-    for j in range(i + 1, min(len(lines), i + n + 4)):
-        if lines[j].boilerplate is None:
-            out.append(lines[j])
-            if len(out) == n:
-                break
+def next_body_index(lines: list[Line]) -> list[int]:
+    """For each line, the index of the next story (non-boilerplate) line, or -1."""
+    out = [-1] * len(lines)
+    j = -1
+    for i in range(len(lines) - 1, -1, -1):
+        out[i] = j
+        if lines[i].boilerplate is None:
+            j = i
     return out
 
 
 def boundary_features(
-    seg: Segment, lines: list[Line], i: int, config: SplitConfig
+    seg: Segment,
+    lines: list[Line],
+    i: int,
+    config: SplitConfig,
+    follow: list[int] | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
-    """The named evidence that story line ``lines[i]`` starts a new story after ``seg``."""
+    """The named evidence that story line ``lines[i]`` starts a new story after ``seg``.
+
+    ``follow`` is :func:`next_body_index` of ``lines`` (computed here when not given)."""
+    if follow is None:
+        follow = next_body_index(lines)
     line = lines[i]
+    text = line.text
+    chars = line.chars
+    body = seg.body
     feats: list[str] = []
     ev: dict[str, Any] = {}
-    if seg.only_headline and line.kicker is None:
+    j = follow[i]
+    nxt = lines[j] if j >= 0 else None
+    nxt2 = lines[follow[j]] if j >= 0 and follow[j] >= 0 else None
+    only_headline = seg.only_headline
+    if only_headline and line.kicker is None:
         feats.append("after_headline")
-    if seg.teaser_shaped(config):
+    teaser_shaped = seg.teaser_shaped(config)
+    if teaser_shaped:
         feats.append("after_teaser")
     if line.kicker is not None:
         feats.append("kicker")
-    ahead = _next_body(lines, i, 2)
-    nxt = ahead[0] if ahead else None
     cut = False
-    if line.chars >= config.teaser_min_chars and line.cut_off:
+    if chars >= config.teaser_min_chars and line.cut_off:
         cut = True
         if line.read_more_at is not None:
             feats.append("read_more")
@@ -167,102 +167,113 @@ def boundary_features(
             feats.append("ellipsis")
         else:
             feats.append("no_terminal_punct")
-            if line.text[-1] in ",;:-–—(":
+            if text[-1] in ",;:-–—(":
                 feats.append("clause_break")
-    elif line.chars >= config.short_teaser_min_chars and (
+        if teaser_shaped:
+            feats.append("teaser_run")  # a cut-off paragraph after a teaser: the next teaser
+    elif chars >= config.short_teaser_min_chars and (
         line.ellipsis or line.read_more_at is not None
     ):
         feats.append("short_cut")
-    if cut and seg.teaser_shaped(config) or "short_cut" in feats and "after_teaser" in feats:
-        feats.append("teaser_run")  # a cut-off paragraph after a teaser: the next teaser
+        if teaser_shaped:
+            feats.append("teaser_run")
     if line.caps_lead and line.kicker is None:
         feats.append("caps_headline_lead")
-    last = seg.lines[-1]
-    if last.boilerplate in END_LABELS:
-        feats.append("after_credit")
-    elif last.boilerplate in HEAD_LABELS:
-        feats.append("after_byline")
-    elif last.boilerplate == "photo_credit":
-        feats.append("after_photo_credit")
-    elif last.boilerplate is not None:
-        feats.append("after_boilerplate" if last.words > 1 else "after_separator")
+    last = seg.lines[-1].boilerplate
+    if last is not None:
+        if last in END_LABELS:
+            feats.append("after_credit")
+        elif last in HEAD_LABELS:
+            feats.append("after_byline")
+        elif last == "photo_credit":
+            feats.append("after_photo_credit")
+        else:
+            feats.append("after_boilerplate" if seg.lines[-1].words > 1 else "after_separator")
     if nxt is not None and nxt.chars >= config.teaser_min_chars:
         if nxt.kicker is not None or nxt.cut_off:
             feats.append("before_teaser")
-    last_body = seg.body[-1]
-    if last_body.text.endswith(":"):
+    if body[-1].text[-1] == ":":
         feats.append("after_colon")
     headline = False
-    if line.headline_like(config) and not seg.only_headline:
-        if line.text.endswith(":"):
+    if line.headline_like(config) and not only_headline:
+        if text[-1] == ":":
             feats.append("headline_colon")
         elif i + 1 < len(lines) and lines[i + 1].boilerplate in HEAD_LABELS:
             headline = True
             feats.append("headline_before_byline")
         elif (
-            (line.text[0].isupper() or line.text[0].isdigit())
+            (text[0].isupper() or text[0].isdigit())
             and nxt is not None
-            and nxt.chars >= max(2 * line.chars, 80)
+            and nxt.chars >= max(2 * chars, 80)
             and not nxt.headline_like(config)
         ):
             headline = True
-            feats.append("headline_question" if line.text.endswith("?") else "headline")
+            feats.append("headline_question" if text[-1] == "?" else "headline")
         if headline and seg.subheads:
             feats.append("subhead_repeat")
-    elif line.terminal and line.chars < 80 and line.kicker is None:
+    elif chars < 80 and line.terminal and line.kicker is None:
         feats.append("short_line")
     if line.dateline:
         feats.append("dateline")
     if line.continuation:
         feats.append("continuation_start")
-    first = line.text[0]
-    if not first.isalpha() and _BULLET.match(line.text):
-        feats.append("list_item")
-    if first.isdigit() and _TIME_LEAD.match(line.text):
-        feats.append("time_stamp")
-    if len(seg.body) >= 6:
+    first = text[0]
+    if not first.isalpha():
+        if _BULLET.match(text):
+            feats.append("list_item")
+        if first.isdigit() and _TIME_LEAD.match(text):
+            feats.append("time_stamp")
+    if len(body) >= 6:
         feats.append("long_story")
-    # lexical cohesion with the story so far and with what follows
+    # lexical cohesion with the whole story so far and with what follows
+    words = seg.words
     vocab = line.vocab
-    story_vocab = seg.vocab
-    left = _overlap(vocab, story_vocab)
+    n_vocab = len(vocab)
+    hits = len(vocab & words) if n_vocab else 0
+    left = hits / n_vocab if n_vocab else 0.0
     ev["cohesion_left"] = left
     if cut and left >= config.cohesion_weak:
         feats.append("cut_cohesive")
     # One short opening paragraph (a lede) is too little context to judge a change of topic.
-    paragraphs = seg.body[1:] if seg.headed else seg.body
-    if len(paragraphs) <= 1 and all(p.chars < config.lede_max_chars for p in paragraphs):
+    n_par = len(body) - 1 if seg.headed else len(body)
+    if n_par <= 1 and (n_par == 0 or body[-1].chars < config.lede_max_chars):
         feats.append("lede_only")
         return feats, ev
-    block = vocab
-    for b in ahead:
-        if b.kicker or b.caps_lead or b.cut_off and b.chars >= config.teaser_min_chars:
-            break
-        block = block | b.vocab
-    if vocab:
+    if n_vocab:
         if left < config.cohesion_low:
             feats.append("cohesion_drop")
+            if nxt is not None and nxt.vocab:
+                right = len(vocab & nxt.vocab) / n_vocab
+                ev["cohesion_right"] = right
+                if right >= config.cohesion_high:
+                    feats.append("cohesion_shift")
         elif left < config.cohesion_weak:
             feats.append("cohesion_weak")
         elif left >= config.cohesion_high:
             feats.append("cohesive")
-        if nxt is not None and nxt.vocab:
-            right = _overlap(vocab, nxt.vocab)
-            ev["cohesion_right"] = right
-            if right >= config.cohesion_high and left < config.cohesion_low:
-                feats.append("cohesion_shift")
-    if block:
-        block_left = _overlap(block, story_vocab)
-        ev["cohesion_block"] = block_left
-        if block_left < config.cohesion_low:
+    # the block: this line and the next two, unless they are teasers of their own
+    total = n_vocab
+    ahead_hits = ahead_total = 0
+    for b in (nxt, nxt2):
+        if b is None or b.kicker or b.caps_lead or b.cut_off and b.chars >= config.teaser_min_chars:
+            break
+        bv = b.vocab
+        ahead_total += len(bv)
+        ahead_hits += len(bv & words)
+    total += ahead_total
+    if ahead_total:
+        ahead = ahead_hits / ahead_total
+        ev["cohesion_ahead"] = ahead
+        if ahead < config.cohesion_low:
             feats.append("block_cohesion_drop")
-        whole = _overlap(block, seg.words)
+    if total:
+        whole = (hits + ahead_hits) / total
         ev["cohesion_story"] = whole
         if whole >= config.cohesion_high:
             feats.append("story_cohesive")
         elif whole < config.cohesion_low:
             feats.append("story_drop")
-            if len(block) >= 12 and not block & seg.words:
+            if total >= 12 and hits + ahead_hits == 0:
                 feats.append("story_none")
             if seg.subheads:
                 feats.append("structured_drop")
@@ -283,7 +294,9 @@ def _heading_block(seg: Segment, config: SplitConfig) -> bool:
     return all(b.chars < config.teaser_min_chars and b.words <= 30 for b in seg.body)
 
 
-def _opens_story(seg: Segment, lines: list[Line], i: int, config: SplitConfig) -> bool:
+def _opens_story(
+    seg: Segment, lines: list[Line], i: int, follow: list[int], config: SplitConfig
+) -> bool:
     """A byline or date line opens a new story when a headline precedes it, or when the
     paragraphs after it leave the story's words (a signature at an article's end does not)."""
     k = len(seg.lines)
@@ -291,10 +304,15 @@ def _opens_story(seg: Segment, lines: list[Line], i: int, config: SplitConfig) -
         k -= 1
     if k > 1 and seg.lines[k - 1].headline_like(config):
         return True
-    block: frozenset[str] = _NONE
-    for b in _next_body(lines, i, 3):
-        block = block | b.vocab
-    return bool(block) and _overlap(block, seg.words) < config.cohesion_high
+    hits = total = 0
+    j = follow[i]
+    for _ in range(3):
+        if j < 0:
+            break
+        total += len(lines[j].vocab)
+        hits += len(lines[j].vocab & seg.words)
+        j = follow[j]
+    return total > 0 and hits / total < config.cohesion_high
 
 
 def _headline_tail(seg: Segment, config: SplitConfig) -> list[Line]:
@@ -339,12 +357,12 @@ def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
     """Group the non-blank lines into stories."""
     segments: list[Segment] = []
     seg: Segment | None = None
-    window = config.cohesion_window
     weights = weights_of(config)
     threshold = config.boundary_threshold
+    follow = next_body_index(lines)
     for i, line in enumerate(lines):
         if seg is None:
-            seg = Segment([], 1.0, ["document_start"], {"score": 1.0}, window=window)
+            seg = Segment([], 1.0, ["document_start"], {"score": 1.0})
             seg.add(line, config)
             segments.append(seg)
             continue
@@ -352,11 +370,11 @@ def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
             if (
                 line.boilerplate in HEAD_LABELS
                 and not _heading_block(seg, config)
-                and _opens_story(seg, lines, i, config)
+                and _opens_story(seg, lines, i, follow, config)
             ):
                 reason = "byline" if line.boilerplate == "byline" else "dateline"
                 ev: dict[str, Any] = {"score": 0.9, "boilerplate": line.boilerplate}
-                new = Segment([], 0.9, [reason], ev, window=window)
+                new = Segment([], 0.9, [reason], ev)
                 for moved in _headline_tail(seg, config):
                     new.add(moved, config)
                     if moved.boilerplate is None:
@@ -368,14 +386,16 @@ def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
         if not seg.body:  # only boilerplate so far: this line belongs to the same story
             seg.add(line, config)
             continue
-        feats, ev = boundary_features(seg, lines, i, config)
-        score = sum(weights[f] for f in feats)
+        feats, ev = boundary_features(seg, lines, i, config, follow)
+        score = 0.0
+        for f in feats:
+            score += weights[f]
         if "teaser_run" in feats and "short_cut" in feats:
             score = max(score, threshold)  # "... Continue reading" after a teaser: the next one
         if score >= threshold:
             ev["score"] = score
             reasons = [f for f in feats if weights[f] > 0.0] or feats
-            seg = Segment([], score, reasons, ev, window=window)
+            seg = Segment([], score, reasons, ev)
             segments.append(seg)
         seg.add(line, config)
     return segments
