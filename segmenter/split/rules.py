@@ -304,6 +304,13 @@ def _opens_story(
         k -= 1
     if k > 1 and seg.lines[k - 1].headline_like(config):
         return True
+    line = lines[i]
+    if (
+        line.boilerplate == "byline"
+        and seg.lines[-1].boilerplate is None
+        and not line.text[:3].lower().startswith(("by ", "by:"))
+    ):
+        return False  # "Posted by NAME" right after a paragraph signs that story off
     hits = total = 0
     j = follow[i]
     for _ in range(3):
