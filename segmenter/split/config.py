@@ -94,6 +94,7 @@ class SplitConfig:
     w_lede_only: float = WEIGHTS["lede_only"]
     w_short_line: float = WEIGHTS["short_line"]
     w_long_story: float = WEIGHTS["long_story"]
+    w_author_bio: float = WEIGHTS["author_bio"]
 
     def __post_init__(self) -> None:
         for f in fields(self):

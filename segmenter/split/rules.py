@@ -74,9 +74,17 @@ FEATURES = (
     "lede_only",  # the story so far is too short to judge a change of topic
     "short_line",  # a short line with a sentence end (a caption, a pull quote)
     "long_story",  # the story so far has many paragraphs
+    "author_bio",  # "NAME is a reporter for ...": an author's note closing the article
 )
 
 _BULLET = re.compile(r"[•·▪■►▶◦‣*–—-]|\d{1,3}[.)](?!\d)|\(\d{1,3}\)")
+# "NAME is a reporter for ...", "NAME, a professor of ..., is": an author's note at an article end.
+_AUTHOR_BIO = re.compile(
+    r"[A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){0,3},? (?:is|was|has been|writes|covers) "
+    r"(?:a|an|the|based|currently|also)\b|"
+    r"(?:about the author|the author|this article was written by)\b",
+    re.IGNORECASE,
+)
 _TIME_LEAD = re.compile(r"\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?|[AP]M|Uhr|h)?\b")
 
 
@@ -225,6 +233,8 @@ def boundary_features(
             feats.append("time_stamp")
     if len(body) >= 6:
         feats.append("long_story")
+    if first.isupper() and _AUTHOR_BIO.match(text, 0, 200):
+        feats.append("author_bio")
     # lexical cohesion with the whole story so far and with what follows
     words = seg.words
     vocab = line.vocab
