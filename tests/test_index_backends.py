@@ -25,9 +25,10 @@ import pytest
 
 from segmenter.config import DedupConfig
 from segmenter.dedup import Deduplicator
-from segmenter.errors import IndexMismatchError
+from segmenter.errors import IndexError_, IndexMismatchError
 from segmenter.fingerprint import signatures
-from segmenter.index import Index, LSHParams, PersistentIndex, open_index
+from segmenter.index import Index, LSHParams, PersistentIndex, UnitInfo, open_index, table_keys
+from segmenter.index.sqlite import SQLiteIndex, decode_run, encode_run, lsh_meta
 from segmenter.model import Unit
 
 from .conftest import ROOT, need, story
@@ -344,12 +345,119 @@ def test_sigkill_leaves_whole_batches_and_a_rerun_completes(tmp_path: Path) -> N
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     units = db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
     assert 0 < units < n and units % batch == 0  # only whole batches
-    orphans = db.execute("SELECT COUNT(*) FROM bands WHERE unit NOT IN (SELECT n FROM units)")
-    assert orphans.fetchone()[0] == 0
-    bare = db.execute("SELECT COUNT(*) FROM units WHERE n NOT IN (SELECT unit FROM bands)")
-    assert bare.fetchone()[0] == 0
+    ns = np.array([r[0] for r in db.execute("SELECT n FROM units")])
     db.close()
+    ix = SQLiteIndex(url)
+    _, banded = ix.entries()
+    ix.close()
+    assert np.isin(banded, ns).all()  # no band entry without its unit ...
+    assert np.isin(ns, banded).all()  # ... and no unit without band entries
     done = subprocess.run([sys.executable, str(script), url, "w", "0", str(n), str(batch)],
                           capture_output=True, text=True, timeout=120, check=True)
     assert int(done.stdout.split()[0]) == n - units  # the re-run adds exactly the rest
     assert count(url) == n
+
+
+# ----------------------------------------------------------------------------- SQLite layout
+def units_for(texts: list[str]) -> tuple[list[UnitInfo], dict[str, np.ndarray]]:
+    sigs = signatures(texts)
+    infos = [UnitInfo(f"t{i}", 1000 + i, len(t), True, 10, "test") for i, t in enumerate(texts)]
+    return infos, {"full": sigs, "head": sigs[:, ::-1].copy()}
+
+
+def test_sqlite_runs_round_trip() -> None:
+    rng = np.random.default_rng(2)
+    for n, span in ((1, 1), (5000, 100), (5000, 1 << 20)):
+        keys = rng.integers(0, 1 << 47, size=n, dtype=np.int64).astype(np.uint64)
+        keys[: n // 3] = keys[0]  # one bucket with many units
+        units = rng.integers(7, 7 + span, size=n)
+        out_keys, out_units = decode_run(*encode_run(keys, units))
+        order = np.argsort(keys, kind="stable")
+        assert np.array_equal(out_keys, keys[order]) and np.array_equal(out_units, units[order])
+
+
+def test_sqlite_writers_in_one_file_see_each_other(tmp_path: Path) -> None:
+    """Two open indexes on one file: each reads what the other appended (and a prune)."""
+    path = tmp_path / "shared.db"
+    a, b = SQLiteIndex(path), SQLiteIndex(path)
+    infos, sigs = units_for([BASE, BASE + " officials said", TEXTS[2]])
+    first = a.add_batch(infos[:1], {t: s[:1] for t, s in sigs.items()})
+    assert b.query("full", sigs["full"][1:2]) == [[first.rowid[0]]]  # b loaded a's run
+    res = b.add_batch(infos[1:], {t: s[1:] for t, s in sigs.items()})
+    assert res.candidates["full"][0] == [first.rowid[0]]
+    assert a.query("full", sigs["full"][:1]) == [[first.rowid[0], res.rowid[0]]]  # caught up
+    assert a.prune(source="test") == 3
+    assert b.query("full", sigs["full"][:1]) == [[]]  # b saw the new generation
+    a.close()
+    b.close()
+
+
+def test_sqlite_failed_batch_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    ix = SQLiteIndex(tmp_path / "x.db")
+    infos, sigs = units_for([BASE, BASE + " officials said"])
+    ix.add_batch(infos[:1], {t: s[:1] for t, s in sigs.items()})
+
+    def full_disk(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ix, "_append", full_disk)
+    with pytest.raises(sqlite3.OperationalError):
+        ix.add_batch(infos[1:], {t: s[1:] for t, s in sigs.items()})
+    monkeypatch.undo()
+    assert len(ix) == 1
+    assert ix.query("full", sigs["full"][:1]) == [[1]]  # the failed batch's entries are gone
+    ix.close()
+
+
+FORMAT1 = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE sources(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE units(n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,
+    digest INTEGER NOT NULL UNIQUE, t INTEGER NOT NULL, source INTEGER, length INTEGER NOT NULL,
+    complete INTEGER NOT NULL, shingles INTEGER NOT NULL, sig BLOB NOT NULL);
+CREATE TABLE bands(key INTEGER NOT NULL, unit INTEGER NOT NULL, PRIMARY KEY (key, unit))
+    WITHOUT ROWID;
+"""
+
+
+def test_sqlite_format_1_is_migrated(tmp_path: Path) -> None:
+    """An index written by the one-row-per-band-entry layout opens, with the same answers."""
+    path = tmp_path / "old.db"
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 1 << 32, size=(40, 128), dtype=np.uint32)
+    sigs[20:30, :60] = sigs[0, :60]
+    params = LSHParams(max_bucket=4)
+    ref = open_index("memory", params)
+    expected = ref.query_insert("full", list(range(1, 41)), sigs)
+    db = sqlite3.connect(path)
+    db.executescript(FORMAT1)
+    db.executemany("INSERT INTO meta VALUES (?, ?)",
+                   {**lsh_meta(params), "format": "1"}.items())
+    keys = table_keys(sigs, params, "full").tolist()
+    stored: dict[int, list[int]] = {}
+    for unit, row in enumerate(keys, start=1):
+        db.execute("INSERT INTO units VALUES (?, ?, ?, 0, NULL, 1, 1, 1, x'00')",
+                   (unit, f"u{unit}", unit))
+        for k in row:
+            if len(stored.setdefault(k, [])) < params.max_bucket:
+                stored[k].append(unit)
+                db.execute("INSERT INTO bands VALUES (?, ?)", (k, unit))
+    db.commit()
+    db.close()
+    ix = SQLiteIndex(path)
+    assert ix.meta()["format"] == "2"
+    assert ix.stats()["band_entries"] == sum(len(v) for v in stored.values())
+    assert expected[25] == [1, 21, 22, 23, 24, 25][: params.max_bucket]  # the cap bites
+    assert ix.query("full", sigs) == ref.query("full", sigs)
+    more = list(range(41, 51))
+    assert ix.query_insert("full", more, sigs[20:30]) == ref.query_insert("full", more,
+                                                                         sigs[20:30])
+    ix.close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'bands'").fetchone() is None
+    db.execute("UPDATE meta SET value = '9' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    with pytest.raises(IndexError_, match="format 9, newer than this segmenter"):
+        SQLiteIndex(path)

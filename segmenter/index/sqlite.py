@@ -7,14 +7,27 @@ several processes can add to one file at once and a killed run leaves only whole
     sources(id INTEGER PRIMARY KEY, name TEXT UNIQUE)       where units came from
     units(n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT, digest INTEGER UNIQUE, t INTEGER,
           source INTEGER, length INTEGER, complete INTEGER, shingles INTEGER, sig BLOB)
-    bands(key INTEGER, unit INTEGER, PRIMARY KEY (key, unit)) WITHOUT ROWID
+    runs(run INTEGER PRIMARY KEY AUTOINCREMENT, entries INTEGER, base INTEGER, first INTEGER,
+         gaps BLOB, wide BLOB, units BLOB)
 
-``bands.key`` is a 47-bit band key (:func:`~segmenter.index.table_keys`: band digest mixed with
-the table name, a 6-byte integer) and ``bands.unit`` the unit's ``n``; a bucket keeps at most
-``max_bucket`` units (the first inserted). ``units.sig`` is the low 16 bits of each value of
-the unit's full signature (``num_perm * 2`` bytes: 256 at 128 permutations): enough for later
-runs to estimate Jaccard similarity and containment against a new unit's exact shingle set
-(see :mod:`segmenter.dedup`).
+A band entry is a 47-bit band key (:func:`~segmenter.index.table_keys`: band digest mixed with
+the table name) and the ``n`` of a unit in that bucket; a bucket keeps at most ``max_bucket``
+units (the first inserted). Each batch appends its new band entries as one *run*, sorted by key
+and packed: ``first`` key, then the uint32 gaps between consecutive keys (``wide``: uint32
+pairs ``(index, gap >> 32)`` for the few gaps of 2**32 or more), and ``units`` as offsets from
+``base`` (uint16 when they fit, else uint32): about 6 bytes per entry, 200 per unit, where a
+B-tree row per entry took 16 and rewrote pages all over the file at every batch.
+
+Lookups never touch the runs on disk: each process keeps the band entries in memory
+(:class:`~segmenter.index.memory.BandTable`, loaded on first use, ~25 bytes per entry) and, in
+every transaction, first reads the runs other processes appended since (``runs.run`` above the
+last one it saw; ``meta.gen`` changes when ``prune`` rewrites runs, and the table is reloaded).
+
+``units.sig`` is the low 16 bits of each value of the unit's full signature (``num_perm * 2``
+bytes: 256 at 128 permutations): enough for later runs to estimate Jaccard similarity and
+containment against a new unit's exact shingle set (see :mod:`segmenter.dedup`).
+
+Format 1 (a ``bands(key, unit)`` table, one row per entry) is migrated to runs when opened.
 """
 
 from __future__ import annotations
@@ -42,10 +55,12 @@ from . import (
     check_meta,
     table_keys,
 )
+from .memory import BandTable
 
 __all__ = ["SQLiteIndex", "lsh_meta", "open"]
 
-FORMAT = "1"
+FORMAT = "2"
+OLD_FORMATS = ("1",)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -61,10 +76,48 @@ CREATE TABLE IF NOT EXISTS units(
     shingles INTEGER NOT NULL,
     sig BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS bands(
-    key INTEGER NOT NULL, unit INTEGER NOT NULL, PRIMARY KEY (key, unit)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs(
+    run INTEGER PRIMARY KEY AUTOINCREMENT,
+    entries INTEGER NOT NULL,
+    base INTEGER NOT NULL,
+    first INTEGER NOT NULL,
+    gaps BLOB NOT NULL,
+    wide BLOB NOT NULL,
+    units BLOB NOT NULL
+);
 """
+_RUN_COLUMNS = "entries, base, first, gaps, wide, units"
+
+
+def encode_run(keys: np.ndarray, units: np.ndarray) -> tuple[int, int, int, bytes, bytes, bytes]:
+    """Pack band entries (in insertion order) as a ``runs`` row: sorted by key (a stable sort,
+    so a bucket's units keep their order), see the module docstring."""
+    order = np.argsort(keys, kind="stable")
+    k = np.asarray(keys, dtype=np.uint64)[order]
+    u = np.asarray(units, dtype=np.int64)[order]
+    gaps = np.diff(k)
+    wide = np.flatnonzero(gaps >> np.uint64(32))
+    pairs = np.stack([wide.astype(np.uint64), gaps[wide] >> np.uint64(32)], axis=1)
+    base = int(u.min())
+    offsets = u - base
+    dtype = "<u2" if int(offsets.max()) < 1 << 16 else "<u4"
+    return (len(k), base, int(k[0]), (gaps & np.uint64(0xFFFFFFFF)).astype("<u4").tobytes(),
+            pairs.astype("<u4").tobytes(), offsets.astype(dtype).tobytes())
+
+
+def decode_run(entries: int, base: int, first: int, gaps: bytes, wide: bytes, units: bytes
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys uint64, units int64)`` of a ``runs`` row."""
+    g = np.frombuffer(gaps, dtype="<u4").astype(np.uint64)
+    pairs = np.frombuffer(wide, dtype="<u4").reshape(-1, 2)
+    g[pairs[:, 0]] += pairs[:, 1].astype(np.uint64) << np.uint64(32)
+    keys = np.empty(entries, dtype=np.uint64)
+    keys[0] = first
+    np.cumsum(g, out=keys[1:])
+    keys[1:] += np.uint64(first)
+    dtype = "<u2" if len(units) == 2 * entries else "<u4"
+    return keys, np.frombuffer(units, dtype=dtype).astype(np.int64) + base
+
 
 _IN = "(SELECT value FROM json_each(?))"
 
@@ -101,6 +154,7 @@ def path_of(url: str) -> str:
 
 
 def open(url: str, params: LSHParams | None = None) -> SQLiteIndex:  # noqa: A001
+    """The index at ``sqlite:///PATH`` (what :func:`~segmenter.index.open_index` calls)."""
     return SQLiteIndex(path_of(url), params)
 
 
@@ -119,11 +173,17 @@ class SQLiteIndex(PersistentIndex):
             self._db = sqlite3.connect(str(self.path), timeout=120.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            # The band table takes ~515 B per unit and every batch touches pages all over it:
-            # a page cache that holds it (up to ~1M units; pages are only allocated as used)
-            # keeps commits from re-reading it. Memory-mapped reads avoid another copy.
-            self._db.execute("PRAGMA cache_size=-524288")
-            self._db.execute("PRAGMA mmap_size=1073741824")
+            # Band lookups are in memory (BandTable); the page cache holds the units' digest
+            # index, the only B-tree a batch writes all over.
+            self._db.execute("PRAGMA cache_size=-131072")
+            stored = self.meta() if self._has_table("meta") else {}
+            if stored.get("format") in OLD_FORMATS:
+                self._migrate(stored["format"])
+            elif stored.get("format", FORMAT) != FORMAT:
+                raise IndexError_(
+                    f"index {self.path} has format {stored['format']}, newer than this "
+                    f"segmenter reads ({FORMAT}); upgrade segmenter or use a new index path"
+                )
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise IndexError_(
@@ -137,6 +197,15 @@ class SQLiteIndex(PersistentIndex):
             check_meta(stored, lsh_meta(params), str(self.path))
         self.params = params
         self._bucket_cap = params.max_bucket
+        self._mem: BandTable | None = None  # every band entry, loaded on first use
+        self._seen = 0  # the last run in _mem
+        self._gen = ""  # meta.gen when _mem was loaded
+
+    def _has_table(self, name: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
     # ------------------------------------------------------------------ transactions
     def _begin(self) -> None:
@@ -145,14 +214,20 @@ class SQLiteIndex(PersistentIndex):
         except sqlite3.OperationalError as exc:
             raise IndexError_(f"index {self.path} is locked or unwritable ({exc})") from exc
 
+    def _rollback(self) -> None:
+        self._mem = None  # it may hold entries of the batch that was not committed
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None  # type: ignore[assignment]
+        self._mem = None
 
     # ------------------------------------------------------------------ metadata
     def meta(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        return dict(self._db.execute("SELECT key, value FROM meta WHERE key != 'gen'").fetchall())
 
     def bind(self, meta: Mapping[str, str]) -> None:
         wanted = {"format": FORMAT, **lsh_meta(self.params), **meta}
@@ -166,56 +241,113 @@ class SQLiteIndex(PersistentIndex):
                 )
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         if stored:
             check_meta(stored, wanted, str(self.path))
 
-    # ------------------------------------------------------------------ band tables
-    def _buckets(self, keys: np.ndarray) -> dict[int, list[int]]:
-        flat = np.unique(keys.ravel())
-        out: dict[int, list[int]] = {}
-        if len(flat) == 0:
-            return out
+    # ------------------------------------------------------------------ band entries
+    def _generation(self) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'gen'").fetchone()
+        return str(row[0]) if row else ""
+
+    def _runs(self, after: int = 0) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         rows = self._db.execute(
-            f"SELECT key, unit FROM bands WHERE key IN {_IN} ORDER BY key, unit",
-            (json.dumps(flat.tolist()),),
+            f"SELECT run, {_RUN_COLUMNS} FROM runs WHERE run > ? ORDER BY run", (after,)
         )
-        for key, unit in rows:
-            out.setdefault(key, []).append(unit)
+        for run, *cols in rows:
+            keys, units = decode_run(*cols)
+            yield run, keys, units
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every band entry: ``(keys uint64, units int64)``, in insertion order per bucket."""
+        parts = [(k, u) for _, k, u in self._runs()]
+        if not parts:
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        return np.concatenate([k for k, _ in parts]), np.concatenate([u for _, u in parts])
+
+    def _sync(self) -> BandTable:
+        """The in-memory band table, up to date with the file (call inside a transaction)."""
+        gen = self._generation()
+        if self._mem is None or gen != self._gen:
+            runs = list(self._runs())
+            keys = np.concatenate([k for _, k, _ in runs]) if runs else np.zeros(0, np.uint64)
+            units = np.concatenate([u for _, _, u in runs]) if runs else np.zeros(0, np.int64)
+            self._mem = BandTable.from_entries(self._bucket_cap, keys, units)
+            self._seen = runs[-1][0] if runs else 0
+            self._gen = gen
+            return self._mem
+        for run, keys, units in self._runs(self._seen):
+            self._mem.run(units.tolist(), keys[:, None], collect=False)
+            self._seen = run
+        return self._mem
+
+    def _append(self, log: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Write the entries a batch stored as one run (inside its transaction)."""
+        log = [(k, u) for k, u in log if len(k)]
+        if not log:
+            return
+        keys = np.concatenate([k for k, _ in log])
+        units = np.concatenate([u for _, u in log])
+        cur = self._db.execute(
+            f"INSERT INTO runs({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", encode_run(keys, units)
+        )
+        self._seen = int(cur.lastrowid or self._seen)
+
+    def _write(self, table: str, keys: Sequence[int], signatures: np.ndarray,
+               collect: bool) -> list[list[int]]:
+        tk = table_keys(signatures, self.params, table).view(np.uint64)
+        self._begin()
+        try:
+            log: list[tuple[np.ndarray, np.ndarray]] = []
+            out = self._sync().run([int(k) for k in keys], tk, collect, log)
+            self._append(log)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
         return out
 
     def insert(self, table: str, keys: Sequence[int], signatures: np.ndarray) -> None:
-        tk = table_keys(signatures, self.params, table)
-        self._begin()
-        try:
-            buckets = self._buckets(tk)
-            new: list[tuple[int, int]] = []
-            for key, row in zip(keys, tk.tolist(), strict=True):
-                for k in row:
-                    self._put(buckets, k, int(key), new)
-            self._db.executemany("INSERT OR IGNORE INTO bands(key, unit) VALUES (?, ?)", new)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        self._write(table, keys, signatures, collect=False)
 
-    def _put(
-        self, buckets: dict[int, list[int]], k: int, unit: int, new: list[tuple[int, int]]
-    ) -> None:
-        b = buckets.get(k)
-        if b is None:
-            buckets[k] = [unit]
-        elif len(b) < self._bucket_cap and unit not in b:
-            b.append(unit)
-        else:
-            return
-        new.append((k, unit))
+    def query_insert(
+        self, table: str, keys: Sequence[int], signatures: np.ndarray
+    ) -> list[list[int]]:
+        return self._write(table, keys, signatures, collect=True)
 
     def query(self, table: str, signatures: np.ndarray) -> list[list[int]]:
-        tk = table_keys(signatures, self.params, table)
-        buckets = self._buckets(tk)
-        return [_collect(buckets, row, None) for row in tk.tolist()]
+        tk = table_keys(signatures, self.params, table).view(np.uint64)
+        self._db.execute("BEGIN")
+        try:
+            mem = self._sync()
+        finally:
+            self._db.execute("COMMIT")
+        return mem.run(None, tk, collect=True)
+
+    def _migrate(self, old: str) -> None:
+        """Format 1 -> 2 in one transaction: the ``bands`` rows become runs (in unit order,
+        a run per 2**17 entries), then the table is dropped (``vacuum`` returns its space)."""
+        self._begin()
+        try:
+            if self.meta().get("format") == old:
+                size = 1 << 17
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                rows = self._db.execute("SELECT key, unit FROM bands ORDER BY unit")
+                while chunk := rows.fetchmany(size):
+                    arr = np.array(chunk, dtype=np.int64)
+                    self._db.execute(
+                        f"INSERT INTO runs({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                        encode_run(arr[:, 0].view(np.uint64), arr[:, 1]),
+                    )
+                self._db.execute("DROP TABLE bands")
+                self._db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT,))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     # ------------------------------------------------------------------ units
     def add_batch(
@@ -234,52 +366,51 @@ class SQLiteIndex(PersistentIndex):
                     (json.dumps([u.digest for u in units]),),
                 )
             }
-            buckets = self._buckets(np.concatenate([keys[t] for t in tables], axis=1))
             row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='units'").fetchone()
             top = self._db.execute("SELECT COALESCE(MAX(n), 0) FROM units").fetchone()[0]
             nxt = max(top, row[0] if row else 0) + 1
             status: list[Status] = []
             rowids: list[int] = []
-            cands: dict[str, list[list[int]]] = {t: [] for t in tables}
+            rows: list[int] = []  # batch rows that query the bands (not exact copies) ...
+            row_keys: list[int] = []  # ... with the key they insert (-1: query only)
             new_units: list[tuple[Any, ...]] = []
-            new_bands: list[tuple[int, int]] = []
             sources: dict[str | None, int | None] = {None: None}
             for i, u in enumerate(units):
                 hit = known.get(u.digest)
-                if hit is not None and hit[1] != u.id:
-                    status.append("exact")
-                    rowids.append(hit[0])
-                    for t in tables:
-                        cands[t].append([])
-                    continue
                 if hit is not None:
-                    status.append("indexed")
+                    status.append("exact" if hit[1] != u.id else "indexed")
                     rowids.append(hit[0])
-                    for t in tables:
-                        cands[t].append(_collect(buckets, keys[t][i].tolist(), hit[0]))
+                    if hit[1] == u.id:
+                        rows.append(i)
+                        row_keys.append(-1)
                     continue
                 n = nxt
                 nxt += 1
                 known[u.digest] = (n, u.id)
                 status.append("new")
                 rowids.append(n)
-                for t in tables:
-                    row_keys = keys[t][i].tolist()
-                    cands[t].append(_collect(buckets, row_keys, n))
-                    for k in row_keys:
-                        self._put(buckets, k, n, new_bands)
+                rows.append(i)
+                row_keys.append(n)
                 if u.source not in sources:
                     sources[u.source] = self._source_id(u.source)
                 new_units.append(
                     (n, u.id, u.digest, now, sources[u.source], u.length, int(u.complete),
                      u.shingles, sig16[i].tobytes())
                 )
+            mem = self._sync()
+            log: list[tuple[np.ndarray, np.ndarray]] = []
+            cands: dict[str, list[list[int]]] = {t: [[] for _ in units] for t in tables}
+            sel = np.asarray(rows, dtype=np.intp)
+            for t in tables:
+                found = mem.run(row_keys, keys[t][sel].view(np.uint64), True, log)
+                for i, key, c in zip(rows, row_keys, found, strict=True):
+                    # an already indexed unit: candidates among units indexed before it
+                    cands[t][i] = c if key >= 0 else [k for k in c if k < rowids[i]]
             self._db.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_units)
-            self._db.executemany("INSERT INTO bands(key, unit) VALUES (?, ?)", new_bands)
+            self._append(log)
             self._db.execute("COMMIT")
         except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         return BatchResult(status, rowids, cands)
 
@@ -341,7 +472,9 @@ class SQLiteIndex(PersistentIndex):
             "backend": "sqlite",
             "path": str(self.path),
             "units": units,
-            "band_entries": int(db.execute("SELECT COUNT(*) FROM bands").fetchone()[0]),
+            "band_entries": int(
+                db.execute("SELECT COALESCE(SUM(entries), 0) FROM runs").fetchone()[0]
+            ),
             "sources": {name: n for name, n in by_source},
             "first_inserted": first,
             "last_inserted": last,
@@ -375,30 +508,38 @@ class SQLiteIndex(PersistentIndex):
             )
             count = int(self._db.execute("SELECT COUNT(*) FROM doomed").fetchone()[0])
             if count:
-                self._db.execute("DELETE FROM bands WHERE unit IN (SELECT n FROM doomed)")
+                doomed = np.array([n for (n,) in self._db.execute("SELECT n FROM doomed")])
+                self._drop_entries(doomed)
                 self._db.execute("DELETE FROM units WHERE n IN (SELECT n FROM doomed)")
             self._db.execute("DELETE FROM doomed")
             self._db.execute("COMMIT")
         except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         return count
+
+    def _drop_entries(self, doomed: np.ndarray) -> None:
+        """Rewrite the runs without these units' entries and start a new generation, so every
+        process reloads its band table (inside a transaction)."""
+        for run, keys, units in list(self._runs()):
+            keep = ~np.isin(units, doomed)
+            if keep.all():
+                continue
+            if keep.any():
+                self._db.execute(
+                    f"UPDATE runs SET ({_RUN_COLUMNS}) = (?, ?, ?, ?, ?, ?) WHERE run = ?",
+                    (*encode_run(keys[keep], units[keep]), run),
+                )
+            else:
+                self._db.execute("DELETE FROM runs WHERE run = ?", (run,))
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES ('gen', ?) ON CONFLICT(key) DO UPDATE SET "
+            "value = excluded.value", (f"{time.time_ns()}-{os.getpid()}",)
+        )
+        self._mem = None
 
     def vacuum(self) -> None:
         """Rebuild the file compactly (after a prune)."""
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-
-def _collect(buckets: dict[int, list[int]], keys: list[int], below: int | None) -> list[int]:
-    """The units in these buckets (band order, then insertion order), each once, only those
-    with a key below ``below`` when it is given."""
-    found: list[int] = []
-    seen: set[int] = set()
-    for k in keys:
-        for unit in buckets.get(k, ()):
-            if unit not in seen and (below is None or unit < below):
-                seen.add(unit)
-                found.append(unit)
-    return found
