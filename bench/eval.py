@@ -1,9 +1,10 @@
 """`make eval`: score split and dedup on the development sets with the shared scorers, and
 check the scores against bench/eval_baseline.json (the issue targets).
 
-Runs bench/eval_split.py and bench/eval_dedup.py (each calls ../shared/eval/score_*.py) and
-prints their tables, then one line per gated metric. Exit 1 when a metric misses its bound.
-Prints a note and exits 0 when ../shared is not present (a user's checkout without it).
+Runs bench/eval_split.py (on split-dev and on split-real) and bench/eval_dedup.py (each calls
+../shared/eval/score_*.py) and prints their tables, then one line per gated metric. Exit 1 when
+a metric misses its bound. Prints a note and exits 0 when ../shared is not present (a user's
+checkout without it).
 """
 
 from __future__ import annotations
@@ -25,8 +26,17 @@ def lookup(data: dict[str, Any], dotted: str) -> Any:
     return data
 
 
-def scores(script: str, shared: Path) -> dict[str, Any]:
+# name in eval_baseline.json -> (script, extra arguments)
+SETS: dict[str, tuple[str, list[str]]] = {
+    "split": ("eval_split.py", []),  # split-dev
+    "split-real": ("eval_split.py", ["--docs", "{shared}/data/split-real/docs.jsonl"]),
+    "dedup": ("eval_dedup.py", []),
+}
+
+
+def scores(script: str, shared: Path, extra: list[str] | None = None) -> dict[str, Any]:
     cmd = [sys.executable, str(HERE / script), "--shared", str(shared)]
+    cmd += [a.format(shared=shared) for a in extra or []]
     subprocess.run(cmd, check=True)  # the human-readable table
     out = subprocess.run([*cmd, "--json"], check=True, capture_output=True, text=True).stdout
     start = re.search(r"^\{", out, re.M)  # the scorer's object, after any log lines
@@ -46,9 +56,9 @@ def main() -> int:
     baseline = json.loads(args.baseline.read_text())
     failed = 0
     results = {}
-    for name in ("split", "dedup"):
-        print(f"\n== eval_{name}.py ==", flush=True)
-        results[name] = scores(f"eval_{name}.py", args.shared)
+    for name, (script, extra) in SETS.items():
+        print(f"\n== {name}: {script} {' '.join(extra)} ==".rstrip(), flush=True)
+        results[name] = scores(script, args.shared, extra)
     print("\n== gate (bench/eval_baseline.json) ==")
     for name, bounds in baseline.items():
         if name.startswith("_"):
@@ -58,7 +68,7 @@ def main() -> int:
             ok = ("min" not in bound or value >= bound["min"]) and (
                 "max" not in bound or value <= bound["max"])
             limit = f">= {bound['min']}" if "min" in bound else f"<= {bound['max']}"
-            print(f"  {'ok  ' if ok else 'FAIL'} {name:6} {metric:42} {value:8.4f}  ({limit})")
+            print(f"  {'ok  ' if ok else 'FAIL'} {name:10} {metric:42} {value:8.4f}  ({limit})")
             failed += not ok
     print(f"\n{'all targets met' if not failed else f'{failed} target(s) missed'}")
     return 1 if failed else 0

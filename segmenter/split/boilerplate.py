@@ -171,7 +171,7 @@ _OTHER_MORE = re.compile(
     r"(?:labels|tags|tagged|categories|category|filed under|topics|posted in|keywords)\s?:|"
     r"date ?:|"
     r"\d[\d,]*\s?comments?$|(?:no|leave a|add a|post a) comments?$|comments? \(\d+\)$|"
-    r"\d{1,3}(?: / \d{1,3})?$|"
+    r"\d{1,3} / \d{1,3}$|"
     r"(?:permalink|trackback|featured|contents|loading\.*|replay|play(?: video)?|fullscreen|"
     r"newsletter(?: sign[- ]?up)?|about the author|remove this ad|reuse (?:this )?content|"
     r"story timeline|found this helpful\??|(?:current|duration|remaining) time -?[\d:]+|"

@@ -95,6 +95,7 @@ class SplitConfig:
     w_short_line: float = WEIGHTS["short_line"]
     w_long_story: float = WEIGHTS["long_story"]
     w_author_bio: float = WEIGHTS["author_bio"]
+    w_after_list_marker: float = WEIGHTS["after_list_marker"]
 
     def __post_init__(self) -> None:
         for f in fields(self):

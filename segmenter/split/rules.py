@@ -59,6 +59,7 @@ FEATURES = (
     "dateline",  # opens with a wire dateline
     "continuation_start",  # opens with a pronoun or connective
     "list_item",  # opens with a bullet or a number
+    "after_list_marker",  # follows a line that is only a number ("10", "9." in a countdown)
     "after_colon",  # the story's last line ends in ":"
     "time_stamp",  # opens with a clock time (a live-blog entry)
     "cohesion_drop",  # the line shares almost none of its words with the story
@@ -225,6 +226,8 @@ def boundary_features(
         feats.append("dateline")
     if line.continuation:
         feats.append("continuation_start")
+    if body[-1].chars <= 4 and body[-1].text.rstrip(".)").isdigit():
+        feats.append("after_list_marker")
     first = text[0]
     if not first.isalpha():
         if _BULLET.match(text):
@@ -346,6 +349,8 @@ def _headline_tail(seg: Segment, config: SplitConfig) -> list[Line]:
         cand = seg.lines[cut - 1]
         if cand.boilerplate is not None or not cand.headline_like(config):
             break
+        if heads and cand.words < 3:
+            break  # a name signing the story off, not a headline above a deck
         cut -= 1
         heads += 1
     if heads == 0 or not any(b.boilerplate is None for b in seg.lines[:cut]):
