@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -142,11 +142,12 @@ class BlockDedup:
                 block = locate(self.seqs[o], self.seqs[c], d.rule, self.sets[o], self.sets[c],
                                self.prose[o], self.prose[c], v.shared)
                 ok, o_short = block.is_copy, block.shorter == "a"
-                v = replace(v, containment=block.story_coverage or block.coverage)
             if not ok:
                 continue
             if o_short:  # o is a copy contained in c: keep the best container
-                key = (v.containment, len(self.sets[c]), -c, block)
+                share = v.containment if block is None else (
+                    block.story_coverage or block.coverage)
+                key = (share, len(self.sets[c]), -c, block)
                 if best is None or key[:3] > best[:3]:
                     best = key
             elif c not in self.container:  # earlier unit c is contained in o

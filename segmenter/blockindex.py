@@ -64,7 +64,7 @@ class SampleConfig:
 
     sample: int = 32
     min_shared: int = 2
-    few: int = 4
+    few: int = 2
     share: float = 0.3
     max_df: int = 32
     max_candidates: int = 32

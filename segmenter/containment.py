@@ -145,6 +145,13 @@ def story_size(lines: np.ndarray, n: int) -> int:
     return int(lines[0]) if len(lines) else n
 
 
+def _region(long_: np.ndarray, short: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[Span]:
+    """The region of the longer unit that blocks ``[s, e)`` of the shorter came from: from the
+    first to the last place of the blocks' first and last shingles (wherever they occur)."""
+    at = np.flatnonzero((long_ == short[s[0]]) | (long_ == short[e[-1] - 1]))
+    return ((int(at[0]), int(at[-1]) + 1),)
+
+
 def _too_little(found: int, n: int, n_story: int, rule: BlockRule) -> bool:
     """``found`` shared positions of the shorter unit cannot make it a copy."""
     if found >= rule.full_share * n:
@@ -199,6 +206,14 @@ def locate(
     found = int(np.count_nonzero(mask))
     if _too_little(found, n, n_story, rule):
         return SharedBlock(side, 0, found / n, (), (), "block_small")
+    if found >= rule.full_share * n and not detail:
+        # Nearly all of the shorter unit is in the other (a teaser, an abridged or re-scraped
+        # copy): a copy whatever its runs are, as the set containment rule has it.
+        at = np.flatnonzero(mask)
+        s, e = at[:1], at[-1:] + 1
+        region = _region(long_, short, s, e)
+        spans = (_spans(s, e), region) if a_short else (region, _spans(s, e))
+        return SharedBlock(side, found, found / n, spans[0], spans[1], "block_copy", None)
     s, e, covered = blocks(mask, rule.gap, rule.min_block)
     if not len(s):
         return SharedBlock(side, 0, 0.0, (), (), "no_block")
@@ -223,10 +238,7 @@ def locate(
         ls, le, _ = blocks(copied[hit] == long_, rule.gap, rule.min_block)
         long_spans = _spans(ls, le)
     else:
-        # The region of the longer unit: from its first to its last shingle of the blocks'
-        # first and last shingles (wherever they occur).
-        at = np.flatnonzero((long_ == short[s[0]]) | (long_ == short[e[-1] - 1]))
-        long_spans = ((int(at[0]), int(at[-1]) + 1),)
+        long_spans = _region(long_, short, s, e)
     spans = (_spans(s, e), long_spans) if a_short else (long_spans, _spans(s, e))
     return SharedBlock(side, covered, coverage, spans[0], spans[1], reason, story)
 
@@ -331,7 +343,8 @@ def line_maps(texts: Sequence[str], batch: ShingleBatch) -> list[np.ndarray]:
     body[head] = False
     out[head] = story
     out[body] = (lines.start[kept].astype(np.uint32) << np.uint32(1)) | prose[kept]
-    return np.split(out, head[1:])
+    cut = np.append(head, len(out)).tolist()
+    return [out[cut[i] : cut[i + 1]] for i in range(n)]
 
 
 def _expand(lines: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
