@@ -145,7 +145,9 @@ def story_size(lines: np.ndarray, n: int) -> int:
     return int(lines[0]) if len(lines) else n
 
 
-def _region(long_: np.ndarray, short: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[Span]:
+def _region(
+    long_: np.ndarray, short: np.ndarray, s: np.ndarray, e: np.ndarray
+) -> tuple[Span, ...]:
     """The region of the longer unit that blocks ``[s, e)`` of the shorter came from: from the
     first to the last place of the blocks' first and last shingles (wherever they occur)."""
     at = np.flatnonzero((long_ == short[s[0]]) | (long_ == short[e[-1] - 1]))
@@ -236,7 +238,7 @@ def locate(
         hit = np.searchsorted(copied, long_)
         hit[hit == len(copied)] = 0
         ls, le, _ = blocks(copied[hit] == long_, rule.gap, rule.min_block)
-        long_spans = _spans(ls, le)
+        long_spans: tuple[Span, ...] = _spans(ls, le)
     else:
         long_spans = _region(long_, short, s, e)
     spans = (_spans(s, e), long_spans) if a_short else (long_spans, _spans(s, e))
