@@ -33,11 +33,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from segmenter.blockindex import BlockCandidates, SampleConfig  # noqa: E402
-from segmenter.containment import BlockRule, Containers, line_maps, locate  # noqa: E402
+from segmenter.blockindex import SampleConfig  # noqa: E402
+from segmenter.containment import BlockRule, SharedBlock  # noqa: E402
 from segmenter.dedup import verify  # noqa: E402
 from segmenter.fingerprint import Signer, shingle_batch  # noqa: E402
 from segmenter.index import LSHParams, open_index  # noqa: E402
+from segmenter.reuse import BlockReuse  # noqa: E402
 
 SETS = ("dedup-reuse", "dedup-dev")
 
@@ -56,22 +57,21 @@ class Design:
 
 
 class BlockDedup:
-    """The streaming loop of the deduplicator with block containment (measurement only)."""
+    """The streaming loop of the deduplicator with block containment (measurement only):
+    today's calls (``full`` and ``head`` LSH tables, exact verification) plus those of
+    :class:`segmenter.reuse.BlockReuse`."""
 
     def __init__(self, design: Design) -> None:
         self.d = design
         self.signer = Signer(128, 1)
         self.index = open_index(None, LSHParams())
-        self.blocks = BlockCandidates(design.sample)
-        self.containers = Containers()
+        self.reuse = None if design.legacy_containment else BlockReuse(
+            design.rule, design.sample, lines=design.prose)
         self.ids: list[str] = []
-        self.seqs: list[np.ndarray] = []
         self.sets: list[np.ndarray] = []
-        self.prose: list[np.ndarray | None] = []
         self.parent: list[int] = []
         self.container: dict[int, int] = {}
         self.digests: dict[bytes, int] = {}
-        self.also: dict[int, list[int]] = {}  # container -> copies linked without merging
         self.candidates = 0
 
     def find(self, x: int) -> int:
@@ -89,8 +89,7 @@ class BlockDedup:
     def add_batch(self, docs: Sequence[tuple[str, str]]) -> None:
         base = len(self.ids)
         texts = [t for _, t in docs]
-        sb = shingle_batch(texts, lines=self.d.prose)
-        prose = line_maps(texts, sb) if self.d.prose else [None] * len(texts)
+        sb = shingle_batch(texts, lines=self.reuse is not None)
         head = 32 if "head" in self.d.tables else 0
         full, heads = self.signer.sign(sb, head)
         fresh = []
@@ -98,10 +97,7 @@ class BlockDedup:
             o = base + i
             self.ids.append(doc_id)
             self.parent.append(o)
-            seq = sb.unit(i).copy()
-            self.seqs.append(seq)
-            self.prose.append(prose[i])
-            self.sets.append(np.unique(seq))
+            self.sets.append(np.unique(sb.unit(i)))
             dg = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
             if dg in self.digests:
                 self.union(o, self.digests[dg])
@@ -115,9 +111,11 @@ class BlockDedup:
             if name in self.d.tables and sigs is not None:
                 for j, got in enumerate(self.index.query_insert(name, keys, sigs[rows])):
                     cands[fresh[j]].update(got)
-        if self.d.block:
-            for i, got in enumerate(self.blocks.query_insert(range(base, base + len(docs)), sb)):
-                cands[i].update(got)
+        if self.reuse is not None:
+            block = self.reuse.add_batch(range(base, base + len(docs)), texts, sb)
+            if self.d.block:
+                for i, got in enumerate(block):
+                    cands[i].update(got)
         for i in fresh:
             if len(self.sets[base + i]):
                 self.judge(base + i, sorted(cands[i]))
@@ -133,35 +131,31 @@ class BlockDedup:
             if v.jaccard >= d.threshold:
                 self.union(o, c)
                 continue
-            if d.legacy_containment:
+            block = None
+            if self.reuse is None:
                 ok = v.containment >= d.legacy_containment and min(
                     len(self.sets[o]), len(self.sets[c])) >= 8
-                o_short = len(self.sets[o]) <= len(self.sets[c])
-                block = None
+                o_short, share = len(self.sets[o]) <= len(self.sets[c]), v.containment
             else:
-                block = locate(self.seqs[o], self.seqs[c], d.rule, self.sets[o], self.sets[c],
-                               self.prose[o], self.prose[c], v.shared)
+                block = self.reuse.judge(o, c, self.sets[o], self.sets[c], v.shared)
                 ok, o_short = block.is_copy, block.shorter == "a"
+                share = block.story_coverage or block.coverage
             if not ok:
                 continue
             if o_short:  # o is a copy contained in c: keep the best container
-                share = v.containment if block is None else (
-                    block.story_coverage or block.coverage)
                 key = (share, len(self.sets[c]), -c, block)
                 if best is None or key[:3] > best[:3]:
                     best = key
             elif c not in self.container:  # earlier unit c is contained in o
-                self.link(c, o, block.region("a") if block else None)
+                self.link(c, o, block)
         if best is not None and o not in self.container:
-            c = -best[2]
-            self.link(o, c, best[3].region("b") if best[3] else None)
+            self.link(o, -best[2], best[3])
 
-    def link(self, copy: int, container: int, region: tuple[int, int] | None) -> None:
+    def link(self, copy: int, container: int, block: SharedBlock | None) -> None:
         self.container[copy] = container
-        if not self.d.roundup_guard or self.containers.admit(container, region):
+        guard = self.reuse is not None and self.d.roundup_guard
+        if not guard or self.reuse.link(copy, container, block):  # type: ignore[union-attr]
             self.union(copy, container)
-        else:
-            self.also.setdefault(container, []).append(copy)
 
     def predictions(self) -> Iterator[dict[str, Any]]:
         for o, doc_id in enumerate(self.ids):
@@ -230,7 +224,7 @@ def evaluate(design: Design, shared: Path, out_dir: Path, tag: str) -> dict[str,
                 fh.write(json.dumps(p) + "\n")
         row = score(shared, name, pred)
         row["cand/unit"] = dd.candidates / len(dd.ids)
-        row["block_MB"] = dd.blocks.nbytes / 2**20
+        row["block_MB"] = dd.reuse.nbytes / 2**20 if dd.reuse else 0.0
         res[name] = row
     return res
 
@@ -289,8 +283,8 @@ def speed(design: Design, shared: Path, n: int, path: Path | None = None) -> Non
                 dd.add_batch(docs[i : i + dz.batch])
             best = min(best, time.process_time() - t0)
         print(f"{tag:28s} {best / len(docs) * 1e6:6.1f} us/doc  {mb / best:5.1f} MB/s  "
-              f"candidates/unit {dd.candidates / len(docs):.2f}  block table "
-              f"{dd.blocks.nbytes / len(docs):.0f} B/unit")
+              f"candidates/unit {dd.candidates / len(docs):.2f}  block state "
+              f"{dd.reuse.nbytes / len(docs) if dd.reuse else 0:.0f} B/unit")
     best = float("inf")
     for _ in range(2):
         t0 = time.process_time()

@@ -382,3 +382,27 @@ def test_estimate_of_a_copy_under_its_own_lede_against_the_stored_wire() -> None
     far = estimate_block(oseq, (signer.permuted(oseq) & 0xFFFF).astype(np.uint16),
                          (full[0] & 0xFFFF).astype(np.uint16), len(np.unique(batch.unit(0))))
     assert judge_estimate(far) == "block_small"  # one background paragraph in common
+
+
+# ----------------------------------------------------------------------------- the run's state
+def test_block_reuse_links_a_roundup_to_each_story_without_merging_them() -> None:
+    from segmenter.reuse import BlockReuse
+
+    one, two = "\n".join(paras(140, 5)), "\n".join(paras(141, 5))
+    roundup = "\n".join(["ROUNDUP", one, "SECOND STORY", two])
+    copy_of_one = "\n".join(paras(140, 5)[:4])
+    texts = [one, two, roundup, copy_of_one]
+    reuse = BlockReuse(sample=SampleConfig(sample=8))
+    cands = reuse.add_batch(range(4), texts, shingle_batch(texts, lines=True))
+    assert set(cands[2]) == {0, 1} and 0 in cands[3]
+    first = reuse.judge(0, 2)
+    second = reuse.judge(1, 2)
+    assert first.is_copy and second.is_copy and first.shorter == second.shorter == "a"
+    assert reuse.link(0, 2, first)  # the roundup joins story one's cluster
+    assert not reuse.link(1, 2, second)  # story two is linked, not merged
+    assert reuse.also_contains(2) == [1]
+    again = reuse.judge(3, 2)
+    assert again.is_copy and reuse.link(3, 2, again)  # another copy of story one: merged
+    ev = reuse.explain(1, 2, two, roundup)
+    (s, e), = ev["matched_block"]
+    assert roundup[s:e] == two[: e - s] and ev["block_reason"] == "block_copy"

@@ -1,0 +1,120 @@
+"""Block containment as the deduplicator uses it: one object per run (issue 13).
+
+:class:`BlockReuse` keeps what block containment needs per unit (its shingles in text order and
+its line map), finds block candidates for each batch (:mod:`segmenter.blockindex`), judges a
+candidate pair on its shared block (:func:`segmenter.containment.locate`), decides whether a
+containment link merges clusters (:class:`segmenter.containment.Containers`: a roundup does
+not merge the stories it holds) and gives the character offsets of the shared block for
+``--explain``. The deduplicator keeps its own union-find, sets and records; the calls it makes:
+
+1. per batch, after ``shingle_batch(texts, ..., lines=True)``: ``cands = reuse.add_batch(keys,
+   texts, shingles)`` (keys: the units' ordinals), and verify ``cands[i]`` with the ``full``
+   LSH candidates of row ``i``;
+2. per candidate pair that is not ``near`` (Jaccard below the threshold): ``block =
+   reuse.judge(o, c, set_o, set_c, verdict.shared)``; ``block.is_copy`` says ``contained``,
+   ``block.shorter`` which one is the copy, ``block.reason`` why;
+3. before a containment link merges ``copy`` into ``container``: ``reuse.link(copy,
+   container, block)``; ``False``: record the link (:meth:`also_contains`), do not merge;
+4. ``--explain``: ``reuse.explain(m, keeper, text_m, text_keeper)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .blockindex import BlockCandidates, SampleConfig
+from .containment import BlockRule, Containers, SharedBlock, char_spans, line_maps, locate
+from .fingerprint import ShingleBatch
+
+__all__ = ["BlockReuse"]
+
+_NONE = np.zeros(0, dtype=np.uint32)
+
+
+class BlockReuse:
+    """Per-run state of block containment (see the module docstring)."""
+
+    def __init__(
+        self,
+        rule: BlockRule | None = None,
+        sample: SampleConfig | None = None,
+        shingle_size: int = 5,
+        lines: bool = True,
+    ) -> None:
+        self.rule = rule or BlockRule()
+        self.use_lines = lines  # False: every shingle is story, no paragraph check
+        self.candidates = BlockCandidates(sample)
+        self.containers = Containers()
+        self.shingle_size = shingle_size
+        self._seq: list[np.ndarray] = []  # by key: shingle hashes in text order
+        self._lines: list[np.ndarray] = []  # by key: line map
+        self._also: dict[int, list[int]] = {}  # container -> copies linked without merging
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the candidate table and the line maps (the sequences are the units'
+        shingles, which the deduplicator keeps in one form or another anyway)."""
+        return self.candidates.nbytes + sum(int(m.nbytes) for m in self._lines)
+
+    def _keep(self, key: int, seq: np.ndarray, lines: np.ndarray) -> None:
+        while len(self._seq) <= key:
+            self._seq.append(_NONE)
+            self._lines.append(_NONE)
+        self._seq[key] = seq
+        self._lines[key] = lines
+
+    def add_batch(
+        self, keys: Sequence[int], texts: Sequence[str], batch: ShingleBatch
+    ) -> list[list[int]]:
+        """Keep the batch's units (``batch`` made with ``lines=True``) and return, for each
+        row, the keys of earlier units that are block candidates of it."""
+        maps = line_maps(texts, batch)
+        for i, key in enumerate(keys):
+            self._keep(key, batch.unit(i), maps[i])
+        return self.candidates.query_insert(keys, batch)
+
+    def judge(
+        self,
+        a: int,
+        b: int,
+        set_a: np.ndarray | None = None,
+        set_b: np.ndarray | None = None,
+        shared: int | None = None,
+        detail: bool = False,
+    ) -> SharedBlock:
+        """The shared block of units ``a`` and ``b`` and the verdict (``shared``: their shared
+        distinct shingles, from :func:`segmenter.dedup.verify`, lets most pairs go early)."""
+        lines_a, lines_b = (self._lines[a], self._lines[b]) if self.use_lines else (None, None)
+        return locate(self._seq[a], self._seq[b], self.rule, set_a, set_b, lines_a, lines_b,
+                      shared, detail)
+
+    def link(self, copy: int, container: int, block: SharedBlock | None) -> bool:
+        """Whether the containment link ``copy`` -> ``container`` merges their clusters: not
+        when the copy came from a region of the container apart from the regions its linked
+        copies came from (another story of a roundup; kept in :meth:`also_contains`)."""
+        # The copy is the shorter side of the block; the container's region is the other.
+        region = None if block is None else block.region("b" if block.shorter == "a" else "a")
+        if self.containers.admit(container, region):
+            return True
+        self._also.setdefault(container, []).append(copy)
+        return False
+
+    def also_contains(self, container: int) -> list[int]:
+        """The copies linked to ``container`` without merging (other stories it holds)."""
+        return list(self._also.get(container, ()))
+
+    def explain(self, a: int, b: int, text_a: str, text_b: str) -> dict[str, Any]:
+        """The shared block of ``a`` and ``b`` as evidence: character offsets in both texts."""
+        block = self.judge(a, b, detail=True)
+        k = self.shingle_size
+        return {
+            "block_reason": block.reason,
+            "block_coverage": round(block.coverage, 4),
+            "story_coverage": None if block.story_coverage is None
+            else round(block.story_coverage, 4),
+            "shared_block": char_spans(text_a, block.spans_a, k),
+            "matched_block": char_spans(text_b, block.spans_b, k),
+        }
