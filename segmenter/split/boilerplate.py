@@ -238,8 +238,26 @@ def boilerplate_label(line: str, max_chars: int) -> str | None:
     return _more_label(line, n)
 
 
+# Cheap gate before the patterns below: the first word of a chrome line, or a sign inside it.
+_CHROME_LEAD = re.compile(
+    r"[\W\d_]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+    r"credit|photo|image|picture|(?:by|posted|submitted|written|words|story|text|reported|filed|"
+    r"author|updated|published|last|on|created|modified|main|top|cover|header|featured|license|"
+    r"enlarge|view|gallery|cross|originally|this|h/t|hat|via|source|full|share|post|pin|email|"
+    r"tumblr|flipboard|google|reddit|pinterest|kinja|digg|stumbleupon|pocket|tweet|sms|more|"
+    r"learn|continue|read|watch|listen|see|click|trending|popular|related|labels|tags|tagged|"
+    r"categories|category|topics|keywords|date|no|leave|add|permalink|trackback|contents|loading|"
+    r"replay|play|fullscreen|newsletter|about|remove|reuse|found|current|duration|remaining|"
+    r"loaded|progress|promoted|powered|sponsored|presented|like|follow|get|for|the)\b",
+    re.IGNORECASE,
+)
+_CHROME_SIGNS = ("/", ":", "ontribut", "ewsletter", "NEWSLETTER")
+
+
 def _more_label(line: str, n: int) -> str | None:
     """The chrome of real web pages: dates, bylines, credits, tags, player and share widgets."""
+    if n > 30 and not _CHROME_LEAD.match(line) and not any(c in line for c in _CHROME_SIGNS):
+        return None
     ends = _ends_sentence(line)
     if n <= 40 and not line.isascii():
         if _CJK_PHOTO.match(line):

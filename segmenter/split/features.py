@@ -65,7 +65,10 @@ class Line:
     dateline: bool  # opens with a wire dateline
     continuation: bool  # opens with a pronoun or connective
     caps_lead: bool  # opens with 3+ ALL-CAPS words run into ordinary text (a glued headline)
-    _vocab: frozenset[str] | None = None  # computed on first use (see ``vocab``)
+    headline: bool  # short, no sentence end, not boilerplate (see ``headline_like``)
+    # content words (lower-cased, 4+ letters, no function words) for cohesion; none for boilerplate
+    vocab: frozenset[str]
+    cut_off: bool  # stops mid-sentence, or says it goes on elsewhere ("...", "Read more")
     _sentences: int = 0  # computed on first use (see ``sentences``)
 
     @property
@@ -76,30 +79,19 @@ class Line:
             n = self._sentences = _sentences(self.text[:_COHESION_PREFIX])
         return n
 
-    @property
-    def vocab(self) -> frozenset[str]:
-        """Content words of the line (lower-cased, 4+ letters, no function words), for cohesion.
-
-        Computed lazily: lines whose boundary is settled by strong cues never need it."""
-        v = self._vocab
-        if v is None:
-            v = _vocab(self.text[:_COHESION_PREFIX]) if self.boilerplate is None else _EMPTY
-            self._vocab = v
-        return v
-
-    @property
-    def cut_off(self) -> bool:
-        """The paragraph stops mid-sentence, or says it goes on elsewhere."""
-        return not self.terminal or self.ellipsis or self.read_more_at is not None
-
     def headline_like(self, config: SplitConfig) -> bool:
-        """Short, no sentence end, not boilerplate: looks like a headline."""
-        return (
-            self.boilerplate is None
-            and self.chars <= config.headline_max_chars
-            and self.words <= config.headline_max_words
-            and (not self.terminal or self.text.endswith("?") and self.words <= 12)
-        )
+        """Short, no sentence end, not boilerplate: looks like a headline.
+
+        Decided once by ``line_features`` with its config (``headline_max_chars``/``_words``)."""
+        return self.headline
+
+
+def _headline_like(s: str, chars: int, words: int, terminal: bool, config: SplitConfig) -> bool:
+    return (
+        chars <= config.headline_max_chars
+        and words <= config.headline_max_words
+        and (not terminal or s.endswith("?") and words <= 12)
+    )
 
 
 def ends_terminal(text: str) -> bool:
@@ -174,24 +166,29 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             chars = len(s)
             ellipsis = s.endswith(_ELLIPSES)
             rm = read_more_tail(s) if chars > config.short_teaser_min_chars else None
-            label = boilerplate_label(s, bp_max)
+            label = boilerplate_label(s, bp_max) if chars <= bp_max else None
+            words = s.count(" ") + 1 if chars < 400 else 99
+            terminal = ends_terminal(s) and not ellipsis
             lines.append(
                 Line(
-                    index=index,
-                    start=pos,
-                    end=body_end,
-                    line_end=nl - 1 if nl > pos and text[nl - 1] == "\r" else nl,
-                    text=s,
-                    chars=chars,
-                    words=s.count(" ") + 1 if chars < 400 else 99,
-                    terminal=ends_terminal(s) and not ellipsis,
-                    ellipsis=ellipsis,
-                    read_more_at=None if rm is None else pos + lead + rm,
-                    boilerplate=label,
-                    kicker=None if label else kicker_of(s, config.kicker_max_words),
-                    dateline=dateline_prefix(s),
-                    continuation=_first_word(s) in _CONTINUATIONS,
-                    caps_lead=chars >= config.teaser_min_chars and _caps_lead(s),
+                    index,
+                    pos,
+                    body_end,
+                    nl - 1 if nl > pos and text[nl - 1] == "\r" else nl,
+                    s,
+                    chars,
+                    words,
+                    terminal,
+                    ellipsis,
+                    None if rm is None else pos + lead + rm,
+                    label,
+                    None if label else kicker_of(s, config.kicker_max_words),
+                    dateline_prefix(s),
+                    _first_word(s) in _CONTINUATIONS,
+                    chars >= config.teaser_min_chars and _caps_lead(s),
+                    label is None and _headline_like(s, chars, words, terminal, config),
+                    _vocab(s[:_COHESION_PREFIX]) if label is None else _EMPTY,
+                    not terminal or ellipsis or rm is not None,
                 )
             )
         pos = nl + 1

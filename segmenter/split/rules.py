@@ -101,30 +101,33 @@ class Segment:
     words: set[str] = field(default_factory=set)  # content words of the whole story
     subheads: int = 0  # headline-shaped body lines after the first
 
+    only_headline: bool = False  # the story so far is a headline line without a paragraph
+    headed: bool = False  # the story opens with a headline line
+    teaser: bool = False  # the story so far is one long paragraph, cut off or after a kicker
+
     def add(self, line: Line, config: SplitConfig) -> None:
         self.lines.append(line)
         if line.boilerplate is None:
-            if self.body and line.headline_like(config):
-                self.subheads += 1
-            self.body.append(line)
+            body = self.body
+            if body:
+                if line.headline_like(config):
+                    self.subheads += 1
+                self.only_headline = self.teaser = False
+            else:
+                self.headed = self.only_headline = line.words <= 20 and not line.terminal
+                self.teaser = line.chars >= config.teaser_min_chars and (
+                    line.kicker is not None or line.cut_off
+                )
+            body.append(line)
             self.words.update(line.vocab)
 
-    @property
-    def headed(self) -> bool:
-        """The story opens with a headline line."""
-        return bool(self.body) and self.body[0].words <= 20 and not self.body[0].terminal
-
-    @property
-    def only_headline(self) -> bool:
-        """The story so far is a headline line (and head boilerplate) without a paragraph."""
-        return len(self.body) == 1 and self.body[0].words <= 20 and not self.body[0].terminal
-
-    def teaser_shaped(self, config: SplitConfig) -> bool:
-        """One long paragraph that is cut off or opens with a kicker."""
-        if len(self.body) != 1:
-            return False
-        line = self.body[0]
-        return line.chars >= config.teaser_min_chars and (line.kicker is not None or line.cut_off)
+    def trim(self, cut: int) -> list[Line]:
+        """Take the lines from ``cut`` on off the story (a headline that opens the next one)."""
+        tail = self.lines[cut:]
+        del self.lines[cut:]
+        n_body = sum(1 for b in tail if b.boilerplate is None)
+        del self.body[len(self.body) - n_body :]
+        return tail
 
 
 def next_body_index(lines: list[Line]) -> list[int]:
@@ -162,7 +165,7 @@ def boundary_features(
     only_headline = seg.only_headline
     if only_headline and line.kicker is None:
         feats.append("after_headline")
-    teaser_shaped = seg.teaser_shaped(config)
+    teaser_shaped = seg.teaser
     if teaser_shaped:
         feats.append("after_teaser")
     if line.kicker is not None:
@@ -355,11 +358,7 @@ def _headline_tail(seg: Segment, config: SplitConfig) -> list[Line]:
         heads += 1
     if heads == 0 or not any(b.boilerplate is None for b in seg.lines[:cut]):
         return []
-    tail = seg.lines[cut:]
-    del seg.lines[cut:]
-    n_body = sum(1 for b in tail if b.boilerplate is None)
-    del seg.body[len(seg.body) - n_body :]
-    return tail
+    return seg.trim(cut)
 
 
 _WEIGHTS: dict[SplitConfig, dict[str, float]] = {}
