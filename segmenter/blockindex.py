@@ -178,10 +178,18 @@ class FingerprintTable:
             slot[active] = (slot[active] + 1) & mask
         return slot
 
-    def lookup(self, uniq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def find(self, uniq: np.ndarray) -> np.ndarray:
+        """The slots of distinct fingerprints (or of the empty slots where they would go), for
+        :meth:`lookup` and :meth:`insert` of the same fingerprints."""
+        return self._slots(uniq)
+
+    def lookup(
+        self, uniq: np.ndarray, slot: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For distinct fingerprints: ``(index, unit_key)`` of every posting (newest first),
-        and each fingerprint's posting count (``max_df``: template text, no postings given)."""
-        slot = self._slots(uniq)
+        and each fingerprint's posting count (``max_df``: template text, no postings given).
+        ``slot``: their :meth:`find`, when the caller has it."""
+        slot = self._slots(uniq) if slot is None else slot
         found = self._keys[slot] == uniq
         count = np.where(found, self._count[slot], 0).astype(np.int64)
         live = np.flatnonzero(found & (count < self.max_df))
@@ -198,14 +206,19 @@ class FingerprintTable:
             return np.empty(0, np.int64), np.empty(0, _U32), count
         return np.concatenate(out_i), np.concatenate(out_u), count
 
-    def insert(self, uniq: np.ndarray, units: np.ndarray, sizes: np.ndarray) -> None:
+    def insert(
+        self, uniq: np.ndarray, units: np.ndarray, sizes: np.ndarray,
+        slot: np.ndarray | None = None,
+    ) -> None:
         """Add postings: fingerprint ``uniq[g]`` (distinct) gets the next ``sizes[g]`` unit keys
-        of ``units`` (grouped by fingerprint, in arrival order)."""
+        of ``units`` (grouped by fingerprint, in arrival order). ``slot``: their :meth:`find`
+        (from before this call), when the caller has it."""
         if len(uniq) == 0:
             return
         if 2 * (self._distinct + len(uniq)) > len(self._keys):
             self._rehash(self._distinct + len(uniq))
-        slot = self._place(uniq)
+            slot = None
+        slot = self._place(uniq, slot)
         before = self._count[slot].astype(np.int64)
         room = np.clip(self.max_df - before, 0, None)
         take = np.minimum(sizes, room)
@@ -229,10 +242,10 @@ class FingerprintTable:
         self._head[slot[groups]] = pos[firsts + take[groups] - 1]
         self._postings += n_new
 
-    def _place(self, uniq: np.ndarray) -> np.ndarray:
+    def _place(self, uniq: np.ndarray, slot: np.ndarray | None = None) -> np.ndarray:
         """Slots of distinct fingerprints, claiming empty slots for new ones."""
         keys = self._keys
-        slot = self._slots(uniq)
+        slot = self._slots(uniq) if slot is None else slot.copy()
         new = np.flatnonzero(keys[slot] == 0)
         while len(new):
             # New fingerprints aiming at one empty slot: the first takes it, the rest probe on.
@@ -319,7 +332,8 @@ class BlockCandidates:
         rank = np.arange(len(sfp)) - start[group]
         uniq = sfp[start]
         # Earlier batches: each stored posting meets every row holding its fingerprint.
-        g, other, stored = self.table.lookup(uniq)
+        slots = self.table.find(uniq)
+        g, other, stored = self.table.lookup(uniq, slots)
         members = _segments(start[g], sizes[g])
         pair_i = [order[members]]
         pair_k = [np.repeat(other.astype(np.int64), sizes[g])]
@@ -331,7 +345,7 @@ class BlockCandidates:
                 break
             pair_i.append(order[later])
             pair_k.append(karr[row[order[later - d]]])
-        self.table.insert(uniq, karr[row[order]], sizes)
+        self.table.insert(uniq, karr[row[order]], sizes, slots)
         qi = np.concatenate(pair_i)
         anchor = (fps[qi] & _U32(1)) == 0
         return self._select(n, karr, nfp, row[qi], lines[qi], np.concatenate(pair_k), anchor)
