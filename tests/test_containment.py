@@ -406,3 +406,15 @@ def test_block_reuse_links_a_roundup_to_each_story_without_merging_them() -> Non
     ev = reuse.explain(1, 2, two, roundup)
     (s, e), = ev["matched_block"]
     assert roundup[s:e] == two[: e - s] and ev["block_reason"] == "block_copy"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(1, 4), st.integers(0, 3)),
+                min_size=2, max_size=9),
+       st.integers(1, 5))
+def test_block_candidates_do_not_depend_on_batching(spec: list[tuple[int, int, int]],
+                                                    size: int) -> None:
+    # Texts made of paragraphs from a few stories, so that some share blocks.
+    texts = ["\n".join(paras(300 + s, 8)[start : start + n]) for s, n, start in spec]
+    config = SampleConfig(sample=8, max_df=3)
+    assert find_all(texts, config, 1) == find_all(texts, config, size)
