@@ -400,8 +400,8 @@ def measure(
     within = across = 0
     duplicates: list[tuple[int, int, Assignment]] = []  # (copy, kept copy, assignment)
     for pos, (a, _) in enumerate(assignments(job, LocalEngine(index))):
-        if a.duplicate_of is None or a.relation is None:
-            continue
+        if a.duplicate_of is None or a.relation is None or a.relation == "seen":
+            continue  # a unit an earlier run indexed is met again, not copied
         keeper = unit_pos[a.duplicate_of]
         if unit_source[keeper] == unit_source[pos]:
             within += 1

@@ -45,6 +45,13 @@ class Counters:
                                                                  "contained": 0})
     clusters: int = 0
     unique: int = 0
+    # with a persistent index: which one, this run's id, and the units met in earlier runs
+    index: str | None = None
+    run_id: str | None = None
+    seen: int = 0  # units an earlier run indexed (same id and text): relation "seen"
+    earlier_duplicates: int = 0  # duplicates of a unit of an earlier run
+    inserted: int = 0  # units added to the index
+    rerun: int = 0  # units this run id had indexed before (the same job run again)
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     # ------------------------------------------------------------------ counting
@@ -66,9 +73,14 @@ class Counters:
                 self.boilerplate_labels[b.label] = self.boilerplate_labels.get(b.label, 0) + 1
 
     def count_assignment(self, a: Assignment) -> bool:
-        """One unit's verdict; True when it duplicates another unit."""
+        """One unit's verdict; True when it duplicates another unit (``seen`` units, met
+        again, are counted apart: neither duplicates nor unique)."""
+        if a.relation == "seen":
+            self.seen += 1
+            return False
         if a.relation is not None and a.duplicate_of is not None:
             self.duplicates[a.relation] = self.duplicates.get(a.relation, 0) + 1
+            self.earlier_duplicates += a.earlier
             return True
         self.unique += 1
         return False
@@ -89,12 +101,19 @@ class Counters:
         _add(self.duplicates, other.duplicates)
         self.clusters += other.clusters
         self.unique += other.unique
+        self.index = self.index or other.index
+        self.run_id = self.run_id or other.run_id
+        self.seen += other.seen
+        self.earlier_duplicates += other.earlier_duplicates
+        self.inserted += other.inserted
+        self.rerun += other.rerun
         _add(self.seconds, other.seconds)
 
     # ------------------------------------------------------------------ report
     def as_dict(self) -> dict[str, Any]:
-        """The counters as ``report.json`` holds them (without ``config`` and ``inputs``)."""
-        return {
+        """The counters as ``report.json`` holds them (without ``config`` and ``inputs``);
+        ``index`` only with a persistent index."""
+        out = {
             "documents": self.read.documents,
             "read": {**self.read.as_dict(), "renamed_ids": self.renamed_ids},
             "clean": {"repaired": self.repaired, "steps": dict(sorted(self.clean_steps.items()))},
@@ -115,4 +134,23 @@ class Counters:
                 "unique": self.unique,
             },
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+        if self.index is not None:
+            out["index"] = self.index_dict()
+        return out
+
+    def index_dict(self) -> dict[str, Any]:
+        """What a run with a persistent index says about earlier runs: ``new`` units (neither
+        ``seen`` nor a duplicate of an earlier run's unit), ``seen`` ones, duplicates of earlier
+        runs' units; units ``inserted`` into the index, and ``rerun`` (units this run id had
+        indexed before: the same job run again)."""
+        return {
+            "url": self.index,
+            "run_id": self.run_id,
+            "units": self.units,
+            "new": self.units - self.seen - self.earlier_duplicates,
+            "seen": self.seen,
+            "duplicates_of_earlier_runs": self.earlier_duplicates,
+            "inserted": self.inserted,
+            "rerun": self.rerun,
         }

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 StoryKind = Literal["article", "teaser"]
-Relation = Literal["exact", "near", "contained"]
+Relation = Literal["exact", "near", "contained", "seen"]
+"""How a unit relates to the unit it duplicates; ``seen``: it *is* a unit an earlier run indexed
+(same id and text), met again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +117,4 @@ class Assignment:
     similarity: float | None
     keeper: bool
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    earlier: bool = False  # duplicate_of is a unit of an earlier run (persistent index)

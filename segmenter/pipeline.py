@@ -66,14 +66,16 @@ def dedup_records(
     index: Index | str | None = None,
     engine: Engine | None = None,
     progress: Callable[[Counters], None] | None = None,
+    run_id: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``segmenter dedup``: one record per unit: id, cluster, duplicate_of, relation,
     similarity, keeper (and, with ``explain``, the evidence). ``counters`` are filled as a
     run's. ``engine``: where to dedup (default: this process, with ``index`` if given).
-    ``progress`` is called with the counters after each document read."""
+    ``progress`` is called with the counters after each document read. ``run_id``: the job's
+    identity for a persistent index (default: derived from the inputs and the config)."""
     job = Job(tuple(inputs), config, clean, split, explain,
               counters=counters if counters is not None else Counters(), rejects=rejects,
-              progress=progress)
+              progress=progress, run_id=run_id)
     for a, _ in assignments(job, _engine(engine, index)):
         yield {"id": a.id, **assignment_fields(a, explain)}
 
@@ -91,11 +93,14 @@ def run(
     progress: Callable[[Counters], None] | None = None,
     engine: Engine | None = None,
     compress: str | None = None,
+    run_id: str | None = None,
 ) -> dict[str, Any]:
     """The main job: clean, split and dedup ``inputs``; write ``stories.jsonl``,
     ``unique.jsonl`` (``.gz`` or ``.zst`` with ``compress="gz"|"zst"``) and ``report.json``
     into ``out_dir``; return the report.
-    ``engine``: where to dedup (default: this process, with ``index`` if given)."""
+    ``engine``: where to dedup (default: this process, with ``index`` if given). ``run_id``:
+    the job's identity for a persistent index (default: derived from the inputs and the
+    config; see :mod:`segmenter.run_id`)."""
     config = config or Config()
     items = (inputs,) if isinstance(inputs, str) else tuple(inputs)
     out = Path(out_dir)
@@ -107,7 +112,7 @@ def run(
     chosen = _engine(engine, index)
     with staged_folder(out) as stage:
         job = Job(items, config, clean, split, explain, records=True, counters=counters,
-                  rejects=rejects, progress=progress, spool=stage)
+                  rejects=rejects, progress=progress, spool=stage, run_id=run_id)
         with compressed_writer(stage / run_file("stories.jsonl", compress)) as stories_out, \
                 compressed_writer(stage / run_file("unique.jsonl", compress)) as unique_out:
             rows = assignments(job, chosen)

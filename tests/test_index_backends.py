@@ -28,7 +28,7 @@ from segmenter.dedup import Deduplicator
 from segmenter.errors import IndexError_, IndexMismatchError
 from segmenter.fingerprint import signatures
 from segmenter.index import Index, LSHParams, PersistentIndex, UnitInfo, open_index, table_keys
-from segmenter.index.sqlite import SQLiteIndex, decode_run, encode_run, lsh_meta
+from segmenter.index.sqlite import FORMAT, SQLiteIndex, decode_run, encode_run, lsh_meta
 from segmenter.model import Unit
 
 from .conftest import ROOT, need, story
@@ -134,8 +134,10 @@ def test_backends_agree_with_memory(index: Index) -> None:
 
 
 # ----------------------------------------------------------------------------- persistent
-def dedup(url: str, units: list[Unit], **cfg: object) -> Deduplicator:
-    d = Deduplicator(DedupConfig(batch_size=4, **cfg), index=url)  # type: ignore[arg-type]
+def dedup(url: str, units: list[Unit], run_id: str | None = None, **cfg: object
+          ) -> Deduplicator:
+    d = Deduplicator(DedupConfig(batch_size=4, **cfg), index=url,  # type: ignore[arg-type]
+                     run_id=run_id)
     d.add_many(units)
     d.finish()
     return d
@@ -190,13 +192,17 @@ def test_rerun_reproduces_verdicts_and_inserts_nothing(kind: str, tmp_path: Path
         Unit("x5", ""),
     ]
     before = count(url)
-    first = dedup(url, units)
+    first = dedup(url, units, run_id="job-1")
     after = count(url)
     assert after == before + 4  # x1 x2 x3 x4 (x0 is old0's text, x5 has no shingles)
-    again = dedup(url, units)
+    again = dedup(url, units, run_id="job-1")  # the same job again
     assert verdicts(again) == verdicts(first)
     assert again.stats.inserted == 0 and count(url) == after
-    assert again.stats.indexed == 4
+    assert again.stats.indexed == 4 and again.stats.seen == 0
+    later = verdicts(dedup(url, units, run_id="job-2"))  # another job meets the same units
+    assert {k: v[1:] for k, v in later.items() if v[2] == "seen"} == {
+        k: (k, "seen", False) for k in ("x1", "x2", "x3", "x4")}
+    assert later["x0"][1:3] == ("old0", "exact") and later["x5"][1] is None
 
 
 def test_teaser_across_runs(kind: str, tmp_path: Path, urls: list[str]) -> None:
@@ -446,7 +452,7 @@ def test_sqlite_format_1_is_migrated(tmp_path: Path) -> None:
     db.commit()
     db.close()
     ix = SQLiteIndex(path)
-    assert ix.meta()["format"] == "2"
+    assert ix.meta()["format"] == FORMAT
     assert ix.stats()["band_entries"] == sum(len(v) for v in stored.values())
     assert expected[25] == [1, 21, 22, 23, 24, 25][: params.max_bucket]  # the cap bites
     assert ix.query("full", sigs) == ref.query("full", sigs)

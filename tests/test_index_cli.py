@@ -102,8 +102,9 @@ def test_parse_before() -> None:
 def test_help_documents_the_rule() -> None:
     code, out = invoke("dedup", "--help")
     flat = " ".join(out.split())
-    assert code == 0 and "--index" in flat and "same input gives the same verdicts" in flat
-    assert "adds nothing" in flat
+    assert code == 0 and "--index" in flat and "is 'seen' and left out of unique.jsonl" in flat
+    assert "gives its first verdicts" in flat
+    assert "adds nothing" in flat and "--run-id ID" in flat
     for sub in ("stats", "export", "prune"):
         code, out = invoke("index", sub, "--help")
         assert code == 0 and "INDEX" in out

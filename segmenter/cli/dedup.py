@@ -16,6 +16,7 @@ from .options import (
     input_options,
     library_errors,
     output_option,
+    seen_summary,
     summary,
 )
 from .progress import progress_bar
@@ -32,7 +33,8 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
 
     Writes one JSONL record per unit: id (the document id, or docid#story when split),
     cluster, duplicate_of (the copy it duplicates; null for a keeper), relation
-    (exact | near | contained) and similarity.
+    (exact | near | contained; seen: a unit an earlier run put in the --index) and
+    similarity.
     """
     from ..counters import Counters
     from ..io import atomic_output, reject_sink, write_jsonl
@@ -47,9 +49,12 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
                 progress_bar("dedup", inputs, config.read) as bar:
             write_jsonl(out, dedup_records(inputs, config, clean=not no_clean, split=not no_split,
                                            explain=explain, counters=stats, rejects=sink,
-                                           engine=engine, progress=bar))
+                                           engine=engine, progress=bar,
+                                           run_id=opts.get("run_id")))
     dups = stats.duplicates
     summary("dedup", [count(stats.read.documents, "document"), count(stats.units, "unit"),
                        f"{count(sum(dups.values()), 'duplicate')} ({dups['exact']} exact, "
                        f"{dups['near']} near, {dups['contained']} contained)",
-                       count(stats.clusters, "cluster"), f"{stats.read.rejected} rejected"])
+                       count(stats.clusters, "cluster") + seen_summary(
+                           stats.index_dict() if stats.index else None),
+                       f"{stats.read.rejected} rejected"])

@@ -113,7 +113,8 @@ def stats(url: str, out_format: str | None, as_json: bool) -> None:
               help="Add 'sig16': the stored low 16 bits of each signature value, as hex.")
 def export(url: str, output: str, signatures: bool) -> None:
     """Write one JSONL record per indexed unit, in insertion order:
-    {"key", "id", "digest", "source", "inserted", "length", "complete", "shingles"}."""
+    {"key", "id", "digest", "source", "inserted", "length", "complete", "shingles", "run"}
+    ("run": the run id that indexed it, null before run ids)."""
     from ..io import atomic_output, write_jsonl
 
     def records(ix: Any) -> Any:
@@ -127,6 +128,7 @@ def export(url: str, output: str, signatures: bool) -> None:
                 "length": u.length,
                 "complete": u.complete,
                 "shingles": u.shingles,
+                "run": u.run,
             }
             if signatures:
                 rec["sig16"] = u.sig.astype("<u2").tobytes().hex()

@@ -183,6 +183,15 @@ def build_config(opts: dict[str, Any]) -> Config:
     return Config(read=read, clean=clean, split=config.split, dedup=config.dedup)
 
 
+def seen_summary(index: dict[str, Any] | None) -> str:
+    """What the summary line says about earlier runs (empty without a persistent index)."""
+    if not index:
+        return ""
+    return (f"; index: {index['new']} new, {index['seen']} seen, "
+            f"{index['duplicates_of_earlier_runs']} duplicates of earlier runs "
+            f"(run id {index['run_id']})")
+
+
 def summary(command: str, parts: list[str]) -> None:
     """The one line a command prints on stderr when it is done."""
     click.echo(f"segmenter {command}: " + ", ".join(parts), err=True)
@@ -233,10 +242,15 @@ def dedup_options(func: F) -> F:
         click.option("--index", "index", default=None, metavar="PATH|redis://HOST:PORT/DB",
                      help="A persistent index: an SQLite file PATH or a Redis URL. The run is "
                      "compared with every unit earlier runs indexed and adds its new units. A "
-                     "unit already indexed (same id and text) is not added again and is "
-                     "compared only with units indexed before it, so re-running the same "
-                     "input gives the same verdicts and adds nothing; a text indexed under "
-                     "another id is an exact duplicate of it. See `segmenter index`."),
+                     "unit an earlier run indexed (same id and text) is 'seen' and left out "
+                     "of unique.jsonl; a text indexed under another id is an exact duplicate "
+                     "of it. Running the same job again (same --run-id) gives its first "
+                     "verdicts and adds nothing. See `segmenter index`."),
+        click.option("--run-id", "run_id", default=None, metavar="ID",
+                     help="This job's identity in the --index: a run with the same id is the "
+                     "same job again (its own units are not 'seen'), e.g. after a crash. "
+                     "[default: a digest of the input files' paths, sizes and modification "
+                     "times and the settings; a new id for stdin]"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -249,6 +263,8 @@ def engine_for(opts: dict[str, Any]) -> Any:
     ray = opts.get("engine") == "ray"
     if opts.get("address") and not ray:
         raise ConfigError("--address needs --engine ray")
+    if opts.get("run_id") and not opts.get("index"):
+        raise ConfigError("--run-id names a job in a persistent index: it needs --index")
     if ray and opts.get("index"):
         raise ConfigError("--index works with the local engine only; drop --engine ray, or "
                           "dedup on Ray without a persistent index")

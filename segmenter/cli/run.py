@@ -16,6 +16,7 @@ from .options import (
     engine_for,
     input_options,
     library_errors,
+    seen_summary,
 )
 from .progress import progress_bar
 
@@ -60,7 +61,8 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
         with reject_sink(rejects) as sink, progress_bar("run", inputs, config.read) as bar:
             report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
                                   split=not no_split, explain=explain, rejects=sink,
-                                  progress=bar, engine=engine, compress=compress)
+                                  progress=bar, engine=engine, compress=compress,
+                                  run_id=opts.get("run_id"))
         if report_path:
             from ..report import write_report
 
@@ -76,7 +78,8 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
         f"{count(split['boilerplate_lines'], 'boilerplate line')}) -> {dd['unique']} unique, "
         f"{count(dd['duplicates_total'], 'duplicate')} ({dups['exact']} exact, "
         f"{dups['near']} near, {dups['contained']} contained) in "
-        f"{count(dd['clusters'], 'cluster')}; "
+        f"{count(dd['clusters'], 'cluster')}"
+        f"{seen_summary(report.get('index'))}; "
         f"{report['seconds']['total']:.2f}s",
         err=True,
     )

@@ -34,10 +34,12 @@ agreement estimates the Jaccard similarity. A containment estimate must clear th
 with a margin for its sampling noise. Prior units are never output; a cluster that contains
 one is named after it, and with ``keep=complete`` a prior copy wins ties (it was seen first).
 
-Idempotence: a unit whose id *and* content are already indexed is not inserted again and is
-compared only with the units indexed before it, so running the same input again reproduces
-the first run's assignments exactly and adds nothing; a unit whose content is indexed under
-another id is an ``exact`` duplicate of that earlier unit and is not inserted either.
+Runs have an identity (``run_id``), recorded with every unit they index. A unit whose id *and*
+content another run indexed is ``seen``: a duplicate of that indexed unit, never a keeper. A
+unit whose id and content *this* run id indexed before (the same job again, e.g. after a crash)
+is not inserted again and is compared only with the units indexed before it, so the job
+reproduces its first assignments exactly and adds nothing. A unit whose content is indexed
+under another id is an ``exact`` duplicate of that earlier unit and is not inserted either.
 
 The parts, one job each:
 

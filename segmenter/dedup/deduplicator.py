@@ -12,7 +12,16 @@ import numpy as np
 from ..config import DedupConfig
 from ..errors import ConfigError, SegmenterError
 from ..fingerprint import SCHEME
-from ..index import Index, LSHParams, PersistentIndex, StoredUnit, UnitInfo, open_index
+from ..index import (
+    Index,
+    LSHParams,
+    PersistentIndex,
+    StoredUnit,
+    UnitInfo,
+    check_run_id,
+    new_run_id,
+    open_index,
+)
 from ..model import Assignment, Cluster, Match, Relation, Unit
 from ..signing import BatchSigner, SignedBatch
 from .clusters import ClusterState
@@ -37,7 +46,8 @@ class DedupStats:
     rejected: int = 0  # candidates that failed verification
     skipped_containers: int = 0  # containment links refused: the unit already had a container
     inserted: int = 0  # units added to a persistent index
-    indexed: int = 0  # units whose id and content were already in the persistent index
+    indexed: int = 0  # units whose id and content this run indexed before (a re-run)
+    seen: int = 0  # units whose id and content an earlier run indexed
     prior_exact: int = 0  # units whose content an earlier run indexed under another id
     prior_candidates: int = 0  # candidate pairs with a unit of an earlier run (estimated)
     prior_links: int = 0  # of which verified
@@ -63,10 +73,18 @@ class Deduplicator:
 
     ``index``: an :class:`~segmenter.index.Index`, an index URL for
     :func:`~segmenter.index.open_index`, or ``None`` (in memory).
+
+    ``run_id`` names this job for a persistent index (:func:`~segmenter.index.check_run_id`):
+    the units it indexes are recorded with it. Units that another run indexed with the same id
+    and text are ``seen``; the ones this run id indexed before (the same job run again, e.g.
+    after a crash) get the verdicts they got the first time. ``None``: a new run id, so every
+    unit indexed before is ``seen``.
     """
 
-    def __init__(self, config: DedupConfig | None = None, index: Index | str | None = None) -> None:
+    def __init__(self, config: DedupConfig | None = None, index: Index | str | None = None,
+                 run_id: str | None = None) -> None:
         self.config = cfg = config or DedupConfig()
+        self.run_id = new_run_id() if run_id is None else check_run_id(run_id)
         if cfg.head and cfg.head < cfg.min_contained:
             raise ConfigError(
                 f"head ({cfg.head}) must be >= min_contained ({cfg.min_contained}) or 0 (off)"
@@ -126,18 +144,27 @@ class Deduplicator:
         copy contained in an earlier unit. ``None`` for a new unit, or one that contains an
         earlier unit (it is the more complete copy). For streaming callers (Scrapy).
 
-        A unit that an earlier run indexed with the same id and text is reported as an
-        ``exact`` duplicate of itself (evidence ``{"already_indexed": True}``)."""
+        A unit that another run indexed with the same id and text is ``seen``: a duplicate of
+        that indexed unit (``duplicate_of`` its own id, evidence ``already_indexed``)."""
         self.add(unit)
         self._flush()
         o = self._ord_of_last
         link = self._clusters.link.get(o)
         if link is None:
-            if o in self._prior.already:
-                return Match(unit.id, unit.id, "exact", 1.0, {"already_indexed": True})
             return None
         c, rel, sim = link
+        stored = self._seen_as(o)
+        if stored is not None:
+            return Match(unit.id, unit.id, "seen", 1.0, _seen_evidence(stored))
         return Match(unit.id, self._nodes.ids[c], rel, round(sim, 4), {})  # type: ignore[arg-type]
+
+    def _seen_as(self, o: int) -> StoredUnit | None:
+        """The stored unit of another run that unit ``o`` is (same id and text), if any."""
+        root = self._clusters.exact_root(o)
+        stored = self._prior.units.get(root)
+        if stored is None or stored.id != self._nodes.ids[o] or stored.run == self.run_id:
+            return None
+        return stored
 
     # ----------------------------------------------------------------------------- batch work
     def _flush(self) -> None:
@@ -202,19 +229,17 @@ class Deduplicator:
         sigs = {"full": signed.full[sel]}
         if signed.heads is not None:
             sigs["head"] = signed.heads[sel]
-        res = index.add_batch(infos, sigs)
+        res = index.add_batch(infos, sigs, run=self.run_id)
         wanted: set[int] = set()
         for j, i in enumerate(rows):
             o, status, rowid = base + i, res.status[j], res.rowid[j]
-            if status == "exact":
-                self.stats.prior_exact += 1
+            if status in ("exact", "seen"):  # the same text as an earlier run's unit
+                self.stats.prior_exact += status == "exact"
                 if rowid not in prior.ordinal:
                     wanted.add(rowid)
                 continue
             self.stats.inserted += status == "new"
             self.stats.indexed += status == "indexed"
-            if status == "indexed":
-                prior.already.add(o)
             old = prior.ordinal.get(rowid)
             if old is not None and old in prior:  # met earlier as a prior unit: it is us
                 prior.alias.add(old)
@@ -227,13 +252,13 @@ class Deduplicator:
         prior.forget_permutations()
         for j, i in enumerate(rows):
             o, status, rowid = base + i, res.status[j], res.rowid[j]
-            if status == "exact":
+            if status in ("exact", "seen"):
                 p = prior.ordinal.get(rowid)
-                if p is not None and p != o:
+                if p is not None and p != o:  # None: pruned meanwhile
                     clusters.exact_of[o] = clusters.exact_root(p)
                     clusters.union(o, p)
                     clusters.link.setdefault(o, (p, "exact", 1.0))
-                    self.stats.exact += 1
+                    self.stats.exact += status == "exact"
                 continue
             cands = [
                 [prior.ordinal[r] for r in table[j] if r in prior.ordinal]
@@ -313,14 +338,21 @@ class Deduplicator:
             self.index.close()
         nodes, clusters, prior = self._nodes, self._clusters, self._prior
         out: list[Assignment | None] = [None] * len(nodes)
+        seen: dict[int, StoredUnit] = {}  # units another run indexed (same id and text)
         if prior.units:
-            # A prior unit that is one of this run's units (same id, same content; met before
-            # that unit in a re-run in another order) is that unit, not a copy of it.
+            # A prior unit with the id and text of one of this run's units is that unit when
+            # this run indexed it (a re-run; met as a candidate before the unit itself), and
+            # the unit was seen when another run did.
             for o in range(len(nodes)):
                 if o not in prior:
                     root = clusters.exact_root(o)
                     if root in prior and nodes.ids[root] == nodes.ids[o]:
-                        prior.alias.add(root)
+                        stored = self._seen_as(o)
+                        if stored is None:
+                            prior.alias.add(root)
+                        else:
+                            seen[o] = stored
+        self.stats.seen = len(seen)
         keep = self.config.keep
 
         def key(o: int) -> tuple[int, ...]:
@@ -333,17 +365,21 @@ class Deduplicator:
                 if first not in prior:
                     out[first] = Assignment(cluster, cluster, None, None, None, True, {})
                 continue
-            keeper = max(members, key=key)
+            keeper = max((m for m in members if m not in seen), key=key)
             for m in members:
                 if m in prior:
                     continue
-                if m == keeper:
+                if m in seen:
+                    out[m] = Assignment(nodes.ids[m], cluster, nodes.ids[m], "seen", 1.0, False,
+                                        _seen_evidence(seen[m]), earlier=True)
+                elif m == keeper:
                     ev = {"members": len(members)}
                     out[m] = Assignment(nodes.ids[m], cluster, None, None, None, True, ev)
                 else:
                     rel, sim, ev = self._relation(m, keeper)
                     dup = nodes.ids[keeper]
-                    out[m] = Assignment(nodes.ids[m], cluster, dup, rel, sim, False, ev)
+                    out[m] = Assignment(nodes.ids[m], cluster, dup, rel, sim, False, ev,
+                                        earlier=keeper in prior)
         self._done = [a for a in out if a is not None]
         return self._done
 
@@ -360,14 +396,15 @@ class Deduplicator:
         for cid, assigns in by_cluster.items():
             if len(assigns) == 1 and not include_singletons:
                 continue
-            keeper = next(a for a in assigns if a.keeper)
-            members = (keeper.id, *(a.id for a in assigns if not a.keeper))
+            # the keeper, or the cluster's id when it keeps a unit of an earlier run
+            keeper = next((a.id for a in assigns if a.keeper), cid)
+            members = (keeper, *(a.id for a in assigns if a.id != keeper))
             matches = tuple(
                 Match(a.id, a.duplicate_of, a.relation, a.similarity or 0.0, a.evidence)
                 for a in assigns
                 if a.duplicate_of is not None and a.relation is not None
             )
-            out.append(Cluster(cid, keeper.id, members, matches))
+            out.append(Cluster(cid, keeper, members, matches))
         return out
 
     def _relation(self, m: int, keeper: int) -> tuple[Relation, float, dict[str, Any]]:
@@ -389,3 +426,8 @@ class Deduplicator:
             ev.update(shared_evidence(nodes.sigs[m], nodes.sigs[keeper], nodes.texts[m],
                                       nodes.texts[keeper], self.config))
         return rel, sim, ev
+
+
+def _seen_evidence(stored: StoredUnit) -> dict[str, Any]:
+    """Why a unit is ``seen``: the run that indexed it, and when."""
+    return {"already_indexed": True, "run": stored.run, "indexed_at": stored.time}

@@ -31,7 +31,6 @@ class EarlierRuns:
         self.units: dict[int, StoredUnit] = {}  # ordinal -> the stored unit
         self.ordinal: dict[int, int] = {}  # index key -> ordinal (prior and this run's units)
         self.alias: set[int] = set()  # prior nodes that turned out to be a unit of this run
-        self.already: set[int] = set()  # units an earlier run indexed (same id and text)
         self.sig16: dict[int, np.ndarray] = {}  # low 16 bits of a unit's signature
         self._perm16: dict[int, np.ndarray] = {}
 

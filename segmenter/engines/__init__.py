@@ -51,7 +51,8 @@ class Job:
     ``spool``: a folder for records an engine must hold until the assignments are known
     (the run's staging folder, so they stay on the output's disk); ``observe``: called with
     every analysed document in input order (``check`` reads its findings there; engines that
-    analyse elsewhere refuse it).
+    analyse elsewhere refuse it); ``run_id``: the job's identity for a persistent index
+    (``None``: derived from the inputs and the config, :func:`~segmenter.run_id.derive_run_id`).
     """
 
     inputs: tuple[str, ...]
@@ -65,6 +66,7 @@ class Job:
     progress: Callable[[Counters], None] | None = None
     spool: Path | None = None
     observe: Callable[[Analysed], None] | None = None
+    run_id: str | None = None
 
 
 class Engine(Protocol):

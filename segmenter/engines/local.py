@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ..dedup import Deduplicator
-from ..index import Index
+from ..index import Index, PersistentIndex
 from ..records import unit_record
 from ..stage import analyse
 from . import Assigned, Job
@@ -33,7 +33,14 @@ class LocalEngine:
         """Each unit's assignment (and record), in input order, computed here."""
         counters = job.counters
         seconds = counters.seconds
-        dedup = Deduplicator(job.config.dedup, index=self.index)
+        run_id = job.run_id
+        if run_id is None and self.index is not None and self.index != "memory":
+            from ..run_id import derive_run_id
+
+            run_id = derive_run_id(job.inputs, job.config, clean=job.clean, split=job.split)
+        dedup = Deduplicator(job.config.dedup, index=self.index, run_id=run_id)
+        if isinstance(dedup.index, PersistentIndex):
+            counters.index, counters.run_id = dedup.index.url, dedup.run_id
         spool: IO[str] | None = None
         if job.records:
             spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=job.spool)
@@ -56,6 +63,8 @@ class LocalEngine:
             t0 = time.perf_counter()
             results = dedup.finish()
             seconds["dedup"] += time.perf_counter() - t0
+            counters.inserted += dedup.stats.inserted
+            counters.rerun += dedup.stats.indexed
             if spool is None:
                 for a in results:
                     yield a, None

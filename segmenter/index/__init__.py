@@ -22,9 +22,13 @@ Backends (chosen by :func:`open_index`):
     :class:`~segmenter.index.redis.RedisIndex`, a persistent index shared by a fleet.
 
 Persistent backends subclass :class:`PersistentIndex`: besides the band tables they keep one
-:class:`StoredUnit` per indexed unit (its id, content digest, sizes and a 16-bit-per-value copy
-of its signature, for verification by later runs), the index's parameters, and they add whole
-batches atomically (:meth:`PersistentIndex.add_batch`).
+:class:`StoredUnit` per indexed unit (its id, content digest, sizes, a 16-bit-per-value copy
+of its signature, for verification by later runs, and the id of the run that indexed it), the
+index's parameters, and they add whole batches atomically (:meth:`PersistentIndex.add_batch`).
+
+A *run id* (:func:`check_run_id`) names a job: running the same job again (after a crash)
+passes the same run id, and the units it indexed the first time are its own (``"indexed"``);
+a later job that meets them passes another run id, and they are ``"seen"``.
 
 Writing a backend: subclass :class:`Index` and implement :meth:`Index.insert` and
 :meth:`Index.query`; :meth:`Index.query_insert` (the deduplicator's streaming primitive) has a
@@ -34,6 +38,8 @@ correct default built on them. Band digests for key-value stores come from :func
 from __future__ import annotations
 
 import os
+import re
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +58,8 @@ __all__ = [
     "UnitInfo",
     "band_digests",
     "check_meta",
+    "check_run_id",
+    "new_run_id",
     "open_index",
     "table_keys",
 ]
@@ -209,20 +217,41 @@ class StoredUnit:
     source: str | None
     time: int  # insertion time, Unix seconds
     sig: np.ndarray = field(repr=False)  # the low 16 bits of each full-signature value (uint16)
+    run: str | None = None  # the run id that indexed it (None: indexed before run ids)
 
 
-Status = Literal["new", "indexed", "exact"]
+Status = Literal["new", "indexed", "seen", "exact"]
+
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}")
+
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it is a valid run id (1 to 128 letters, digits and ``._:@+-``, starting
+    with a letter or digit), else :class:`ConfigError` saying so."""
+    if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
+        raise ConfigError(
+            f"bad run id {run_id!r}: use 1 to 128 letters, digits and . _ : @ + - (starting "
+            "with a letter or digit), e.g. --run-id 2024-06-01T10"
+        )
+    return run_id
+
+
+def new_run_id() -> str:
+    """A run id no other run has: for a job that cannot be recognised when it runs again."""
+    return "once-" + uuid.uuid4().hex[:16]
 
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
     """What :meth:`PersistentIndex.add_batch` did with each unit of a batch.
 
-    ``status[i]``: ``"new"`` (inserted now with key ``rowid[i]``), ``"indexed"`` (the same id
-    with the same content was indexed before as ``rowid[i]``: nothing inserted, candidates only
-    among units indexed before it) or ``"exact"`` (another unit with identical content is
-    indexed as ``rowid[i]``: nothing inserted, no candidates). ``candidates[table][i]``: keys
-    of the units sharing a band with it, in band order then insertion order.
+    ``status[i]``: ``"new"`` (inserted now with key ``rowid[i]``), ``"indexed"`` (this run
+    indexed the same id with the same content before, as ``rowid[i]``: nothing inserted,
+    candidates only among units indexed before it), ``"seen"`` (another run indexed the same id
+    with the same content as ``rowid[i]``: nothing inserted, no candidates) or ``"exact"``
+    (another unit with identical content is indexed as ``rowid[i]``: nothing inserted, no
+    candidates). ``candidates[table][i]``: keys of the units sharing a band with it, in band
+    order then insertion order.
     """
 
     status: list[Status]
@@ -269,11 +298,15 @@ class PersistentIndex(Index):
 
     @abstractmethod
     def add_batch(
-        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray]
+        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
+        run: str | None = None,
     ) -> BatchResult:
         """Atomically (all of the batch or none of it): for every unit in order, look it up by
         content digest, query its bands in every table of ``signatures`` (``"full"`` first:
-        its values are what is stored for verification) and insert it when it is new."""
+        its values are what is stored for verification) and insert it when it is new, recorded
+        as indexed by ``run`` (a :func:`check_run_id`). A unit indexed before with the same id
+        and content is ``"indexed"`` when ``run`` indexed it (or ``run`` is None: no identity),
+        else ``"seen"``."""
 
     @abstractmethod
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:

@@ -9,8 +9,10 @@ Keys (``P`` = prefix)::
 
     P:meta            hash   the index's parameters
     P:next            string the last unit key handed out (INCR)
-    P:h               hash   content digest -> "key<TAB>id"
-    P:u:<key//512>    hash   key -> packed unit record (sizes, time, id, source, 16-bit signature)
+    P:h               hash   content digest -> "key<TAB>id", or "key:run<TAB>id" (the run id
+                             that indexed it; without one: indexed before run ids)
+    P:u:<key//512>    hash   key -> packed unit record (sizes, time, id, source, 16-bit
+                             signature, run id)
     P:b:<band>>27>    hash   47-bit band key -> "key,key,..." (at most max_bucket keys)
 
 Hashes are bucketed so Redis keeps them in its compact listpack encoding. Needs the ``redis``
@@ -40,18 +42,22 @@ from . import (
     check_meta,
     table_keys,
 )
-from .sqlite import FORMAT, lsh_meta, params_from_meta
+from .sqlite import lsh_meta, params_from_meta
 
 __all__ = ["RedisIndex", "open"]
 
+FORMAT = "1"  # the Redis layout (run ids were added without a change older records can't read)
+_SAME_LAYOUT = ("2",)  # written by versions that took the SQLite format number for Redis's
 _UNIT_SHARD = 512
 _BAND_SHIFT = 27
 _HEAD = struct.Struct("<qIIBIH")  # digest, time, length, complete, shingles, len(id)
 
 _ADD = """
-local p, cap, n, nt, nb = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]),
-    tonumber(ARGV[5])
-local pos = 6
+local p, cap, n, nt, nb, run = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+    tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local tag = ''
+if run ~= '' then tag = ':' .. run end
+local pos = 7
 local out, buckets, dirty = {}, {}, {}
 for i = 1, n do
   local digest, id, blob = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
@@ -60,12 +66,20 @@ for i = 1, n do
   local hit = redis.call('HGET', p .. ':h', digest)
   if hit then
     local tab = string.find(hit, '\\t', 1, true)
-    rowid = tonumber(string.sub(hit, 1, tab - 1))
-    if string.sub(hit, tab + 1) == id then status = 'indexed' else status = 'exact' end
+    local head, hrun = string.sub(hit, 1, tab - 1), ''
+    local colon = string.find(head, ':', 1, true)
+    if colon then
+      hrun = string.sub(head, colon + 1)
+      head = string.sub(head, 1, colon - 1)
+    end
+    rowid = tonumber(head)
+    if string.sub(hit, tab + 1) ~= id then status = 'exact'
+    elseif run == '' or hrun == run then status = 'indexed'
+    else status = 'seen' end
   else
     status = 'new'
     rowid = redis.call('INCR', p .. ':next')
-    redis.call('HSET', p .. ':h', digest, rowid .. '\\t' .. id)
+    redis.call('HSET', p .. ':h', digest, rowid .. tag .. '\\t' .. id)
     redis.call('HSET', p .. ':u:' .. math.floor(rowid / 512), rowid, blob)
   end
   local res = {status, rowid}
@@ -74,7 +88,7 @@ for i = 1, n do
     for b = 1, nb do
       local hk, f = ARGV[pos], ARGV[pos + 1]
       pos = pos + 2
-      if status ~= 'exact' then
+      if status == 'new' or status == 'indexed' then
         local ck = hk .. '|' .. f
         local lst = buckets[ck]
         if lst == nil then
@@ -132,14 +146,15 @@ def open(url: str, params: LSHParams | None = None) -> RedisIndex:  # noqa: A001
     return RedisIndex(url, params)
 
 
-def _pack(u: UnitInfo, now: int, sig: np.ndarray) -> bytes:
+def _pack(u: UnitInfo, now: int, sig: np.ndarray, run: str | None) -> bytes:
     ident = u.id.encode("utf-8", "surrogatepass")
     src = b"\xff" if u.source is None else b"\x00" + u.source.encode("utf-8", "surrogatepass")
     head = _HEAD.pack(u.digest, now, u.length, int(u.complete), u.shingles, len(ident))
-    return head + ident + struct.pack("<H", len(src)) + src + sig.astype("<u2").tobytes()
+    tail = run.encode("ascii") if run else b""  # records of older versions end at the sig
+    return head + ident + struct.pack("<H", len(src)) + src + sig.astype("<u2").tobytes() + tail
 
 
-def _unpack(rowid: int, blob: bytes) -> StoredUnit:
+def _unpack(rowid: int, blob: bytes, num_perm: int) -> StoredUnit:
     digest, t, length, complete, shingles, n = _HEAD.unpack_from(blob)
     pos = _HEAD.size
     ident = blob[pos : pos + n].decode("utf-8", "surrogatepass")
@@ -149,8 +164,10 @@ def _unpack(rowid: int, blob: bytes) -> StoredUnit:
     src = blob[pos : pos + m]
     pos += m
     source = None if src == b"\xff" else src[1:].decode("utf-8", "surrogatepass")
-    sig = np.frombuffer(blob[pos:], dtype="<u2")
-    return StoredUnit(rowid, ident, digest, length, bool(complete), shingles, source, t, sig)
+    end = pos + 2 * num_perm
+    sig = np.frombuffer(blob[pos:end], dtype="<u2")
+    run = blob[end:].decode("ascii") or None
+    return StoredUnit(rowid, ident, digest, length, bool(complete), shingles, source, t, sig, run)
 
 
 class RedisIndex(PersistentIndex):
@@ -207,6 +224,8 @@ class RedisIndex(PersistentIndex):
         got = self._bind(keys=[self._k("meta")], args=args)
         if got:
             stored = {got[i].decode(): got[i + 1].decode() for i in range(0, len(got), 2)}
+            if stored.get("format") in _SAME_LAYOUT:
+                stored["format"] = FORMAT
             check_meta(stored, wanted, self.url)
 
     # ------------------------------------------------------------------ band tables
@@ -244,16 +263,17 @@ class RedisIndex(PersistentIndex):
 
     # ------------------------------------------------------------------ units
     def add_batch(
-        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray]
+        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
+        run: str | None = None,
     ) -> BatchResult:
         if not units:
             return BatchResult([], [], {t: [] for t in signatures})
         tables, keys, sig16 = batch_rows(signatures, self.params)
         now = int(time.time())
         args: list[Any] = [self.prefix, self.params.max_bucket, len(units), len(tables),
-                              self.params.bands]
+                           self.params.bands, run or ""]
         for i, u in enumerate(units):
-            args += [str(u.digest), u.id, _pack(u, now, sig16[i])]
+            args += [str(u.digest), u.id, _pack(u, now, sig16[i], run)]
             for t in tables:
                 for hk, f in self._band_args(keys[t][i]):
                     args += [hk, f]
@@ -278,7 +298,7 @@ class RedisIndex(PersistentIndex):
         for r in rowids:
             pipe.hget(self._k("u", r // _UNIT_SHARD), r)
         return {
-            r: _unpack(r, blob)
+            r: _unpack(r, blob, self.params.num_perm)
             for r, blob in zip(rowids, pipe.execute(), strict=True)
             if blob is not None
         }
@@ -291,7 +311,7 @@ class RedisIndex(PersistentIndex):
         for shard in shards:
             raw = self._r.hgetall(self._k("u", shard))
             for r in sorted(int(k) for k in raw):
-                yield _unpack(r, raw[str(r).encode()])
+                yield _unpack(r, raw[str(r).encode()], self.params.num_perm)
 
     def __len__(self) -> int:
         return int(self._r.hlen(self._k("h")))

@@ -6,7 +6,9 @@ several processes can add to one file at once and a killed run leaves only whole
     meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID    the index's parameters
     sources(id INTEGER PRIMARY KEY, name TEXT UNIQUE)       where units came from
     units(n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT, digest INTEGER UNIQUE, t INTEGER,
-          source INTEGER, length INTEGER, complete INTEGER, shingles INTEGER, sig BLOB)
+          source INTEGER, length INTEGER, complete INTEGER, shingles INTEGER, sig BLOB,
+          run_id INTEGER)
+    run_ids(id INTEGER PRIMARY KEY, name TEXT UNIQUE)       the jobs that indexed units
     runs(run INTEGER PRIMARY KEY AUTOINCREMENT, entries INTEGER, base INTEGER, first INTEGER,
          gaps BLOB, wide BLOB, units BLOB)
 
@@ -27,7 +29,11 @@ last one it saw; ``meta.gen`` changes when ``prune`` rewrites runs, and the tabl
 bytes: 256 at 128 permutations): enough for later runs to estimate Jaccard similarity and
 containment against a new unit's exact shingle set (see :mod:`segmenter.dedup`).
 
-Format 1 (a ``bands(key, unit)`` table, one row per entry) is migrated to runs when opened.
+``units.run_id`` is the run id (:func:`~segmenter.index.check_run_id`) of the job that indexed
+the unit, NULL for units indexed before run ids existed (they count as another job's).
+
+Older formats are migrated when opened, in one transaction: format 1 (a ``bands(key, unit)``
+table, one row per entry) to runs, formats 1 and 2 (no run ids) get the ``run_id`` column.
 """
 
 from __future__ import annotations
@@ -59,8 +65,8 @@ from .memory import BandTable
 
 __all__ = ["SQLiteIndex", "lsh_meta", "open"]
 
-FORMAT = "2"
-OLD_FORMATS = ("1",)
+FORMAT = "3"
+OLD_FORMATS = ("1", "2")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -74,8 +80,10 @@ CREATE TABLE IF NOT EXISTS units(
     length INTEGER NOT NULL,
     complete INTEGER NOT NULL,
     shingles INTEGER NOT NULL,
-    sig BLOB NOT NULL
+    sig BLOB NOT NULL,
+    run_id INTEGER
 );
+CREATE TABLE IF NOT EXISTS run_ids(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS runs(
     run INTEGER PRIMARY KEY AUTOINCREMENT,
     entries INTEGER NOT NULL,
@@ -326,8 +334,10 @@ class SQLiteIndex(PersistentIndex):
         return mem.run(None, tk, collect=True)
 
     def _migrate(self, old: str) -> None:
-        """Format 1 -> 2 in one transaction: the ``bands`` rows become runs (in unit order,
-        a run per 2**17 entries), then the table is dropped (``vacuum`` returns its space)."""
+        """An older format to this one, in one transaction. Format 1: the ``bands`` rows become
+        runs (in unit order, a run per 2**17 entries), then the table is dropped (``vacuum``
+        returns its space). Formats 1 and 2: ``units`` gets the ``run_id`` column (NULL: indexed
+        before run ids, by another job than any later one)."""
         self._begin()
         try:
             if self.meta().get("format") == old:
@@ -335,14 +345,18 @@ class SQLiteIndex(PersistentIndex):
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
-                rows = self._db.execute("SELECT key, unit FROM bands ORDER BY unit")
-                while chunk := rows.fetchmany(size):
-                    arr = np.array(chunk, dtype=np.int64)
-                    self._db.execute(
-                        f"INSERT INTO runs({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                        encode_run(arr[:, 0].view(np.uint64), arr[:, 1]),
-                    )
-                self._db.execute("DROP TABLE bands")
+                if old == "1":
+                    rows = self._db.execute("SELECT key, unit FROM bands ORDER BY unit")
+                    while chunk := rows.fetchmany(size):
+                        arr = np.array(chunk, dtype=np.int64)
+                        self._db.execute(
+                            f"INSERT INTO runs({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                            encode_run(arr[:, 0].view(np.uint64), arr[:, 1]),
+                        )
+                    self._db.execute("DROP TABLE bands")
+                columns = {r[1] for r in self._db.execute("PRAGMA table_info(units)")}
+                if "run_id" not in columns:
+                    self._db.execute("ALTER TABLE units ADD COLUMN run_id INTEGER")
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT,))
             self._db.execute("COMMIT")
         except BaseException:
@@ -351,7 +365,8 @@ class SQLiteIndex(PersistentIndex):
 
     # ------------------------------------------------------------------ units
     def add_batch(
-        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray]
+        self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
+        run: str | None = None,
     ) -> BatchResult:
         if not units:
             return BatchResult([], [], {t: [] for t in signatures})
@@ -359,10 +374,11 @@ class SQLiteIndex(PersistentIndex):
         now = int(time.time())
         self._begin()
         try:
+            run_key = self._run_key(run)
             known = {
-                d: (n, i)
-                for n, i, d in self._db.execute(
-                    f"SELECT n, id, digest FROM units WHERE digest IN {_IN}",
+                d: (n, i, r)
+                for n, i, d, r in self._db.execute(
+                    f"SELECT n, id, digest, run_id FROM units WHERE digest IN {_IN}",
                     (json.dumps([u.digest for u in units]),),
                 )
             }
@@ -378,15 +394,16 @@ class SQLiteIndex(PersistentIndex):
             for i, u in enumerate(units):
                 hit = known.get(u.digest)
                 if hit is not None:
-                    status.append("exact" if hit[1] != u.id else "indexed")
+                    mine = hit[1] == u.id and (run is None or hit[2] == run_key)
+                    status.append("exact" if hit[1] != u.id else "indexed" if mine else "seen")
                     rowids.append(hit[0])
-                    if hit[1] == u.id:
+                    if mine:
                         rows.append(i)
                         row_keys.append(-1)
                     continue
                 n = nxt
                 nxt += 1
-                known[u.digest] = (n, u.id)
+                known[u.digest] = (n, u.id, run_key)
                 status.append("new")
                 rowids.append(n)
                 rows.append(i)
@@ -395,7 +412,7 @@ class SQLiteIndex(PersistentIndex):
                     sources[u.source] = self._source_id(u.source)
                 new_units.append(
                     (n, u.id, u.digest, now, sources[u.source], u.length, int(u.complete),
-                     u.shingles, sig16[i].tobytes())
+                     u.shingles, sig16[i].tobytes(), run_key)
                 )
             mem = self._sync()
             log: list[tuple[np.ndarray, np.ndarray]] = []
@@ -406,7 +423,9 @@ class SQLiteIndex(PersistentIndex):
                 for i, key, c in zip(rows, row_keys, found, strict=True):
                     # an already indexed unit: candidates among units indexed before it
                     cands[t][i] = c if key >= 0 else [k for k in c if k < rowids[i]]
-            self._db.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_units)
+            self._db.executemany(
+                "INSERT INTO units(n, id, digest, t, source, length, complete, shingles, sig, "
+                "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_units)
             self._append(log)
             self._db.execute("COMMIT")
         except BaseException:
@@ -420,27 +439,35 @@ class SQLiteIndex(PersistentIndex):
         self._db.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
         return int(self._db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0])
 
-    _COLUMNS = "u.n, u.id, u.digest, u.length, u.complete, u.shingles, s.name, u.t, u.sig"
+    def _run_key(self, run: str | None) -> int | None:
+        """The ``run_ids`` key of a run id (added when new; inside a transaction)."""
+        if run is None:
+            return None
+        self._db.execute("INSERT OR IGNORE INTO run_ids(name) VALUES (?)", (run,))
+        return int(self._db.execute("SELECT id FROM run_ids WHERE name = ?", (run,)).fetchone()[0])
+
+    _COLUMNS = ("u.n, u.id, u.digest, u.length, u.complete, u.shingles, s.name, u.t, u.sig, "
+                "r.name")
+    _FROM = ("units u LEFT JOIN sources s ON s.id = u.source "
+             "LEFT JOIN run_ids r ON r.id = u.run_id")
 
     @staticmethod
     def _stored(r: tuple[Any, ...]) -> StoredUnit:
         return StoredUnit(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7],
-                          np.frombuffer(r[8], dtype="<u2"))
+                          np.frombuffer(r[8], dtype="<u2"), r[9])
 
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
         if not rowids:
             return {}
         rows = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM units u LEFT JOIN sources s ON s.id = u.source "
-            f"WHERE u.n IN {_IN}",
+            f"SELECT {self._COLUMNS} FROM {self._FROM} WHERE u.n IN {_IN}",
             (json.dumps([int(r) for r in rowids]),),
         )
         return {r[0]: self._stored(r) for r in rows}
 
     def export(self) -> Iterator[StoredUnit]:
         rows = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM units u LEFT JOIN sources s ON s.id = u.source "
-            "ORDER BY u.n"
+            f"SELECT {self._COLUMNS} FROM {self._FROM} ORDER BY u.n"
         )
         for r in rows:
             yield self._stored(r)

@@ -14,8 +14,9 @@ settings.py::
 Every item is checked as it arrives (no batching) against the items before it in this crawl
 and, with a persistent index, every earlier crawl. An item is dropped (``DropItem``, logged
 with its reason) when it is an exact or near copy of an earlier item, is contained in one (a
-teaser or abridged copy), or was indexed by an earlier crawl with the same id and text. An item
-that *contains* an earlier one (the full article after its teaser) is kept. Stats counters:
+teaser or abridged copy), or was indexed by an earlier crawl with the same id and text (it is
+``seen``: every crawl is a new run of the index). An item that *contains* an earlier one (the
+full article after its teaser) is kept. Stats counters:
 ``segmenter/kept``, ``segmenter/dropped``, ``segmenter/dropped/<exact|near|contained>``,
 ``segmenter/dropped/already_indexed``, ``segmenter/no_text``.
 """
@@ -111,7 +112,7 @@ class DedupPipeline:
             self._inc("segmenter/kept")
             return item
         self._inc("segmenter/dropped")
-        if match.evidence.get("already_indexed"):
+        if match.relation == "seen":
             self._inc("segmenter/dropped/already_indexed")
             raise DropItem(f"segmenter: {uid} was indexed by an earlier crawl (same id and text)")
         self._inc(f"segmenter/dropped/{match.relation}")
