@@ -96,6 +96,8 @@ class SplitConfig:
     w_long_story: float = WEIGHTS["long_story"]
     w_author_bio: float = WEIGHTS["author_bio"]
     w_after_list_marker: float = WEIGHTS["after_list_marker"]
+    w_headline_before_chrome: float = WEIGHTS["headline_before_chrome"]
+    w_headline_before_name: float = WEIGHTS["headline_before_name"]
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -51,6 +51,8 @@ FEATURES = (
     "before_teaser",  # the next story line is a teaser (teasers come in runs)
     "headline",  # a short line without sentence end, followed by a paragraph
     "headline_before_byline",  # ... followed by a byline or a date line
+    "headline_before_chrome",  # ... followed by another page-chrome line (share, comments)
+    "headline_before_name",  # ... followed by a name alone on its line (an author), then text
     "headline_question",  # ... that is a question (Q&A)
     "headline_colon",  # a line ending in ":" (introduces a list or a quote)
     "subhead_repeat",  # a headline-shaped line in a story that already has subheads
@@ -86,6 +88,7 @@ _AUTHOR_BIO = re.compile(
     r"(?:about the author|the author|this article was written by)\b",
     re.IGNORECASE,
 )
+_NAME = re.compile(r"[A-Z][a-z'’\-]+(?: [A-Z]\.?)?(?: [A-Z][A-Za-z'’\-]+){1,2}")
 _TIME_LEAD = re.compile(r"\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?|[AP]M|Uhr|h)?\b")
 
 
@@ -213,6 +216,14 @@ def boundary_features(
         elif i + 1 < len(lines) and lines[i + 1].boilerplate in HEAD_LABELS:
             headline = True
             feats.append("headline_before_byline")
+        elif i + 1 < len(lines) and lines[i + 1].boilerplate is not None:
+            headline = True
+            feats.append("headline_before_chrome")
+        elif nxt is not None and nxt2 is not None and _NAME.fullmatch(nxt.text) and (
+            nxt2.chars >= 80 and not nxt2.headline
+        ):
+            headline = True
+            feats.append("headline_before_name")
         elif (
             (text[0].isupper() or text[0].isdigit())
             and nxt is not None
