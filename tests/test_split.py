@@ -177,3 +177,11 @@ def test_every_boundary_feature_has_a_weight() -> None:
     assert all(weight_field(f) in names for f in FEATURES)
     cfg = SplitConfig()
     assert all(getattr(cfg, weight_field(f)) == WEIGHTS[f] for f in FEATURES)
+
+
+def test_cjk_words_are_character_pairs() -> None:
+    """CJK runs have no spaces: their bigrams are the words that cohesion compares."""
+    text = "台北市政府宣布增設車站。\nO presidente disse que a economia está crescendo."
+    cjk, latin = line_features(text, SplitConfig())
+    assert {"台北", "北市", "車站"} <= cjk.vocab and "。" not in "".join(cjk.vocab)
+    assert {"presidente", "economia", "está"} <= latin.vocab

@@ -20,7 +20,10 @@ __all__ = ["Line", "line_features", "ends_terminal"]
 _CLOSERS = "\"'”’»)]」』】）›"
 _TERMINALS = frozenset(".!?。！？!?‼")
 _ELLIPSES = ("...", "…", ". . .")
-_WORD = re.compile(r"[^\W\d_]{4,}")
+# Words of scripts written with spaces; CJK runs have no spaces, so their character pairs
+# (bigrams) stand in for words.
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
+_WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{4,}")
 _ASCII_WORD = re.compile(r"[a-z]{4,}")
 _FIRST_WORD = re.compile(r"[\W\d_]{0,8}([^\W\d_][\w'’]{0,20})")
 _EMPTY: frozenset[str] = frozenset()
@@ -108,10 +111,14 @@ def _first_word(text: str) -> str:
 
 
 def _vocab(text: str) -> frozenset[str]:
-    """Content words (4+ letters, lower-cased, no function words) of ``text``."""
+    """Content words (4+ letters, lower-cased, no function words) of ``text``; CJK bigrams."""
     low = text.lower()
-    pattern = _ASCII_WORD if low.isascii() else _WORD
-    return frozenset(pattern.findall(low)) - _STOP
+    if low.isascii():
+        return frozenset(_ASCII_WORD.findall(low)) - _STOP
+    words = set(_WORD.findall(low))
+    for run in _CJK_RUN.findall(low):
+        words.update(run[k : k + 2] for k in range(len(run) - 1))
+    return frozenset(words - _STOP)
 
 
 def _sentences(text: str) -> int:
