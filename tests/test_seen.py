@@ -239,3 +239,12 @@ def test_redis_records_of_older_versions_keep_working(tmp_path: Path,
         assert seen == {"d4", "d5", "d6", "d7"} and second["index"]["seen"] > 0
     finally:
         drop(url)
+
+
+def test_report_never_shows_a_redis_password() -> None:
+    from segmenter.index.redis import _without_password
+
+    shown = _without_password("redis://app:s3cret@10.0.0.5:6379/0?prefix=crawl")
+    assert shown == "redis://app:***@10.0.0.5:6379/0?prefix=crawl"
+    assert _without_password("redis://:s3cret@h:1/0") == "redis://:***@h:1/0"
+    assert _without_password("redis://h:6379/0") == "redis://h:6379/0"

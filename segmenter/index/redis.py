@@ -146,6 +146,16 @@ def open(url: str, params: LSHParams | None = None) -> RedisIndex:  # noqa: A001
     return RedisIndex(url, params)
 
 
+def _without_password(url: str) -> str:
+    """``url`` with its password (``redis://:SECRET@host``) replaced by ``***``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
 def _pack(u: UnitInfo, now: int, sig: np.ndarray, run: str | None) -> bytes:
     ident = u.id.encode("utf-8", "surrogatepass")
     src = b"\xff" if u.source is None else b"\x00" + u.source.encode("utf-8", "surrogatepass")
@@ -184,7 +194,7 @@ class RedisIndex(PersistentIndex):
         query = urllib.parse.parse_qs(parts.query)
         self.prefix = (query.pop("prefix", ["segmenter"]) or ["segmenter"])[0]
         rest = urllib.parse.urlencode({k: v[-1] for k, v in query.items()})
-        self.url = url
+        self.url = _without_password(url)  # shown in messages, stats and report.json
         clean = urllib.parse.urlunsplit(parts._replace(query=rest))
         self._redis_errors = (redis.RedisError,)
         try:
@@ -196,13 +206,13 @@ class RedisIndex(PersistentIndex):
             stored = self.meta()
         except redis.RedisError as exc:
             raise IndexError_(
-                f"cannot use the Redis index {url} ({exc}); check that redis-server runs there "
-                "and the URL (redis://HOST:PORT/DB)"
+                f"cannot use the Redis index {self.url} ({exc}); check that redis-server runs "
+                "there and the URL (redis://HOST:PORT/DB)"
             ) from exc
         if params is None:
             params = params_from_meta(stored) if stored else LSHParams()
         elif stored:
-            check_meta(stored, lsh_meta(params), url)
+            check_meta(stored, lsh_meta(params), self.url)
         self.params = params
 
     def _k(self, *parts: object) -> str:
