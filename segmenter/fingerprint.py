@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,11 +74,29 @@ _NGRAM_CONSTS = np.random.RandomState(0x5E6).randint(0, 1 << 62, size=100, dtype
 ) * _U64(2) + _U64(1)
 
 
+def _line_pieces(text: str, piece: int) -> Iterator[str]:
+    """``text`` cut after a line break every ``piece`` characters or so."""
+    pos = 0
+    while pos < len(text):
+        cut = text.find("\n", pos + piece)
+        cut = len(text) if cut < 0 else cut + 1
+        yield text[pos:cut]
+        pos = cut
+
+
 def normalize(text: str) -> str:
     """Lowercase, unescape HTML entities and turn punctuation into spaces.
 
-    Cheap on clean text: every step is a C-level string method.
+    Cheap on clean text: every step is a C-level string method. A long text is normalised a
+    line-aligned piece at a time (no step crosses a line): ``str.lower`` of non-ASCII text and
+    ``html.unescape`` need many times their input's size.
     """
+    if len(text) > _TEXT_PIECE:
+        return "".join(_normalize_piece(p) for p in _line_pieces(text, _TEXT_PIECE))
+    return _normalize_piece(text)
+
+
+def _normalize_piece(text: str) -> str:
     if "&" in text and ";" in text:
         text = html.unescape(text)
     text = text.lower()
@@ -106,17 +124,22 @@ def _combine(items: np.ndarray, size: int) -> np.ndarray:
     """32-bit hashes of every run of ``size`` consecutive uint32 ``items`` (text order).
 
     Fewer than ``size`` items give one hash of all of them (a short text is one shingle).
+    Works in pieces of ``_PIECE`` n-grams, so a huge text needs little more than its output.
     """
     n = len(items)
     if n == 0:
         return np.empty(0, dtype=_U32)
     k = min(size, n)
     m = n - k + 1
-    x = items.astype(_U64)
-    acc = np.full(m, _NGRAM_CONSTS[k], dtype=_U64)  # the length is part of the hash
-    for j in range(k):
-        acc += x[j : j + m] * _NGRAM_CONSTS[j]
-    return (acc >> _U64(32)).astype(_U32)
+    out = np.empty(m, dtype=_U32)
+    for a in range(0, m, _PIECE):
+        b = min(a + _PIECE, m)
+        x = items[a : b + k - 1].astype(_U64)
+        acc = np.full(b - a, _NGRAM_CONSTS[k], dtype=_U64)  # the length is part of the hash
+        for j in range(k):
+            acc += x[j : j + b - a] * _NGRAM_CONSTS[j]
+        out[a:b] = acc >> _U64(32)
+    return out
 
 
 def shingle_hashes(text: str, kind: str = "word", size: int = 5, char_size: int = 5) -> np.ndarray:
@@ -176,6 +199,8 @@ _SPACE_LUT[list(b" \t\n\r\x0b\x0c")] = True  # what bytes.split() splits on
 _POLY = _U64(0x100000001B3)  # odd, so invertible mod 2^64
 _POLY_INV = _U64(pow(int(_POLY), -1, 1 << 64))
 _pow_cache: dict[str, np.ndarray] = {}
+_PIECE = 1 << 20  # bytes (words) per piece of the 64-bit hashing work
+_TEXT_PIECE = 1 << 20  # characters per piece of normalize() on a long text
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -195,25 +220,52 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """32-bit hashes of the whitespace-separated words of ``joined`` (blobs of ``sizes`` bytes
     joined by one space, plus a trailing space), the number of words of each blob, and the
     byte offset where each word starts. Vectorised over the batch: a polynomial hash mod 2^64
-    of each word's bytes from prefix sums, then a 64-bit finaliser."""
+    of each word's bytes from prefix sums, then a 64-bit finaliser. The bytes are hashed in
+    pieces of about ``_PIECE`` bytes cut at whitespace (a word's hash does not depend on where
+    it sits), so the 64-bit work arrays stay small however long one text is."""
     n = len(sizes)
     arr = np.frombuffer(joined, dtype=np.uint8)
-    isword = ~_SPACE_LUT[arr]
-    edges = np.diff(isword.view(np.int8), prepend=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    pw, inv = _powers(len(arr) + 1)
-    prefix = np.zeros(len(arr) + 1, dtype=_U64)
-    np.cumsum(arr.astype(_U64) * pw[: len(arr)], out=prefix[1:])
-    h = (prefix[ends] - prefix[starts]) * inv[starts]
-    h += (ends - starts).astype(_U64)
-    h ^= h >> _U64(31)
-    h *= _U64(0x9E3779B97F4A7C15)
-    h ^= h >> _U64(29)
+    hashes: list[np.ndarray] = []
+    word_starts: list[np.ndarray] = []
+    pos, total = 0, len(arr)
+    while pos < total:
+        cut = _piece_end(arr, pos)
+        seg = arr[pos:cut]
+        isword = ~_SPACE_LUT[seg]
+        edges = np.diff(isword.view(np.int8), prepend=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        pw, inv = _powers(len(seg) + 1)
+        prefix = np.zeros(len(seg) + 1, dtype=_U64)
+        np.cumsum(seg.astype(_U64) * pw[: len(seg)], out=prefix[1:])
+        h = (prefix[ends] - prefix[starts]) * inv[starts]
+        h += (ends - starts).astype(_U64)
+        h ^= h >> _U64(31)
+        h *= _U64(0x9E3779B97F4A7C15)
+        h ^= h >> _U64(29)
+        hashes.append((h >> _U64(32)).astype(_U32))
+        word_starts.append(starts + pos)
+        pos = cut
+    allw = np.concatenate(hashes) if hashes else np.empty(0, dtype=_U32)
+    starts_all = np.concatenate(word_starts) if word_starts else np.empty(0, dtype=np.int64)
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes + 1, out=bounds[1:])
-    counts = np.diff(np.searchsorted(starts, bounds))
-    return (h >> _U64(32)).astype(_U32), counts, starts
+    counts = np.diff(np.searchsorted(starts_all, bounds))
+    return allw, counts, starts_all
+
+
+def _piece_end(arr: np.ndarray, pos: int) -> int:
+    """The end of the piece of ``arr`` that starts at ``pos``: just after the first whitespace
+    byte at or past ``pos + _PIECE`` (the end of ``arr`` when there is none)."""
+    end = pos + _PIECE
+    window = 4096
+    while end < len(arr):
+        ws = np.flatnonzero(_SPACE_LUT[arr[end : end + window]])
+        if len(ws):
+            return end + int(ws[0]) + 1
+        end += window
+        window *= 2
+    return len(arr)
 
 
 def _lines(data: bytes, sizes: np.ndarray, word_starts: np.ndarray, nwords: np.ndarray,
@@ -381,9 +433,33 @@ class Signer:
             base = batch.offsets[start]
             stop = int(np.searchsorted(batch.offsets, base + self.chunk, side="right")) - 1
             stop = min(max(stop, start + 1), n)
-            self._sign_range(batch, counts, start, stop, head, full, heads)
+            if stop == start + 1 and counts[start] > self.chunk:
+                self._sign_long(batch, start, head, full, heads)
+            else:
+                self._sign_range(batch, counts, start, stop, head, full, heads)
             start = stop
         return full, heads
+
+    def _min_hashes(self, hashes: np.ndarray) -> np.ndarray:
+        """The MinHash of ``hashes``, ``chunk`` shingles at a time (bounded work matrix)."""
+        acc = np.full(self.num_perm, _MAX32, dtype=_U32)
+        for a in range(0, len(hashes), self.chunk):
+            phv = np.multiply.outer(self.a, _fmix32(hashes[a : a + self.chunk]))
+            phv += self.b[:, None]
+            np.minimum(acc, phv.min(axis=1), out=acc)
+        return acc
+
+    def _sign_long(
+        self, batch: ShingleBatch, i: int, head: int, full: np.ndarray, heads: np.ndarray | None
+    ) -> None:
+        """One unit with more than ``chunk`` shingles, signed piece by piece."""
+        hashes = batch.unit(i)
+        if heads is None:
+            full[i] = self._min_hashes(hashes)
+            return
+        first = self._min_hashes(hashes[:head])
+        heads[i] = first
+        full[i] = np.minimum(first, self._min_hashes(hashes[head:]))
 
     def _sign_range(
         self,

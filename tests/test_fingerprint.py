@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import subprocess
 import sys
 
@@ -119,3 +120,40 @@ def test_signer_validates() -> None:
         Signer(0)
     with pytest.raises(ConfigError):
         shingle_hashes("x", kind="bytes")
+
+
+def test_pieces_give_the_same_shingles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text hashed in many small pieces (as a huge document is) gets the same shingles as in
+    one piece, words cut nowhere, whatever the spacing at the cuts."""
+    import segmenter.fingerprint as fp
+
+    texts = ["Alpha beta,  gamma\n\ndelta " * 300, "short one", "x" * 5000 + " tail words here",
+             "Tom said: 'no.' " * 200]
+    whole = shingle_batch(texts)
+    monkeypatch.setattr(fp, "_PIECE", 64)
+    pieces = shingle_batch(texts)
+    assert np.array_equal(whole.hashes, pieces.hashes)
+    assert np.array_equal(whole.offsets, pieces.offsets)
+
+
+def test_a_unit_longer_than_a_chunk_is_signed_in_pieces() -> None:
+    """A unit with more shingles than the signer's chunk gets the same full and head
+    signatures as when it fits in one chunk (the work matrix stays bounded)."""
+    batch = shingle_batch([f"w{i} is a word " * 40 for i in range(3)] + ["one two"])
+    big_full, big_head = Signer(64, 3, chunk=1 << 20).sign(batch, head=32)
+    small_full, small_head = Signer(64, 3, chunk=50).sign(batch, head=32)
+    assert np.array_equal(big_full, small_full)
+    assert big_head is not None and small_head is not None
+    assert np.array_equal(big_head, small_head)
+
+
+def test_a_long_text_is_normalised_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces of a long text (cut at line breaks) normalise to what the whole text does."""
+    import segmenter.fingerprint as fp
+
+    text = "Tom &amp; JERRY &eacute;t&eacute; \u201cQuote\u201d\nno entity; here &#8212; end\n" * 50
+    whole = normalize(text)
+    monkeypatch.setattr(fp, "_TEXT_PIECE", 40)
+    assert normalize(text) == whole
+    assert whole == html.unescape(text).lower().replace("\u201c", " ").replace(
+        "\u201d", " ").replace("\u2014", " ")
