@@ -54,15 +54,21 @@ def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def days(tmp_path: Path) -> tuple[Path, Path]:
-    """Two scrapes: day 2 re-visits four of day 1's pages (same id, same text), has a page
-    whose text day 1 had under another id, an edited copy of a day-1 page and new pages."""
-    day1 = [doc(i) for i in range(8)]
+    """Two scrapes: day 2 re-visits six of day 1's pages (same id, same text; two of them were
+    exact copies of another page on day 1), has a page whose text day 1 had under another id,
+    an edited copy of a day-1 page and new pages."""
+    copy3 = {"id": "d3-copy", "text": story(3, 160)}
+    copy6 = {"id": "d6-copy", "text": story(6, 160)}
+    day1 = [doc(i) for i in range(8)] + [copy3, copy6]
     edited = story(1, 160).rsplit(" ", 3)[0]
-    day2 = [doc(i) for i in range(4, 8)] + [
+    day2 = [doc(i) for i in range(4, 8)] + [copy6, copy3] + [
         {"id": "d0-mirror", "text": story(0, 160)},
         {"id": "d1-edited", "text": edited},
     ] + [doc(i) for i in range(20, 24)]
     return write(tmp_path / "day1.jsonl", day1), write(tmp_path / "day2.jsonl", day2)
+
+
+REVISITED = ("d4", "d5", "d6", "d7", "d3-copy", "d6-copy")
 
 
 def run(inp: Path, out: Path, index: str, *extra: str) -> dict:
@@ -80,7 +86,7 @@ def test_pages_of_an_earlier_run_are_seen(index: str, days: tuple[Path, Path],
     by_doc: dict[str, list[dict]] = {}
     for s in stories:
         by_doc.setdefault(s["doc_id"], []).append(s)
-    revisited = [s for d in ("d4", "d5", "d6", "d7") for s in by_doc[d]]
+    revisited = [s for d in REVISITED for s in by_doc[d]]
     assert revisited
     for s in revisited:  # already seen: a duplicate of the indexed unit, never kept
         assert (s["relation"], s["duplicate_of"], s["keeper"]) == ("seen", s["id"], False)
@@ -136,10 +142,24 @@ def test_dedup_command_reports_seen(index: str, days: tuple[Path, Path],
         code, output = invoke("dedup", str(inp), "--no-split", "--index", index, "-o", str(out))
         assert code == 0, output
     got = {r["id"]: r for r in records(out2)}
-    for i in range(4, 8):
-        assert (got[f"d{i}"]["relation"], got[f"d{i}"]["duplicate_of"]) == ("seen", f"d{i}")
+    for d in REVISITED:
+        assert (got[d]["relation"], got[d]["duplicate_of"], got[d]["keeper"]) == ("seen", d, False)
     assert got["d0-mirror"]["relation"] == "exact" and got["d20"]["keeper"]
     assert out3.read_bytes() == out1.read_bytes()  # the same job again
+
+
+def test_prune_forgets_pages_and_their_copies(index: str, days: tuple[Path, Path],
+                                              tmp_path: Path) -> None:
+    day1, day2 = days
+    run(day1, tmp_path / "o1", index)
+    code, out = invoke("index", "stats", index, "--json")
+    assert code == 0 and json.loads(out)["copies"] == 2  # d3-copy, d6-copy
+    code, out = invoke("index", "prune", index, "--before", "2999-01-01")
+    assert code == 0, out
+    code, out = invoke("index", "stats", index, "--json")
+    assert json.loads(out)["copies"] == 0 and json.loads(out)["units"] == 0
+    second = run(day2, tmp_path / "o2", index)
+    assert second["index"]["seen"] == 0 and second["index"]["new"] == second["index"]["units"]
 
 
 def test_stdin_is_a_new_job_unless_named(tmp_path: Path) -> None:
@@ -191,13 +211,15 @@ def test_derived_run_id(tmp_path: Path, days: tuple[Path, Path],
 def test_an_index_of_the_old_format_keeps_working(tmp_path: Path,
                                                   days: tuple[Path, Path]) -> None:
     """A format-2 file (no run ids) is migrated when opened; its units were indexed before run
-    ids, by another job than any later one: met again, they are seen."""
+    ids, by another job than any later one: met again, they are seen (the ids of exact copies
+    it met are not known: those are exact duplicates)."""
     day1, day2 = days
     index = tmp_path / "old.db"
     run(day1, tmp_path / "o1", str(index))
     db = sqlite3.connect(index)  # what segmenter wrote before run ids
     db.execute("ALTER TABLE units DROP COLUMN run_id")
     db.execute("DROP TABLE run_ids")
+    db.execute("DROP TABLE copies")
     db.execute("UPDATE meta SET value = '2' WHERE key = 'format'")
     db.commit()
     db.close()
@@ -225,6 +247,7 @@ def test_redis_records_of_older_versions_keep_working(tmp_path: Path,
         r, prefix = ix._r, ix.prefix  # type: ignore[attr-defined]
         for digest, value in r.hgetall(f"{prefix}:h").items():  # strip what older ones lack
             r.hset(f"{prefix}:h", digest, value.replace(f":{tag}\t".encode(), b"\t"))
+        r.delete(f"{prefix}:c")  # nor the ids of copies
         for key in r.scan_iter(match=f"{prefix}:u:*"):
             for field, blob in r.hgetall(key).items():
                 assert blob.endswith(tag.encode())
@@ -236,7 +259,8 @@ def test_redis_records_of_older_versions_keep_working(tmp_path: Path,
         second = run(day2, tmp_path / "o3", url)
         seen = {s["doc_id"] for s in records(tmp_path / "o3" / "stories.jsonl")
                 if s["relation"] == "seen"}
-        assert seen == {"d4", "d5", "d6", "d7"} and second["index"]["seen"] > 0
+        # (the copies too: the second day-1 run met them and the index remembers their ids)
+        assert seen == set(REVISITED) and second["index"]["seen"] > 0
     finally:
         drop(url)
 

@@ -35,7 +35,8 @@ with a margin for its sampling noise. Prior units are never output; a cluster th
 one is named after it, and with ``keep=complete`` a prior copy wins ties (it was seen first).
 
 Runs have an identity (``run_id``), recorded with every unit they index. A unit whose id *and*
-content another run indexed is ``seen``: a duplicate of that indexed unit, never a keeper. A
+content another run met (indexed it, or met it as an exact copy of an indexed text: the index
+remembers the ids of copies) is ``seen``: a duplicate of that indexed unit, never a keeper. A
 unit whose id and content *this* run id indexed before (the same job again, e.g. after a crash)
 is not inserted again and is compared only with the units indexed before it, so the job
 reproduces its first assignments exactly and adds nothing. A unit whose content is indexed

@@ -113,6 +113,7 @@ class Deduplicator:
         self._prior = EarlierRuns(self._signer.signer)
         self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
         self._seen_ids: set[str] = set()
+        self._seen: dict[int, tuple[str | None, int]] = {}  # unit -> (run, time) that met it
         self._done: list[Assignment] | None = None
         self._units = 0
         self._ord_of_last = -1
@@ -144,27 +145,18 @@ class Deduplicator:
         copy contained in an earlier unit. ``None`` for a new unit, or one that contains an
         earlier unit (it is the more complete copy). For streaming callers (Scrapy).
 
-        A unit that another run indexed with the same id and text is ``seen``: a duplicate of
-        that indexed unit (``duplicate_of`` its own id, evidence ``already_indexed``)."""
+        A unit whose id and text another run met is ``seen``: a duplicate of that indexed unit
+        (``duplicate_of`` its own id, evidence ``already_indexed``)."""
         self.add(unit)
         self._flush()
         o = self._ord_of_last
+        if o in self._seen:
+            return Match(unit.id, unit.id, "seen", 1.0, _seen_evidence(*self._seen[o]))
         link = self._clusters.link.get(o)
         if link is None:
             return None
         c, rel, sim = link
-        stored = self._seen_as(o)
-        if stored is not None:
-            return Match(unit.id, unit.id, "seen", 1.0, _seen_evidence(stored))
         return Match(unit.id, self._nodes.ids[c], rel, round(sim, 4), {})  # type: ignore[arg-type]
-
-    def _seen_as(self, o: int) -> StoredUnit | None:
-        """The stored unit of another run that unit ``o`` is (same id and text), if any."""
-        root = self._clusters.exact_root(o)
-        stored = self._prior.units.get(root)
-        if stored is None or stored.id != self._nodes.ids[o] or stored.run == self.run_id:
-            return None
-        return stored
 
     # ----------------------------------------------------------------------------- batch work
     def _flush(self) -> None:
@@ -192,10 +184,10 @@ class Deduplicator:
         self.stats.units += len(batch)
         self._units += len(batch)
         self._ord_of_last = base + len(batch) - 1
-        if not fresh:
-            return
         if self._persistent is not None:
             self._flush_persistent(batch, fresh, signed)
+            return
+        if not fresh:
             return
         rows = np.asarray(fresh, dtype=np.int64)
         keys = [base + i for i in fresh]
@@ -211,14 +203,17 @@ class Deduplicator:
 
     def _flush_persistent(self, batch: list[Unit], fresh: list[int], signed: SignedBatch) -> None:
         """One atomic add_batch on the persistent index, then verification (see the package
-        docstring). Units without shingles stay out of the index."""
+        docstring). Units without shingles stay out of the index. The copies found in memory
+        (not ``fresh``) are linked already; the index only says whether another run met them
+        (``seen``) and remembers their ids."""
         assert self._persistent is not None
         index, nodes, clusters, prior = self._persistent, self._nodes, self._clusters, \
             self._prior
         base = self._ord_of_last - len(batch) + 1
-        rows = [i for i in fresh if len(nodes.sets[base + i]) > 0]
+        rows = [i for i in range(len(batch)) if len(nodes.sets[base + i]) > 0]
         if not rows:
             return
+        linked = set(range(len(batch))).difference(fresh)
         sel = np.asarray(rows, dtype=np.int64)
         infos = [
             UnitInfo(batch[i].id, int.from_bytes(signed.digests[i][:8], "little", signed=True),
@@ -233,6 +228,12 @@ class Deduplicator:
         wanted: set[int] = set()
         for j, i in enumerate(rows):
             o, status, rowid = base + i, res.status[j], res.rowid[j]
+            if status == "seen":
+                self._seen[o] = res.earlier.get(j, (None, 0))
+            if i in linked:
+                if status in ("new", "indexed"):  # this job indexed it (in another order)
+                    self._is_ours(o, rowid)
+                continue
             if status in ("exact", "seen"):  # the same text as an earlier run's unit
                 self.stats.prior_exact += status == "exact"
                 if rowid not in prior.ordinal:
@@ -240,11 +241,7 @@ class Deduplicator:
                 continue
             self.stats.inserted += status == "new"
             self.stats.indexed += status == "indexed"
-            old = prior.ordinal.get(rowid)
-            if old is not None and old in prior:  # met earlier as a prior unit: it is us
-                prior.alias.add(old)
-                clusters.union(o, old)
-            prior.ordinal[rowid] = o
+            self._is_ours(o, rowid)
             for table in res.candidates.values():
                 wanted.update(r for r in table[j] if r not in prior.ordinal)
         for stored in index.fetch(sorted(wanted)).values():
@@ -252,6 +249,8 @@ class Deduplicator:
         prior.forget_permutations()
         for j, i in enumerate(rows):
             o, status, rowid = base + i, res.status[j], res.rowid[j]
+            if i in linked:
+                continue
             if status in ("exact", "seen"):
                 p = prior.ordinal.get(rowid)
                 if p is not None and p != o:  # None: pruned meanwhile
@@ -268,6 +267,16 @@ class Deduplicator:
                 prior.sig16[o] = (signed.full[i] & np.uint32(0xFFFF)).astype(np.uint16)
             self._verify(o, cands[0], cands[1] if len(cands) > 1 else [])
         prior.forget_permutations()
+
+    def _is_ours(self, o: int, rowid: int) -> None:
+        """Index key ``rowid`` is this run's unit ``o`` (a prior node met for it before is
+        ``o``)."""
+        prior = self._prior
+        old = prior.ordinal.get(rowid)
+        if old is not None and old in prior:  # met earlier as a prior unit: it is us
+            prior.alias.add(old)
+            self._clusters.union(o, old)
+        prior.ordinal[rowid] = o
 
     def _add_prior(self, s: StoredUnit) -> int:
         """A unit of an earlier run, as a node of the union-find (never output)."""
@@ -338,20 +347,15 @@ class Deduplicator:
             self.index.close()
         nodes, clusters, prior = self._nodes, self._clusters, self._prior
         out: list[Assignment | None] = [None] * len(nodes)
-        seen: dict[int, StoredUnit] = {}  # units another run indexed (same id and text)
+        seen = self._seen  # units another run met (same id and text)
         if prior.units:
-            # A prior unit with the id and text of one of this run's units is that unit when
-            # this run indexed it (a re-run; met as a candidate before the unit itself), and
-            # the unit was seen when another run did.
+            # A prior unit with the id and text of one of this run's units (met before that
+            # unit in a re-run in another order) is that unit, unless another run indexed it.
             for o in range(len(nodes)):
-                if o not in prior:
+                if o not in prior and o not in seen:
                     root = clusters.exact_root(o)
                     if root in prior and nodes.ids[root] == nodes.ids[o]:
-                        stored = self._seen_as(o)
-                        if stored is None:
-                            prior.alias.add(root)
-                        else:
-                            seen[o] = stored
+                        prior.alias.add(root)
         self.stats.seen = len(seen)
         keep = self.config.keep
 
@@ -365,13 +369,14 @@ class Deduplicator:
                 if first not in prior:
                     out[first] = Assignment(cluster, cluster, None, None, None, True, {})
                 continue
-            keeper = max((m for m in members if m not in seen), key=key)
+            # a seen unit is never kept (its cluster keeps an earlier unit, or nothing new)
+            keeper = max((m for m in members if m not in seen), key=key, default=-1)
             for m in members:
                 if m in prior:
                     continue
                 if m in seen:
                     out[m] = Assignment(nodes.ids[m], cluster, nodes.ids[m], "seen", 1.0, False,
-                                        _seen_evidence(seen[m]), earlier=True)
+                                        _seen_evidence(*seen[m]), earlier=True)
                 elif m == keeper:
                     ev = {"members": len(members)}
                     out[m] = Assignment(nodes.ids[m], cluster, None, None, None, True, ev)
@@ -428,6 +433,6 @@ class Deduplicator:
         return rel, sim, ev
 
 
-def _seen_evidence(stored: StoredUnit) -> dict[str, Any]:
-    """Why a unit is ``seen``: the run that indexed it, and when."""
-    return {"already_indexed": True, "run": stored.run, "indexed_at": stored.time}
+def _seen_evidence(run: str | None, when: int) -> dict[str, Any]:
+    """Why a unit is ``seen``: the run that met it first (None: before run ids), and when."""
+    return {"already_indexed": True, "run": run, "indexed_at": when}

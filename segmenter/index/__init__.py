@@ -247,16 +247,19 @@ class BatchResult:
 
     ``status[i]``: ``"new"`` (inserted now with key ``rowid[i]``), ``"indexed"`` (this run
     indexed the same id with the same content before, as ``rowid[i]``: nothing inserted,
-    candidates only among units indexed before it), ``"seen"`` (another run indexed the same id
-    with the same content as ``rowid[i]``: nothing inserted, no candidates) or ``"exact"``
-    (another unit with identical content is indexed as ``rowid[i]``: nothing inserted, no
-    candidates). ``candidates[table][i]``: keys of the units sharing a band with it, in band
-    order then insertion order.
+    candidates only among units indexed before it), ``"seen"`` (another run met the same id
+    with the same content: indexed it as ``rowid[i]``, or met it as a copy of ``rowid[i]``;
+    nothing inserted, no candidates) or ``"exact"`` (another unit with identical content is
+    indexed as ``rowid[i]``: nothing inserted, no candidates; the index remembers the id as a
+    copy of it). ``candidates[table][i]``: keys of the units sharing a band with it, in band
+    order then insertion order. ``earlier[i]`` for a ``"seen"`` row: the run id that met it
+    first (None: before run ids) and when (Unix seconds).
     """
 
     status: list[Status]
     rowid: list[int]
     candidates: dict[str, list[list[int]]]
+    earlier: dict[int, tuple[str | None, int]] = field(default_factory=dict)
 
 
 def check_meta(stored: Mapping[str, str], wanted: Mapping[str, str], where: str) -> None:
@@ -304,9 +307,10 @@ class PersistentIndex(Index):
         """Atomically (all of the batch or none of it): for every unit in order, look it up by
         content digest, query its bands in every table of ``signatures`` (``"full"`` first:
         its values are what is stored for verification) and insert it when it is new, recorded
-        as indexed by ``run`` (a :func:`check_run_id`). A unit indexed before with the same id
-        and content is ``"indexed"`` when ``run`` indexed it (or ``run`` is None: no identity),
-        else ``"seen"``."""
+        as indexed by ``run`` (a :func:`check_run_id`). A unit whose id and content were met
+        before (indexed, or as a copy of an indexed text) is ``"seen"`` when another run met
+        them, else (or when ``run`` is None: no identity) ``"indexed"`` or ``"exact"`` as the
+        first time. A copy met for the first time is remembered with ``run``."""
 
     @abstractmethod
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:

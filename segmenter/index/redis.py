@@ -13,6 +13,8 @@ Keys (``P`` = prefix)::
                              that indexed it; without one: indexed before run ids)
     P:u:<key//512>    hash   key -> packed unit record (sizes, time, id, source, 16-bit
                              signature, run id)
+    P:c               hash   "digest<TAB>id" -> "time<TAB>run": another id an indexed text was
+                             met with, and the job that met it first
     P:b:<band>>27>    hash   47-bit band key -> "key,key,..." (at most max_bucket keys)
 
 Hashes are bucketed so Redis keeps them in its compact listpack encoding. Needs the ``redis``
@@ -53,36 +55,58 @@ _BAND_SHIFT = 27
 _HEAD = struct.Struct("<qIIBIH")  # digest, time, length, complete, shingles, len(id)
 
 _ADD = """
-local p, cap, n, nt, nb, run = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
-    tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local p, cap, n, nt, nb, run, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+    tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local tag = ''
 if run ~= '' then tag = ':' .. run end
-local pos = 7
+local pos = 8
 local out, buckets, dirty = {}, {}, {}
 for i = 1, n do
   local digest, id, blob = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
   pos = pos + 3
   local status, rowid
+  local erun, etime = '', 0
   local hit = redis.call('HGET', p .. ':h', digest)
   if hit then
     local tab = string.find(hit, '\\t', 1, true)
-    local head, hrun = string.sub(hit, 1, tab - 1), ''
+    local head, mrun = string.sub(hit, 1, tab - 1), ''
     local colon = string.find(head, ':', 1, true)
     if colon then
-      hrun = string.sub(head, colon + 1)
+      mrun = string.sub(head, colon + 1)
       head = string.sub(head, 1, colon - 1)
     end
     rowid = tonumber(head)
-    if string.sub(hit, tab + 1) ~= id then status = 'exact'
-    elseif run == '' or hrun == run then status = 'indexed'
-    else status = 'seen' end
+    local mine = string.sub(hit, tab + 1) == id
+    local met = mine
+    local ck = digest .. '\\t' .. id
+    local copy = nil
+    if not mine then copy = redis.call('HGET', p .. ':c', ck) end
+    if copy then
+      local t2 = string.find(copy, '\\t', 1, true)
+      met, mrun = true, string.sub(copy, t2 + 1)
+      etime = tonumber(string.sub(copy, 1, t2 - 1))
+    end
+    if not met then
+      status = 'exact'
+      redis.call('HSET', p .. ':c', ck, now .. '\\t' .. run)
+    elseif run ~= '' and mrun ~= run then
+      status, erun = 'seen', mrun
+      if mine then
+        local rec = redis.call('HGET', p .. ':u:' .. math.floor(rowid / 512), rowid)
+        if rec then
+          local b1, b2, b3, b4 = string.byte(rec, 9, 12)
+          etime = b1 + b2 * 256 + b3 * 65536 + b4 * 16777216
+        end
+      end
+    elseif mine then status = 'indexed'
+    else status = 'exact' end
   else
     status = 'new'
     rowid = redis.call('INCR', p .. ':next')
     redis.call('HSET', p .. ':h', digest, rowid .. tag .. '\\t' .. id)
     redis.call('HSET', p .. ':u:' .. math.floor(rowid / 512), rowid, blob)
   end
-  local res = {status, rowid}
+  local res = {status, rowid, erun, etime}
   for t = 1, nt do
     local cands, seen = {}, {}
     for b = 1, nb do
@@ -281,7 +305,7 @@ class RedisIndex(PersistentIndex):
         tables, keys, sig16 = batch_rows(signatures, self.params)
         now = int(time.time())
         args: list[Any] = [self.prefix, self.params.max_bucket, len(units), len(tables),
-                           self.params.bands, run or ""]
+                           self.params.bands, run or "", now]
         for i, u in enumerate(units):
             args += [str(u.digest), u.id, _pack(u, now, sig16[i], run)]
             for t in tables:
@@ -294,12 +318,15 @@ class RedisIndex(PersistentIndex):
         status: list[Status] = []
         rowids: list[int] = []
         cands: dict[str, list[list[int]]] = {t: [] for t in tables}
-        for res in got:
+        earlier: dict[int, tuple[str | None, int]] = {}
+        for i, res in enumerate(got):
             status.append(res[0].decode())
             rowids.append(int(res[1]))
-            for t, c in zip(tables, res[2:], strict=True):
+            if status[-1] == "seen":
+                earlier[i] = (res[2].decode() or None, int(res[3]))
+            for t, c in zip(tables, res[4:], strict=True):
                 cands[t].append([int(x) for x in c])
-        return BatchResult(status, rowids, cands)
+        return BatchResult(status, rowids, cands, earlier)
 
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
         if not rowids:
@@ -367,6 +394,7 @@ class RedisIndex(PersistentIndex):
             "url": self.url,
             "units": units,
             "band_entries": entries,
+            "copies": int(self._r.hlen(self._k("c"))),
             "sources": top,
             "first_inserted": first,
             "last_inserted": last,
@@ -386,6 +414,7 @@ class RedisIndex(PersistentIndex):
             if source is not None and not fnmatch.fnmatchcase(u.source or "", source):
                 continue
             doomed[u.rowid] = u
+        self._prune_copies(before, {str(u.digest).encode() for u in doomed.values()})
         if not doomed:
             return 0
         gone = {str(r).encode() for r in doomed}
@@ -407,6 +436,18 @@ class RedisIndex(PersistentIndex):
             pipe.hdel(self._k("h"), str(u.digest))
         pipe.execute()
         return len(doomed)
+
+    def _prune_copies(self, before: float | None, digests: set[bytes]) -> None:
+        """Forget the copies met before ``before`` or of these texts."""
+        key = self._k("c")
+        doomed = []
+        for field, value in self._r.hscan_iter(key, count=1000):
+            digest = field.split(b"\t", 1)[0]
+            t = int(value.split(b"\t", 1)[0])
+            if digest in digests or (before is not None and t < before):
+                doomed.append(field)
+        for i in range(0, len(doomed), 1000):
+            self._r.hdel(key, *doomed[i : i + 1000])
 
     def drop(self) -> int:
         """Delete every key of this index (its prefix). Returns how many keys."""

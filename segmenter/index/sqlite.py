@@ -9,6 +9,8 @@ several processes can add to one file at once and a killed run leaves only whole
           source INTEGER, length INTEGER, complete INTEGER, shingles INTEGER, sig BLOB,
           run_id INTEGER)
     run_ids(id INTEGER PRIMARY KEY, name TEXT UNIQUE)       the jobs that indexed units
+    copies(digest INTEGER, id TEXT, run_id INTEGER, t INTEGER, PRIMARY KEY (digest, id))
+                                                            ids met with an indexed text
     runs(run INTEGER PRIMARY KEY AUTOINCREMENT, entries INTEGER, base INTEGER, first INTEGER,
          gaps BLOB, wide BLOB, units BLOB)
 
@@ -30,7 +32,9 @@ bytes: 256 at 128 permutations): enough for later runs to estimate Jaccard simil
 containment against a new unit's exact shingle set (see :mod:`segmenter.dedup`).
 
 ``units.run_id`` is the run id (:func:`~segmenter.index.check_run_id`) of the job that indexed
-the unit, NULL for units indexed before run ids existed (they count as another job's).
+the unit, NULL for units indexed before run ids existed (they count as another job's). The index
+holds each text once; ``copies`` remembers the other ids a text was met with (and the job that
+met each first), so a page that was an exact copy in an earlier run is ``seen`` when met again.
 
 Older formats are migrated when opened, in one transaction: format 1 (a ``bands(key, unit)``
 table, one row per entry) to runs, formats 1 and 2 (no run ids) get the ``run_id`` column.
@@ -84,6 +88,10 @@ CREATE TABLE IF NOT EXISTS units(
     run_id INTEGER
 );
 CREATE TABLE IF NOT EXISTS run_ids(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS copies(
+    digest INTEGER NOT NULL, id TEXT NOT NULL, run_id INTEGER, t INTEGER NOT NULL,
+    PRIMARY KEY (digest, id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs(
     run INTEGER PRIMARY KEY AUTOINCREMENT,
     entries INTEGER NOT NULL,
@@ -375,13 +383,23 @@ class SQLiteIndex(PersistentIndex):
         self._begin()
         try:
             run_key = self._run_key(run)
+            digests = json.dumps([u.digest for u in units])
             known = {
-                d: (n, i, r)
-                for n, i, d, r in self._db.execute(
-                    f"SELECT n, id, digest, run_id FROM units WHERE digest IN {_IN}",
-                    (json.dumps([u.digest for u in units]),),
+                d: (n, i, r, t, name)
+                for n, i, d, r, t, name in self._db.execute(
+                    "SELECT u.n, u.id, u.digest, u.run_id, u.t, r.name FROM units u LEFT JOIN "
+                    f"run_ids r ON r.id = u.run_id WHERE u.digest IN {_IN}", (digests,),
                 )
             }
+            copies = {
+                (d, i): (r, t, name)
+                for d, i, r, t, name in self._db.execute(
+                    "SELECT c.digest, c.id, c.run_id, c.t, r.name FROM copies c LEFT JOIN "
+                    f"run_ids r ON r.id = c.run_id WHERE c.digest IN {_IN}", (digests,),
+                )
+            }
+            earlier: dict[int, tuple[str | None, int]] = {}
+            new_copies: list[tuple[Any, ...]] = []
             row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='units'").fetchone()
             top = self._db.execute("SELECT COALESCE(MAX(n), 0) FROM units").fetchone()[0]
             nxt = max(top, row[0] if row else 0) + 1
@@ -394,16 +412,26 @@ class SQLiteIndex(PersistentIndex):
             for i, u in enumerate(units):
                 hit = known.get(u.digest)
                 if hit is not None:
-                    mine = hit[1] == u.id and (run is None or hit[2] == run_key)
-                    status.append("exact" if hit[1] != u.id else "indexed" if mine else "seen")
                     rowids.append(hit[0])
-                    if mine:
+                    # who met this id with this text first: the unit's job, or a copy's
+                    met = hit[2:] if hit[1] == u.id else copies.get((u.digest, u.id))
+                    if met is None:  # a copy of an indexed text, met now
+                        status.append("exact")
+                        copies[(u.digest, u.id)] = (run_key, now, run)
+                        new_copies.append((u.digest, u.id, run_key, now))
+                    elif run is not None and met[0] != run_key:
+                        status.append("seen")
+                        earlier[i] = (met[2], met[1])
+                    elif hit[1] != u.id:
+                        status.append("exact")  # this job's own copy, met again
+                    else:
+                        status.append("indexed")
                         rows.append(i)
                         row_keys.append(-1)
                     continue
                 n = nxt
                 nxt += 1
-                known[u.digest] = (n, u.id, run_key)
+                known[u.digest] = (n, u.id, run_key, now, run)
                 status.append("new")
                 rowids.append(n)
                 rows.append(i)
@@ -426,12 +454,13 @@ class SQLiteIndex(PersistentIndex):
             self._db.executemany(
                 "INSERT INTO units(n, id, digest, t, source, length, complete, shingles, sig, "
                 "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_units)
+            self._db.executemany("INSERT INTO copies VALUES (?, ?, ?, ?)", new_copies)
             self._append(log)
             self._db.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
-        return BatchResult(status, rowids, cands)
+        return BatchResult(status, rowids, cands, earlier)
 
     def _source_id(self, name: str | None) -> int | None:
         if name is None:
@@ -502,6 +531,8 @@ class SQLiteIndex(PersistentIndex):
             "band_entries": int(
                 db.execute("SELECT COALESCE(SUM(entries), 0) FROM runs").fetchone()[0]
             ),
+            "copies": int(db.execute("SELECT COUNT(*) FROM copies").fetchone()[0]),
+            "run_ids": int(db.execute("SELECT COUNT(*) FROM run_ids").fetchone()[0]),
             "sources": {name: n for name, n in by_source},
             "first_inserted": first,
             "last_inserted": last,
@@ -537,7 +568,11 @@ class SQLiteIndex(PersistentIndex):
             if count:
                 doomed = np.array([n for (n,) in self._db.execute("SELECT n FROM doomed")])
                 self._drop_entries(doomed)
+                self._db.execute("DELETE FROM copies WHERE digest IN (SELECT digest FROM units "
+                                 "WHERE n IN (SELECT n FROM doomed))")
                 self._db.execute("DELETE FROM units WHERE n IN (SELECT n FROM doomed)")
+            if before is not None:
+                self._db.execute("DELETE FROM copies WHERE t < ?", (int(before),))
             self._db.execute("DELETE FROM doomed")
             self._db.execute("COMMIT")
         except BaseException:
