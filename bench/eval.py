@@ -1,10 +1,10 @@
 """`make eval`: score split and dedup on the development sets with the shared scorers, and
 check the scores against bench/eval_baseline.json (the issue targets).
 
-Runs bench/eval_split.py (on split-dev and on split-real) and bench/eval_dedup.py (each calls
-../shared/eval/score_*.py) and prints their tables, then one line per gated metric. Exit 1 when
-a metric misses its bound. Prints a note and exits 0 when ../shared is not present (a user's
-checkout without it).
+Runs bench/eval_split.py (on split-dev and on split-real) and bench/eval_dedup.py (on dedup-dev
+and on dedup-reuse; each calls ../shared/eval/score_*.py or reuse_report.py) and prints their
+tables, then one line per gated metric. Exit 1 when a metric misses its bound. Prints a note
+and exits 0 when ../shared is not present (a user's checkout without it).
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def lookup(data: dict[str, Any], dotted: str) -> Any:
-    for part in dotted.split("."):
-        data = data[part]
+    """``data["a"]["b"]`` for ``"a.b"``; a key may hold dots itself (``share_min.>=0.7``)."""
+    while dotted:
+        key = max((k for k in data if dotted == k or dotted.startswith(k + ".")), key=len)
+        data, dotted = data[key], dotted[len(key) + 1:]
     return data
 
 
@@ -30,7 +32,8 @@ def lookup(data: dict[str, Any], dotted: str) -> Any:
 SETS: dict[str, tuple[str, list[str]]] = {
     "split": ("eval_split.py", []),  # split-dev
     "split-real": ("eval_split.py", ["--docs", "{shared}/data/split-real/docs.jsonl"]),
-    "dedup": ("eval_dedup.py", []),
+    "dedup": ("eval_dedup.py", []),  # dedup-dev
+    "dedup-reuse": ("eval_dedup.py", ["--set", "dedup-reuse", "--reuse-report"]),
 }
 
 
@@ -68,7 +71,7 @@ def main() -> int:
             ok = ("min" not in bound or value >= bound["min"]) and (
                 "max" not in bound or value <= bound["max"])
             limit = f">= {bound['min']}" if "min" in bound else f"<= {bound['max']}"
-            print(f"  {'ok  ' if ok else 'FAIL'} {name:10} {metric:42} {value:8.4f}  ({limit})")
+            print(f"  {'ok  ' if ok else 'FAIL'} {name:11} {metric:42} {value:8.4f}  ({limit})")
             failed += not ok
     print(f"\n{'all targets met' if not failed else f'{failed} target(s) missed'}")
     return 1 if failed else 0

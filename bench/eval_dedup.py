@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Score the Deduplicator on the dedup dev set (units = whole documents).
+"""Score the Deduplicator on a dedup development set (units = whole documents).
 
-    python bench/eval_dedup.py [--shared ../shared] [--docs DOCS] [--gold GOLD] [--pairs PAIRS]
-                               [--no-clean] [--threshold T] [--containment C] [--index URL]
+    python bench/eval_dedup.py [--shared ../shared] [--set dedup-dev|dedup-reuse] [--docs DOCS]
+                               [--gold GOLD] [--pairs PAIRS] [--no-clean] [--threshold T]
+                               [--containment C] [--copy-share S] [--no-block] [--index URL]
+                               [--reuse-report]
 
 Runs ``segmenter.clean_text`` on every document (as the pipeline does; ``--no-clean`` skips it),
 then the Deduplicator, writes the predictions (``{"id", "cluster", "duplicate_of", "relation",
-"similarity"}``) to a temp file and prints the output of ``<shared>/eval/score_dedup.py``.
+"similarity"}``) to a temp file and prints the output of ``<shared>/eval/score_dedup.py``, or
+with ``--reuse-report`` of ``<shared>/eval/reuse_report.py`` (the same figures, plus contained
+recall by operation and by constructed share, and partial / hard-negative merges by kind).
 Exits 0 with a message when the shared directory is missing.
 """
 
@@ -34,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap.add_argument("--set", dest="dataset", default="dedup-dev",
+                    help="a set under <shared>/data [default: dedup-dev]")
     ap.add_argument("--docs")
     ap.add_argument("--gold")
     ap.add_argument("--pairs")
@@ -41,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threshold", type=float)
     ap.add_argument("--containment", type=float)
     ap.add_argument("--head", type=int)
+    ap.add_argument("--copy-share", type=float)
+    ap.add_argument("--no-block", action="store_true", help="no block containment")
+    ap.add_argument("--reuse-report", action="store_true",
+                    help="score with reuse_report.py (by operation and share)")
     ap.add_argument("--shingle")
     ap.add_argument("--index", default=None, help="index URL (memory, datasketch)")
     ap.add_argument("--json", action="store_true", help="print the scorer's JSON")
@@ -48,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     shared = Path(args.shared)
-    dev = shared / "data" / "dedup-dev"
+    dev = shared / "data" / args.dataset
     docs = Path(args.docs) if args.docs else dev / "docs.jsonl"
     gold = Path(args.gold) if args.gold else dev / "gold.jsonl"
     pairs = Path(args.pairs) if args.pairs else dev / "pairs.jsonl"
@@ -64,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             ("containment", args.containment),
             ("head", args.head),
             ("shingle", args.shingle),
+            ("copy_share", args.copy_share),
+            ("block", False if args.no_block else None),
         )
         if v is not None
     }
@@ -107,15 +119,20 @@ def main(argv: list[str] | None = None) -> int:
             )
     if args.keep_pred:
         Path(args.keep_pred).write_text(Path(pred).read_text("utf-8"), "utf-8")
-    cmd = [sys.executable, str(scorer), "--gold", str(gold), "--pred", pred]
-    if pairs.is_file():
-        cmd += ["--pairs", str(pairs)]
+    if args.reuse_report:
+        cmd = [sys.executable, str(shared / "eval" / "reuse_report.py"), "--set",
+               str(docs.parent), "--pred", pred]
+    else:
+        cmd = [sys.executable, str(scorer), "--gold", str(gold), "--pred", pred]
+        if pairs.is_file():
+            cmd += ["--pairs", str(pairs)]
     if args.json:
         cmd.append("--json")
     print(
         f"eval_dedup: {n} docs in {elapsed:.2f}s ({'clean_text + ' if clean else ''}dedup), "
         f"config: threshold={config.threshold} containment={config.containment} "
-        f"head={config.head} shingle={config.shingle}; stats: {dedup.stats.as_dict()}",
+        f"head={config.head} shingle={config.shingle} block={config.block} "
+        f"copy_share={config.copy_share}; stats: {dedup.stats.as_dict()}",
         flush=True,
     )
     try:

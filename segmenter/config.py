@@ -106,6 +106,12 @@ class DedupConfig:
     shingle sets) reaches ``threshold`` (``near``), or when at least ``containment`` of the
     smaller unit's shingles are in the larger one and the smaller unit has at least
     ``min_contained`` shingles (``contained``: a teaser, an abridged copy).
+
+    ``block`` (on by default): containment wherever the copied text sits in the longer unit
+    (:mod:`segmenter.reuse`): candidates also come from sampled shingles, and the shorter unit
+    is a copy when runs of shared shingles (blocks) cover ``containment`` of all its shingles,
+    or ``copy_share`` of its story content (prose lines) over at least two paragraphs. The
+    ``head`` table is then not used in memory (block candidates find prefix copies too).
     """
 
     threshold: float = 0.5  # Jaccard similarity for a `near` duplicate
@@ -124,6 +130,9 @@ class DedupConfig:
     batch_size: int = 512  # units signed and queried together (one numpy batch)
     index_batch_size: int = 4096  # ... and with a persistent index (one transaction each)
     explain: bool = False  # keep signatures and texts for richer `evidence` (more memory)
+    block: bool = True  # block containment: a copy wherever the shared block sits (issue 13)
+    copy_share: float = 0.44  # share of the shorter unit's story a shared block must cover
+    block_sample: int = 32  # block candidates from the shingles whose hash is 0 mod this
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -151,6 +160,10 @@ class DedupConfig:
             )
         if self.max_bucket < 1:
             raise ConfigError(f"max_bucket must be >= 1, got {self.max_bucket}")
+        if not 0.0 < self.copy_share <= 1.0:
+            raise ConfigError(f"copy_share must be in (0.0, 1.0], got {self.copy_share}")
+        if self.block_sample < 1 or self.block_sample & (self.block_sample - 1):
+            raise ConfigError(f"block_sample must be a power of two >= 1, got {self.block_sample}")
         if self.batch_size < 1 or self.index_batch_size < 1:
             raise ConfigError(f"batch_size and index_batch_size must be >= 1, got "
                               f"{self.batch_size} and {self.index_batch_size}")

@@ -298,6 +298,9 @@ def prose_flags(lines: Lines, texts: Sequence[str]) -> np.ndarray:
     # Kickers: only prose lines with ': ' are looked at, in the text itself (capitals).
     colon = np.flatnonzero((raw[:-1] == 0x3A) & (raw[1:] == 0x20))
     on = np.searchsorted(end, colon)
+    inside = on < len(end)  # lines may cover only part of data (ShingleBatch.take)
+    on = on[inside]
+    on = on[lines.begin[on] <= colon[inside]]
     kicker = np.zeros(len(end), dtype=bool)
     split: dict[int, list[str]] = {}
     for i in np.unique(on[ok[on]]).tolist():

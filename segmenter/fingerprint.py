@@ -193,6 +193,23 @@ class ShingleBatch:
     def unit(self, i: int) -> np.ndarray:
         return self.hashes[self.offsets[i] : self.offsets[i + 1]]
 
+    def take(self, rows: Sequence[int]) -> ShingleBatch:
+        """The batch of units ``rows`` only (in that order; their lines too, still pointing
+        into the same normalised ``data``)."""
+        sel = np.asarray(rows, dtype=np.int64)
+        counts = self.counts()[sel]
+        offsets = np.zeros(len(sel) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        hashes = self.hashes[_ranges(self.offsets[:-1][sel], counts)]
+        info = self.lines
+        if info is not None:
+            per = np.diff(info.first)[sel]
+            first = np.zeros(len(sel) + 1, dtype=np.int64)
+            np.cumsum(per, out=first[1:])
+            at = _ranges(info.first[:-1][sel], per)
+            info = Lines(first, info.start[at], info.begin[at], info.end[at], info.data)
+        return ShingleBatch(hashes, offsets, info)
+
 
 _SPACE_LUT = np.zeros(256, dtype=bool)
 _SPACE_LUT[list(b" \t\n\r\x0b\x0c")] = True  # what bytes.split() splits on

@@ -106,6 +106,10 @@ class BlockReuse:
         """The copies linked to ``container`` without merging (other stories it holds)."""
         return list(self._also.get(container, ()))
 
+    def containers_with_copies(self) -> list[int]:
+        """The containers that have copies linked without merging."""
+        return list(self._also)
+
     def explain(self, a: int, b: int, text_a: str, text_b: str) -> dict[str, Any]:
         """The shared block of ``a`` and ``b`` as evidence: character offsets in both texts."""
         block = self.judge(a, b, detail=True)

@@ -57,6 +57,21 @@ class SignedBatch:
         """Unit ``i``'s shingles as a sorted unique uint32 array (what verification compares)."""
         return np.unique(self.shingles.unit(i))
 
+    def shingle_sets(self) -> list[np.ndarray]:
+        """:meth:`shingle_set` of every unit, with one sort for the whole batch."""
+        sb = self.shingles
+        n = len(sb)
+        unit = np.repeat(np.arange(n, dtype=np.uint64), sb.counts())
+        keys = np.sort((unit << np.uint64(32)) | sb.hashes.astype(np.uint64))
+        if len(keys):
+            first = np.empty(len(keys), dtype=bool)
+            first[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            keys = keys[first]
+        cut = np.searchsorted(keys, np.arange(n + 1, dtype=np.uint64) << np.uint64(32))
+        values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        return np.split(values, cut[1:-1])
+
     def digest_words(self) -> np.ndarray:
         """The digests as a ``(units, 2)`` uint64 array."""
         return np.frombuffer(b"".join(self.digests), dtype=np.uint64).reshape(
@@ -70,9 +85,12 @@ class BatchSigner:
         self.config = config
         self.signer = Signer(config.num_perm, config.seed)
 
-    def sign(self, texts: Sequence[str]) -> SignedBatch:
-        """Shingle, sign (full and head sketches) and digest ``texts``."""
+    def sign(self, texts: Sequence[str], head: int | None = None,
+             lines: bool = False) -> SignedBatch:
+        """Shingle, sign (full and head sketches; ``head``: the head size if not the config's,
+        0 for none) and digest ``texts``; ``lines``: the shingles with their lines."""
         cfg = self.config
-        shingles = shingle_batch(texts, cfg.shingle_kind, cfg.shingle_size, cfg.char_size)
-        full, heads = self.signer.sign(shingles, cfg.head)
+        shingles = shingle_batch(texts, cfg.shingle_kind, cfg.shingle_size, cfg.char_size,
+                                 lines=lines)
+        full, heads = self.signer.sign(shingles, cfg.head if head is None else head)
         return SignedBatch(shingles, full, heads, [text_digest(t) for t in texts])

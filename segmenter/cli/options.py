@@ -231,6 +231,13 @@ def dedup_options(func: F) -> F:
                      "teasers, then the longest, then the first seen), the longest, or the "
                      f"first seen.  [default: {_D.keep}]"),
         click.option("--explain", is_flag=True, help="Add the evidence behind each decision."),
+        click.option("--copy-share", "copy_share",
+                     type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+                     help="Share of a shorter unit's story text that a block shared with a "
+                     "longer one must cover for it to be 'contained' (an own lede over wire "
+                     f"copy, a quoted middle).  [default: {_D.copy_share}]"),
+        click.option("--no-block", "no_block", is_flag=True,
+                     help="Containment of prefix copies only (no block containment)."),
         click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
                      show_default=True,
                      help="Run here, or on a Ray cluster (pip install 'segmenter[ray]'); "
@@ -280,10 +287,12 @@ def engine_for(opts: dict[str, Any]) -> Any:
 def dedup_config(opts: dict[str, Any]) -> Config:
     """:func:`build_config` with the dedup options given."""
     config = build_config(opts)
-    changes = {k: opts[k] for k in ("threshold", "containment", "num_perm", "shingle", "keep")
-               if opts.get(k) is not None}
+    changes = {k: opts[k] for k in ("threshold", "containment", "num_perm", "shingle", "keep",
+                                    "copy_share") if opts.get(k) is not None}
     if opts.get("explain"):
         changes["explain"] = True
+    if opts.get("no_block"):
+        changes["block"] = False
     if not changes:
         return config
     return Config(config.read, config.clean, config.split,

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from ..blockindex import SampleConfig
 from ..config import DedupConfig
+from ..containment import BlockRule, SharedBlock
 from ..errors import ConfigError, SegmenterError
 from ..fingerprint import SCHEME
 from ..index import (
@@ -23,6 +25,7 @@ from ..index import (
     open_index,
 )
 from ..model import Assignment, Cluster, Match, Relation, Unit
+from ..reuse import BlockReuse
 from ..signing import BatchSigner, SignedBatch
 from .clusters import ClusterState
 from .explain import relation_to_keeper, shared_evidence
@@ -45,6 +48,9 @@ class DedupStats:
     contained_links: int = 0
     rejected: int = 0  # candidates that failed verification
     skipped_containers: int = 0  # containment links refused: the unit already had a container
+    block_links: int = 0  # containment links found by the shared-block rule (set containment
+    #   below ``containment``: an own lede, a quoted middle, a roundup's slice)
+    roundup_links: int = 0  # containment links kept without merging (another story of a roundup)
     inserted: int = 0  # units added to a persistent index
     indexed: int = 0  # units whose id and content this run indexed before (a re-run)
     seen: int = 0  # units whose id and content an earlier run indexed
@@ -61,6 +67,18 @@ def lsh_params(cfg: DedupConfig) -> LSHParams:
     """The LSH parameters of a dedup configuration."""
     return LSHParams(num_perm=cfg.num_perm, bands=cfg.bands, rows=cfg.rows,
                      max_bucket=cfg.max_bucket, seed=cfg.seed)
+
+
+def block_rule(cfg: DedupConfig) -> BlockRule:
+    """The shared-block rule of a dedup configuration (:mod:`segmenter.containment`)."""
+    return BlockRule(copy_share=cfg.copy_share, full_share=cfg.containment,
+                     min_shingles=cfg.min_contained)
+
+
+def block_reuse(cfg: DedupConfig) -> BlockReuse:
+    """Block containment state for a run with this configuration."""
+    return BlockReuse(block_rule(cfg), SampleConfig(sample=cfg.block_sample),
+                      shingle_size=cfg.shingle_size)
 
 
 class Deduplicator:
@@ -111,6 +129,8 @@ class Deduplicator:
         self._nodes = Nodes(cfg.explain)
         self._clusters = ClusterState()
         self._prior = EarlierRuns(self._signer.signer)
+        # Block containment (in memory): its candidates replace the head table's.
+        self._reuse = block_reuse(cfg) if cfg.block and self._persistent is None else None
         self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
         self._seen_ids: set[str] = set()
         self._seen: dict[int, tuple[str | None, int]] = {}  # unit -> (run, time) that met it
@@ -165,12 +185,15 @@ class Deduplicator:
             return
         nodes, clusters = self._nodes, self._clusters
         base = len(nodes)
-        signed = self._signer.sign([u.text for u in batch])
+        reuse = self._reuse
+        signed = self._signer.sign([u.text for u in batch], head=0 if reuse else None,
+                                   lines=reuse is not None)
         fresh: list[int] = []  # batch rows that are not exact copies
+        sets = signed.shingle_sets()
         for i, unit in enumerate(batch):
             first = self._digests.get(signed.digests[i])
             complete = not (unit.kind == "teaser" or unit.truncated)
-            shingles = nodes.sets[first] if first is not None else signed.shingle_set(i)
+            shingles = nodes.sets[first] if first is not None else sets[i]
             o = nodes.add(unit.id, complete, len(unit.text), shingles,
                           signed.full[i].copy() if nodes.explain else None, unit.text)
             clusters.add(exact_of=first)
@@ -197,6 +220,9 @@ class Deduplicator:
         cand_head: list[list[int]] = [[] for _ in keys]
         if signed.heads is not None:
             cand_head = self.index.query_insert("head", keys, signed.heads[rows])
+        if reuse is not None:
+            cand_head = reuse.add_batch(keys, [batch[i].text for i in fresh],
+                                        signed.shingles.take(fresh))
         for j, o in enumerate(keys):
             if has[j]:
                 self._verify(o, cand_full[j], cand_head[j])
@@ -290,12 +316,16 @@ class Deduplicator:
         return prior.shingles if prior is not None else len(self._nodes.sets[o])
 
     def _verify(self, o: int, from_full: list[int], from_head: list[int]) -> None:
-        """Verify unit ``o``'s candidates (full-sketch ones first) and link it: near copies
-        directly, containers one per contained unit (the best earlier one for ``o``)."""
+        """Verify unit ``o``'s candidates (full-sketch ones first, then the head table's or
+        the block candidates) and link it: near copies directly, containers one per contained
+        unit (the best earlier one for ``o``)."""
         cfg, clusters, prior, stats = self.config, self._clusters, self._prior, self.stats
+        reuse = self._reuse
         mine = self._nodes.sets[o]
         n_mine = len(mine)
         best_container: tuple[float, int, int] | None = None  # (containment, size, -rank)
+        best_block: SharedBlock | None = None
+        best_sim = 0.0
         seen: set[int] = set()
         for c in (*from_full, *from_head):
             if c == o or c in seen:
@@ -311,21 +341,27 @@ class Deduplicator:
                 v = prior.estimate(o, mine, c)
             else:
                 v = verify(mine, self._nodes.sets[c])
-            what = judge(v, n_mine, n_other, cfg)
+            block: SharedBlock | None = None
+            share = v.containment
+            if reuse is None or is_prior or v.jaccard >= cfg.threshold:
+                what = judge(v, n_mine, n_other, cfg)
+            else:
+                block = reuse.judge(o, c, mine, self._nodes.sets[c], v.shared)
+                what = None if not block.is_copy else \
+                    "contained" if block.shorter == "a" else "contains"
+                share = block.story_coverage or block.coverage
             if what == "near":
                 if clusters.join(o, c, "near", v.jaccard):
                     stats.near_links += 1
                     stats.prior_links += is_prior
             elif what == "contained":  # this unit is the copy contained in `c`
-                key = (v.containment, n_other, -prior.rank(c))
+                key = (share, n_other, -prior.rank(c))
                 if best_container is None or key > best_container:
-                    best_container = key
+                    best_container, best_block, best_sim = key, block, v.containment
             elif what == "contains":  # an earlier unit is contained in this one
                 if c not in clusters.container:
                     clusters.container[c] = o
-                    if clusters.join(c, o, "contained", v.containment):
-                        stats.contained_links += 1
-                        stats.prior_links += is_prior
+                    self._contain(c, o, block, v.containment, is_prior)
                 else:
                     stats.skipped_containers += 1
             else:
@@ -333,9 +369,22 @@ class Deduplicator:
         if best_container is not None and o not in clusters.container:
             c = prior.unrank(-best_container[2])
             clusters.container[o] = c
-            if clusters.join(o, c, "contained", best_container[0]):
-                stats.contained_links += 1
-                stats.prior_links += c in prior
+            self._contain(o, c, best_block, best_sim, c in prior)
+
+    def _contain(self, copy: int, container: int, block: SharedBlock | None, similarity: float,
+                 is_prior: bool) -> None:
+        """Link ``copy`` to its ``container``: merge their clusters, unless the copy's block
+        lies apart from the container's other copies (another story of a roundup: the link
+        is kept, :meth:`BlockReuse.also_contains`, and the clusters stay apart)."""
+        stats = self.stats
+        if block is not None:
+            stats.block_links += block.reason == "story_copy"
+            if self._reuse is not None and not self._reuse.link(copy, container, block):
+                stats.roundup_links += 1
+                return
+        if self._clusters.join(copy, container, "contained", similarity):
+            stats.contained_links += 1
+            stats.prior_links += is_prior
 
     # ----------------------------------------------------------------------------- output
     def finish(self) -> list[Assignment]:
@@ -359,6 +408,8 @@ class Deduplicator:
         self.stats.seen = len(seen)
         keep = self.config.keep
 
+        extra = self._roundup_evidence()
+
         def key(o: int) -> tuple[int, ...]:
             return keeper_key(keep, prior.rank(o), nodes.length[o], bool(nodes.complete[o]))
 
@@ -367,7 +418,8 @@ class Deduplicator:
             cluster = nodes.ids[first]
             if len(members) == 1:
                 if first not in prior:
-                    out[first] = Assignment(cluster, cluster, None, None, None, True, {})
+                    out[first] = Assignment(cluster, cluster, None, None, None, True,
+                                            dict(extra.get(first, {})))
                 continue
             # a seen unit is never kept (its cluster keeps an earlier unit, or nothing new)
             keeper = max((m for m in members if m not in seen), key=key, default=-1)
@@ -378,10 +430,11 @@ class Deduplicator:
                     out[m] = Assignment(nodes.ids[m], cluster, nodes.ids[m], "seen", 1.0, False,
                                         _seen_evidence(*seen[m]), earlier=True)
                 elif m == keeper:
-                    ev = {"members": len(members)}
+                    ev = {"members": len(members), **extra.get(m, {})}
                     out[m] = Assignment(nodes.ids[m], cluster, None, None, None, True, ev)
                 else:
                     rel, sim, ev = self._relation(m, keeper)
+                    ev.update(extra.get(m, {}))
                     dup = nodes.ids[keeper]
                     out[m] = Assignment(nodes.ids[m], cluster, dup, rel, sim, False, ev,
                                         earlier=keeper in prior)
@@ -412,6 +465,21 @@ class Deduplicator:
             out.append(Cluster(cid, keeper, members, matches))
         return out
 
+    def _roundup_evidence(self) -> dict[int, dict[str, Any]]:
+        """Containment links kept without merging (a roundup holds several stories): the
+        container's evidence lists them (``also_contains``), the copy's names its container
+        (``also_contained_in``)."""
+        out: dict[int, dict[str, Any]] = {}
+        if self._reuse is None:
+            return out
+        ids = self._nodes.ids
+        for container in sorted(self._reuse.containers_with_copies()):
+            copies = self._reuse.also_contains(container)
+            out.setdefault(container, {})["also_contains"] = [ids[c] for c in copies]
+            for c in copies:
+                out.setdefault(c, {}).setdefault("also_contained_in", []).append(ids[container])
+        return out
+
     def _relation(self, m: int, keeper: int) -> tuple[Relation, float, dict[str, Any]]:
         """How member ``m`` relates to its cluster's keeper, with the evidence."""
         nodes, clusters, prior = self._nodes, self._clusters, self._prior
@@ -430,6 +498,10 @@ class Deduplicator:
         if self.config.explain and stored is None:
             ev.update(shared_evidence(nodes.sigs[m], nodes.sigs[keeper], nodes.texts[m],
                                       nodes.texts[keeper], self.config))
+            if self._reuse is not None and rel != "exact":
+                # Where the shared block is: character offsets in both texts.
+                ev.update(self._reuse.explain(clusters.exact_root(m), clusters.exact_root(keeper),
+                                              nodes.texts[m], nodes.texts[keeper]))
         return rel, sim, ev
 
 

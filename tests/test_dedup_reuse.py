@@ -1,0 +1,97 @@
+"""Block containment wired into the Deduplicator (issue 13): copies that are not prefixes,
+roundups linked without merging, explain offsets, and the batch subset it needs."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from segmenter.config import DedupConfig
+from segmenter.containment import line_maps
+from segmenter.dedup import Deduplicator
+from segmenter.errors import ConfigError
+from segmenter.fingerprint import shingle_batch
+from segmenter.model import Assignment, Unit
+
+from .conftest import story
+
+
+def paras(seed: int, n: int) -> list[str]:
+    """``n`` made-up wire paragraphs (20 words each, ending with a full stop)."""
+    return story(seed, 20 * n).split("\n")
+
+
+def dedup(texts: dict[str, str], **changes: object) -> dict[str, Assignment]:
+    d = Deduplicator(DedupConfig(split=False, **changes))  # type: ignore[arg-type]
+    d.add_many(Unit(k, t) for k, t in texts.items())
+    return {a.id: a for a in d.finish()}
+
+
+def test_take_keeps_the_rows_their_shingles_and_their_line_maps() -> None:
+    rng = random.Random(3)
+    texts = ["KICKER: " + story(1, 60), story(2, 80), "a b", "Title\nNOTE: x y: z\n" + story(4),
+             "", story(5, 40) + "\nPhoto: AFP"]
+    batch = shingle_batch(texts, lines=True)
+    whole = line_maps(texts, batch)
+    for _ in range(20):
+        rows = sorted(rng.sample(range(len(texts)), rng.randrange(1, len(texts) + 1)))
+        sub = batch.take(rows)
+        assert len(sub) == len(rows)
+        for j, r in enumerate(rows):
+            assert np.array_equal(sub.unit(j), batch.unit(r))
+        maps = line_maps([texts[r] for r in rows], sub)
+        for j, r in enumerate(rows):
+            assert np.array_equal(maps[j], whole[r])
+
+
+def test_a_copy_under_its_own_lede_is_contained() -> None:
+    wire = paras(10, 10)
+    copy = "\n".join(["LOCAL HEADLINE", *paras(11, 3), *wire[:4]])
+    texts = {"wire": "\n".join(wire), "copy": copy, "other": "\n".join(paras(12, 8))}
+    got = dedup(texts, explain=True)
+    assert got["copy"].cluster == got["wire"].cluster == "wire"
+    assert got["copy"].duplicate_of == "wire" and got["copy"].relation == "contained"
+    ev = got["copy"].evidence
+    assert ev["containment"] < 0.7  # the set rule alone would not link them
+    assert ev["block_reason"] == "story_copy" and 0.44 <= ev["story_coverage"] < 1.0
+    (cs, ce), = ev["shared_block"]
+    (ws, we), = ev["matched_block"]
+    assert copy[cs:ce] == texts["wire"][ws:we]  # the copied paragraphs, in both texts
+    assert got["other"].cluster == "other"
+    # Off: the head table and set containment only.
+    assert dedup(texts, block=False)["copy"].cluster == "copy"
+
+
+def test_a_quoted_middle_is_found_in_any_order() -> None:
+    wire = paras(20, 10)
+    quote = "\n".join(["Aggregator", *wire[4:8]])
+    for order in (("wire", "quote"), ("quote", "wire")):
+        texts = {k: {"wire": "\n".join(wire), "quote": quote}[k] for k in order}
+        got = dedup(texts)
+        assert got["quote"].cluster == got["wire"].cluster
+        assert got["quote"].relation == "contained"
+
+
+def test_a_roundup_is_linked_to_each_story_without_merging_them() -> None:
+    one, two = paras(30, 8), paras(31, 8)
+    roundup = "\n".join(["ROUNDUP", *one[:6], "SECOND STORY", *two[:6]])
+    texts = {"one": "\n".join(one), "two": "\n".join(two), "roundup": roundup}
+    got = dedup(texts, explain=True)
+    # Each story is contained in the roundup; it joins the first story's cluster only.
+    assert got["roundup"].cluster == got["one"].cluster == "one"
+    assert got["two"].cluster == "two" and got["two"].keeper
+    assert got["roundup"].keeper and got["roundup"].evidence["also_contains"] == ["two"]
+    assert got["two"].evidence["also_contained_in"] == ["roundup"]
+    # A copy of the second story joins the second story, not the roundup's cluster.
+    texts["copy-two"] = "\n".join(["Local", *two[:5]])
+    again = dedup(texts)
+    assert again["copy-two"].cluster == "two" and again["roundup"].cluster == "one"
+
+
+def test_block_options_are_validated() -> None:
+    with pytest.raises(ConfigError, match="copy_share"):
+        DedupConfig(copy_share=0.0)
+    with pytest.raises(ConfigError, match="power of two"):
+        DedupConfig(block_sample=12)
