@@ -306,21 +306,10 @@ class BlockCandidates:
 
     def query_insert(self, keys: Sequence[int], batch: ShingleBatch) -> list[list[int]]:
         cfg = self.config
-        fps, offsets, lines = sample_fingerprints(batch, cfg.sample)
         n = len(batch)
         karr = np.asarray(keys, dtype=np.int64)
-        nfp = np.diff(offsets)
-        row = np.repeat(np.arange(n, dtype=np.int64), nfp)
-        has = nfp > 0
-        one_line = np.ones(n, dtype=bool)
-        if len(fps):
-            at = offsets[:-1][has]
-            one_line[has] = np.minimum.reduceat(lines, at) == np.maximum.reduceat(lines, at)
+        fps, row, lines, nfp, one_line = unit_fingerprints(batch, cfg)
         self._remember(karr, nfp, one_line)
-        if cfg.anchors:
-            afp, arow = _anchors(batch, cfg.anchors)
-            fps, row = np.concatenate((fps, afp)), np.concatenate((row, arow))
-            lines = np.concatenate((lines, np.zeros(len(afp), dtype=np.int64)))
         if not len(fps):
             return [[] for _ in range(n)]
         # Group the batch's fingerprints (rows in order within a group).
@@ -335,8 +324,11 @@ class BlockCandidates:
         slots = self.table.find(uniq)
         g, other, stored = self.table.lookup(uniq, slots)
         members = _segments(start[g], sizes[g])
-        pair_i = [order[members]]
-        pair_k = [np.repeat(other.astype(np.int64), sizes[g])]
+        # A unit pairs with a fingerprint's earlier units only while fewer than max_df came
+        # before it (its rank among all units holding it): the same on any batching.
+        early = (stored[group[members]] + rank[members]) < cfg.max_df
+        pair_i = [order[members[early]]]
+        pair_k = [np.repeat(other.astype(np.int64), sizes[g])[early]]
         # Same batch: a row meets the earlier rows of its group (not template fingerprints).
         fresh = (stored[group] + rank) < cfg.max_df
         for d in range(1, min(int(rank.max(initial=0)) + 1, cfg.max_df)):
@@ -354,33 +346,71 @@ class BlockCandidates:
         self, n: int, keys: np.ndarray, nfp: np.ndarray, rows: np.ndarray, lines: np.ndarray,
         others: np.ndarray, anchor: np.ndarray,
     ) -> list[list[int]]:
-        cfg = self.config
         out: list[list[int]] = [[] for _ in range(n)]
         if not len(rows):
             return out
-        code = (rows << 32) | others
-        order = np.argsort(code)
-        code, lines, anchor = code[order], lines[order], anchor[order]
-        first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-        anchored = np.add.reduceat(anchor.astype(np.int64), first)
-        shared = np.diff(np.r_[first, len(code)]) - anchored
-        # The new unit's lines that the shared fingerprints lie on: one, or two and more.
-        spread = np.maximum.reduceat(lines, first) > np.minimum.reduceat(lines, first)
-        pairs = code[first]
-        prow, pkey = pairs >> 32, pairs & 0xFFFFFFFF
-        smaller = np.minimum(nfp[prow], self._nfp[pkey].astype(np.int64))
-        need = np.where(smaller <= cfg.few, 1, cfg.min_shared)
-        need = np.maximum(need, np.ceil(cfg.share * smaller))
-        lined = spread | self._one_line[keys[prow]] | self._one_line[pkey]
-        good = ((shared >= need) & lined) | ((anchored > 0) & (smaller <= cfg.few))
-        good &= pkey != keys[prow]
-        prow, pkey, shared = prow[good], pkey[good], shared[good]
-        order = np.lexsort((pkey, -shared, prow))
-        for r, k in zip(prow[order].tolist(), pkey[order].tolist(), strict=True):
-            got = out[r]
-            if len(got) < cfg.max_candidates:
-                got.append(k)
+        prow, pkey, _ = select_pairs(
+            self.config, rows, others, lines, anchor, nfp[rows],
+            self._nfp[others].astype(np.int64), self._one_line[keys[rows]],
+            self._one_line[others], keys[rows] == others)
+        for r, k in zip(prow.tolist(), pkey.tolist(), strict=True):
+            out[r].append(k)
         return out
+
+
+def unit_fingerprints(
+    batch: ShingleBatch, config: SampleConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What a batch puts in the block table: ``(fps, row, lines, nfp, one_line)``: every
+    sampled fingerprint and prefix anchor with its batch row and line (anchors: line 0), and
+    per row its number of sampled fingerprints and whether they all lie on one line."""
+    fps, offsets, lines = sample_fingerprints(batch, config.sample)
+    n = len(batch)
+    nfp = np.diff(offsets)
+    row = np.repeat(np.arange(n, dtype=np.int64), nfp)
+    has = nfp > 0
+    one_line = np.ones(n, dtype=bool)
+    if len(fps):
+        at = offsets[:-1][has]
+        one_line[has] = np.minimum.reduceat(lines, at) == np.maximum.reduceat(lines, at)
+    if config.anchors:
+        afp, arow = _anchors(batch, config.anchors)
+        fps, row = np.concatenate((fps, afp)), np.concatenate((row, arow))
+        lines = np.concatenate((lines, np.zeros(len(afp), dtype=np.int64)))
+    return fps, row, lines, nfp, one_line
+
+
+def select_pairs(
+    config: SampleConfig, x: np.ndarray, c: np.ndarray, lines: np.ndarray, anchor: np.ndarray,
+    nfp_x: np.ndarray, nfp_c: np.ndarray, one_x: np.ndarray, one_c: np.ndarray,
+    same: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The block candidates from shared fingerprints: one row per fingerprint unit ``x``
+    shares with an earlier unit ``c`` (its line in ``x``, whether it is an anchor, both units'
+    sampled fingerprint counts and one-line flags, ``same``: x and c are one unit). Returns
+    ``(x, c, rank)`` of the pairs kept, by ``x`` then rank: each ``x``'s candidates strongest
+    first (most shared fingerprints, then the smaller ``c``), at most ``max_candidates``."""
+    order = np.lexsort((c, x))
+    x, c, lines, anchor = x[order], c[order], lines[order], anchor[order]
+    first = np.flatnonzero(np.r_[True, (x[1:] != x[:-1]) | (c[1:] != c[:-1])])
+    anchored = np.add.reduceat(anchor.astype(np.int64), first)
+    shared = np.diff(np.r_[first, len(x)]) - anchored
+    # The new unit's lines that the shared fingerprints lie on: one, or two and more.
+    spread = np.maximum.reduceat(lines, first) > np.minimum.reduceat(lines, first)
+    px, pc, o = x[first], c[first], order[first]
+    smaller = np.minimum(nfp_x[o], nfp_c[o])
+    need = np.where(smaller <= config.few, 1, config.min_shared)
+    need = np.maximum(need, np.ceil(config.share * smaller))
+    lined = spread | one_x[o] | one_c[o]
+    good = ((shared >= need) & lined) | ((anchored > 0) & (smaller <= config.few))
+    good &= ~same[o]
+    px, pc, shared = px[good], pc[good], shared[good]
+    order = np.lexsort((pc, -shared, px))
+    px, pc = px[order], pc[order]
+    start = np.flatnonzero(np.r_[True, px[1:] != px[:-1]]) if len(px) else np.zeros(0, np.int64)
+    rank = np.arange(len(px)) - np.repeat(start, np.diff(np.r_[start, len(px)]))
+    keep = rank < config.max_candidates
+    return px[keep], pc[keep], rank[keep]
 
 
 def _anchors(batch: ShingleBatch, count: int) -> tuple[np.ndarray, np.ndarray]:

@@ -71,10 +71,15 @@ class BlockReuse:
     ) -> list[list[int]]:
         """Keep the batch's units (``batch`` made with ``lines=True``) and return, for each
         row, the keys of earlier units that are block candidates of it."""
+        self.keep_batch(keys, texts, batch)
+        return self.candidates.query_insert(keys, batch)
+
+    def keep_batch(self, keys: Sequence[int], texts: Sequence[str], batch: ShingleBatch) -> None:
+        """Keep the batch's units for :meth:`judge` without looking for candidates (when they
+        come from elsewhere: the distributed plan's replay)."""
         maps = line_maps(texts, batch)
         for i, key in enumerate(keys):
             self._keep(key, batch.unit(i), maps[i])
-        return self.candidates.query_insert(keys, batch)
 
     def judge(
         self,

@@ -143,7 +143,6 @@ def plan_records(inputs: list[str], config: Config, split: bool,
 
 
 def _dedup(**changes: Any) -> Config:
-    changes.setdefault("block", False)  # issue 13: the plan has no block containment yet
     return dataclasses.replace(Config(), dedup=dataclasses.replace(DedupConfig(), **changes))
 
 
@@ -223,7 +222,8 @@ def test_buckets_give_the_memory_index_candidates() -> None:
 @pytest.mark.parametrize("split", [False, True])
 @pytest.mark.parametrize("changes", [{}, {"max_bucket": 2, "threshold": 0.3,
                                           "containment": 0.5, "keep": "longest"},
-                                     {"keep": "first", "head": 0}])
+                                     {"keep": "first", "head": 0},
+                                     {"block": False, "keep": "longest"}])
 def test_plan_matches_local_engine_on_synthetic_shards(tmp_path: Path, split: bool,
                                                        changes: dict[str, Any]) -> None:
     inputs = write_shards(synthetic_docs(500), tmp_path, 4)
@@ -240,14 +240,16 @@ def test_plan_matches_local_engine_on_dev_set() -> None:
     assert plan_records([str(DEV)], config, False, Plan(parts=5, groups=3)) == local
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: block containment is not in the plan yet")
-def test_plan_matches_local_engine_with_block_containment(tmp_path: Path) -> None:
+@pytest.mark.parametrize("split", [False, True])
+def test_plan_matches_local_engine_with_block_containment(tmp_path: Path, split: bool) -> None:
+    """Copies that are not prefixes, roundups (linked, not merged) and templates: the same
+    clusters, keepers and relations through the plan (issue 13)."""
     inputs = write_shards(reuse_docs(400), tmp_path, 4)
-    config = _dedup(block=True)
-    local = local_records(inputs, config, False)
-    off = local_records(inputs, _dedup(), False)
+    config = _dedup()
+    local = local_records(inputs, config, split)
+    off = local_records(inputs, _dedup(block=False), split)
     assert sum(a != b for a, b in zip(local, off, strict=True)) > 20  # blocks make a difference
-    assert plan_records(inputs, config, False) == local
+    assert plan_records(inputs, config, split) == local
 
 
 def test_ray_missing_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,7 +57,8 @@ The parts, one job each:
 
 from __future__ import annotations
 
-from .deduplicator import Deduplicator, DedupStats, lsh_params
+from .deduplicator import Deduplicator, DedupStats, block_rule, lsh_params, sample_config
 from .verify import Verdict, judge, verify
 
-__all__ = ["DedupStats", "Deduplicator", "Verdict", "judge", "lsh_params", "verify"]
+__all__ = ["DedupStats", "Deduplicator", "Verdict", "block_rule", "judge", "lsh_params",
+           "sample_config", "verify"]

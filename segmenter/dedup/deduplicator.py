@@ -75,10 +75,14 @@ def block_rule(cfg: DedupConfig) -> BlockRule:
                      min_shingles=cfg.min_contained)
 
 
+def sample_config(cfg: DedupConfig) -> SampleConfig:
+    """How block candidates are found with a dedup configuration (:mod:`segmenter.blockindex`)."""
+    return SampleConfig(sample=cfg.block_sample)
+
+
 def block_reuse(cfg: DedupConfig) -> BlockReuse:
     """Block containment state for a run with this configuration."""
-    return BlockReuse(block_rule(cfg), SampleConfig(sample=cfg.block_sample),
-                      shingle_size=cfg.shingle_size)
+    return BlockReuse(block_rule(cfg), sample_config(cfg), shingle_size=cfg.shingle_size)
 
 
 class Deduplicator:
@@ -221,8 +225,14 @@ class Deduplicator:
         if signed.heads is not None:
             cand_head = self.index.query_insert("head", keys, signed.heads[rows])
         if reuse is not None:
-            cand_head = reuse.add_batch(keys, [batch[i].text for i in fresh],
-                                        signed.shingles.take(fresh))
+            texts, fresh_rows = [batch[i].text for i in fresh], signed.shingles.take(fresh)
+            # An index that knows the block candidates (the distributed plan's replay).
+            known = getattr(self.index, "block_candidates", None)
+            if known is None:
+                cand_head = reuse.add_batch(keys, texts, fresh_rows)
+            else:
+                reuse.keep_batch(keys, texts, fresh_rows)
+                cand_head = known(keys)
         for j, o in enumerate(keys):
             if has[j]:
                 self._verify(o, cand_full[j], cand_head[j])

@@ -4,7 +4,6 @@ each shard's counters, and one group of shards' output at a time."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -15,6 +14,7 @@ import numpy as np
 
 from ..config import ReadConfig
 from ..counters import Counters
+from ..dedup import sample_config
 from ..errors import ConfigError
 from ..io import InputFile, RejectSink, list_inputs
 from ..stage import IdRenamer
@@ -43,10 +43,6 @@ def execute(executor: plan.Executor, job: Job, layout: Plan | None = None
     """Every unit's assignment (and, with ``job.records``, its stories.jsonl record without the
     cluster fields), in input order; the shards' counters are merged into ``job.counters``."""
     config, stats = job.config, job.counters
-    if config.dedup.block:
-        # Issue 13: block containment is not distributed yet; the plan runs without it.
-        config = dataclasses.replace(config, dedup=dataclasses.replace(config.dedup,
-                                                                       block=False))
     clean, split, explain, want_records = job.clean, job.split, job.explain, job.records
     shards = list_shards(job.inputs, config.read)
     if len(shards) >= plan.MAX_SHARDS:
@@ -61,7 +57,7 @@ def execute(executor: plan.Executor, job: Job, layout: Plan | None = None
 
     # 1. shards: read, clean, split, sign
     outs = [submit(plan.analyse_shard, (s, config, clean, split, explain, want_records, P),
-                   4 + 2 * P) for s in shards]
+                   4 + 3 * P) for s in shards]
     reports = executor.get([o[0] for o in outs])
     metas = [o[1] for o in outs]
     texts = [o[2] for o in outs]
@@ -75,11 +71,20 @@ def execute(executor: plan.Executor, job: Job, layout: Plan | None = None
     # 2. buckets -> candidate pairs and exact-copy edges
     buckets = [submit(plan.bucket_pairs, (config.dedup.max_bucket, P,
                                          *(o[4 + q] for o in outs)), 2 * P) for q in range(P)]
-    # 3. verify
-    attached = [submit(plan.attach_sets, (config.dedup.bands, P, len(buckets),
-                                          *(b[q] for b in buckets),
-                                          *(o[4 + P + q] for o in outs)), P) for q in range(P)]
     cfg = config.dedup
+    pairs = [[b[q] for b in buckets] for q in range(P)]
+    if cfg.block:  # block candidates: shared sampled fingerprints, by unit
+        occ = [submit(plan.block_pairs, (sample_config(cfg).max_df, P,
+                                         *(o[4 + 2 * P + q] for o in outs)), P)
+               for q in range(P)]
+        for q in range(P):
+            pairs[q].append(submit(plan.block_select, (cfg, cfg.bands, *(oc[q] for oc in occ)),
+                                   1)[0])
+        del occ
+    # 3. verify
+    attached = [submit(plan.attach_sets, (cfg.bands, P, len(pairs[q]), *pairs[q],
+                                          *(o[4 + P + q] for o in outs)), P) for q in range(P)]
+    del pairs
     verified = [submit(plan.verify_pairs, (cfg, P, len(attached), *(a[q] for a in attached),
                                            *(o[4 + P + q] for o in outs)), 3 * P)
                 for q in range(P)]

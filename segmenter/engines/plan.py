@@ -48,9 +48,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..blockindex import unit_fingerprints
 from ..config import Config, DedupConfig
+from ..containment import line_maps
 from ..counters import Counters
-from ..dedup import lsh_params
+from ..dedup import lsh_params, sample_config
 from ..errors import SegmenterError
 from ..index import Index, LSHParams, band_digests
 from ..io import InputFile, RejectSink, read_file
@@ -234,7 +236,8 @@ class ShardMeta:
 
 def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, explain: bool,
                   want_records: bool, parts: int) -> tuple[Any, ...]:
-    """Stage 1 for one shard: ``(report, meta, texts, records, *band_parts, *set_parts)``.
+    """Stage 1 for one shard: ``(report, meta, texts, records, *band_parts, *set_parts,
+    *fingerprint_parts)``.
 
     The shard's documents go through the one per-document stage
     (:class:`~segmenter.stage.DocumentStage`), counted in the report's
@@ -242,7 +245,11 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
     ``id`` (JSON strings) when ``want_records``.
 
     Band parts: ``(ordinal, table_band, digest, text_digest_hi, text_digest_lo)`` by digest.
-    Set parts: :class:`Ragged` shingle sets by ordinal.
+    Set parts: :class:`Ragged` shingle sets by ordinal; with block containment, each unit's
+    shingles in text order and its line map instead (:func:`pack_unit`).
+    Fingerprint parts (block containment, else empty): ``(ordinal, fingerprint, line, nfp,
+    one_line, text_digest_hi, text_digest_lo)`` by fingerprint
+    (:func:`segmenter.blockindex.unit_fingerprints`).
     """
     meta = ShardMeta(shard.index, shard.path)
     rep = ShardResult(shard.index)
@@ -287,11 +294,13 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
     base = np.int64(shard.index) << np.int64(SHARD_SHIFT)
     n = len(texts) if rep.error is None else 0
     rows: list[tuple[np.ndarray, ...]] = []
+    fp_rows: list[tuple[np.ndarray, ...]] = []
     sets: list[np.ndarray] = []
+    sampling = sample_config(cfg)
     for start in range(0, n, cfg.batch_size):
         batch = texts[start : start + cfg.batch_size]
         ords = base + np.arange(start, start + len(batch), dtype=np.int64)
-        signed = signer.sign(batch)
+        signed = signer.sign(batch, head=0 if cfg.block else None, lines=cfg.block)
         full, heads, digests = signed.full, signed.heads, signed.digest_words()
         tables = [band_digests(full, params)]
         if heads is not None:
@@ -302,16 +311,88 @@ def analyse_shard(shard: InputFile, config: Config, clean: bool, split: bool, ex
                                                      len(batch)),
                      bands.reshape(-1), np.repeat(digests[:, 0], width),
                      np.repeat(digests[:, 1], width)))
-        sets.extend(signed.shingle_set(i) for i in range(len(batch)))
+        if not cfg.block:
+            sets.extend(signed.shingle_sets())
+            continue
+        sb = signed.shingles
+        maps = line_maps(batch, sb)
+        sets.extend(pack_unit(sb.unit(i), maps[i]) for i in range(len(batch)))
+        fps, row, lines, nfp, one = unit_fingerprints(sb, sampling)
+        fp_rows.append((ords[row], fps.astype(np.uint64), lines, nfp[row], one[row],
+                        digests[row, 0], digests[row, 1]))
     dtypes = (np.int64, np.int32, np.uint64, np.uint64, np.uint64)
     band_rows = _concat(rows, 5, dtypes)
     band_parts = _split((band_rows[2] % np.uint64(parts)).astype(np.int64), parts, *band_rows)
+    fp_cols = _concat(fp_rows, 7, FP_DTYPES)
+    fp_parts = _split((fp_cols[1] % np.uint64(parts)).astype(np.int64), parts, *fp_cols)
     ords = base + np.arange(len(sets), dtype=np.int64)
     set_parts = Ragged.of(ords, sets).split(part_of(ords, parts), parts)
     counters.seconds["dedup"] += time.perf_counter() - t0
     if rep.error is not None:
         texts, records = [], None
-    return (rep, meta, texts, records, *band_parts, *set_parts)
+    return (rep, meta, texts, records, *band_parts, *set_parts, *fp_parts)
+
+
+FP_DTYPES = (np.int64, np.uint64, np.int64, np.int64, bool, np.uint64, np.uint64)
+
+
+def pack_unit(seq: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """A unit's shingles in text order and its line map as one uint32 row: ``[len(seq), *seq,
+    *lines]``; empty for a unit without shingles (see :func:`unpack_unit`)."""
+    if not len(seq):
+        return _EMPTY_U
+    return np.concatenate((np.asarray([len(seq)], dtype=np.uint32), seq, lines))
+
+
+def unpack_unit(row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(set, seq, lines)`` of a :func:`pack_unit` row."""
+    if not len(row):
+        return _EMPTY_U, _EMPTY_U, _EMPTY_U
+    n = int(row[0])
+    seq = row[1 : 1 + n]
+    return np.unique(seq), seq, row[1 + n :]
+
+
+# --------------------------------------------------------------------------- 2b. block pairs
+def block_pairs(max_df: int, parts: int, *fp_parts: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
+    """Block candidate evidence of one fingerprint partition: every unit that is the first of
+    its text (exact copies stay out, as locally) meets the earlier units holding the same
+    fingerprint while fewer than ``max_df`` came before it (:class:`BlockCandidates`' rule).
+    Rows ``(x, c, line, anchor, nfp_x, nfp_c, one_x, one_c)`` by ``part_of(x)``."""
+    o, fp, line, nfp, one, t0, t1 = _concat(fp_parts, 7, FP_DTYPES)
+    order = np.lexsort((o, fp))
+    o, fp, line, nfp, one, t0, t1 = (a[order] for a in (o, fp, line, nfp, one, t0, t1))
+    gid = np.cumsum(_run_starts(fp)) - 1
+    order2 = np.lexsort((o, t1, t0, gid))
+    fresh = np.zeros(len(o), dtype=bool)
+    fresh[order2[_run_starts(gid[order2], t0[order2], t1[order2])]] = True
+    fi = np.flatnonzero(fresh)
+    fg = gid[fi]
+    gstart = _run_starts(fg)
+    first_pos = _first_of_run(gstart)
+    rank = np.arange(len(fi)) - first_pos
+    cnt = np.where(rank < max_df, rank, 0)
+    xi = np.repeat(fi, cnt)
+    ci = fi[ranges(first_pos, cnt)]
+    cols = (o[xi], o[ci], line[xi], (fp[xi] & np.uint64(1)) == 0, nfp[xi],
+            np.minimum(nfp[ci], 0xFFFF), one[xi], one[ci])
+    return tuple(_split(part_of(cols[0], parts), parts, *cols))
+
+
+def block_select(config: DedupConfig, bands: int,
+                 *occ_parts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """The block candidates of this partition's units from their shared fingerprints
+    (:func:`segmenter.blockindex.select_pairs`), as candidate pairs ``(x, c, table_band)``
+    with ``table_band = bands + rank`` (the head table's place: block candidates replace it)."""
+    from ..blockindex import select_pairs
+
+    x, c, line, anchor, nx, nc, ox, oc = _concat(
+        occ_parts, 8, (np.int64, np.int64, np.int64, bool, np.int64, np.int64, bool, bool))
+    if not len(x):
+        return _EMPTY_I, _EMPTY_I, np.empty(0, dtype=np.int32)
+    px, pc, rank = select_pairs(sample_config(config), x, c, line, anchor, nx, nc, ox, oc,
+                                x == c)
+    return px, pc, (bands + rank).astype(np.int32)
 
 
 # --------------------------------------------------------------------------- 2. buckets
@@ -396,11 +477,20 @@ def verify_pairs(config: DedupConfig, parts: int, n_in: int, *args: Any) -> tupl
     (``y`` the contained unit; ``earlier``: the container ``c`` came before ``y == x``);
     undirected edges ``(src, dst)`` of the near links by ``part_of(src)``.
     """
-    from ..dedup import judge, verify
+    from ..containment import locate
+    from ..dedup import block_rule, judge, verify
 
+    rule = block_rule(config)
     incoming, set_parts = args[:n_in], args[n_in:]
     sets = Ragged.concat(set_parts)
     lookup = {int(k): i for i, k in enumerate(sets.keys.tolist())}
+    units: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def unit(where: Ragged, i: int, key: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        got = units.get(key)
+        if got is None:
+            got = units[key] = unpack_unit(where.row(i))
+        return got
     near: list[tuple[int, int, int, int, float]] = []
     offers: list[tuple[int, int, int, int, int, float, int, bool]] = []
     for x_arr, c_arr, rf_arr, rh_arr, set_x in incoming:
@@ -413,15 +503,25 @@ def verify_pairs(config: DedupConfig, parts: int, n_in: int, *args: Any) -> tupl
             mine, other = set_x.row(row_of_x[x]), sets.row(j)
             if len(other) == 0 or len(mine) == 0:
                 continue
+            if config.block:
+                (mine, seq_x, lines_x), (other, seq_c, lines_c) = \
+                    unit(set_x, row_of_x[x], (0, x)), unit(sets, j, (1, c))
             v = verify(mine, other)
             n_mine, n_other = len(mine), len(other)
-            what = judge(v, n_mine, n_other, config)
+            share = v.containment
+            if not config.block or v.jaccard >= config.threshold:
+                what = judge(v, n_mine, n_other, config)
+            else:  # as the local Deduplicator._verify does
+                block = locate(seq_x, seq_c, rule, mine, other, lines_x, lines_c, v.shared)
+                what = None if not block.is_copy else \
+                    "contained" if block.shorter == "a" else "contains"
+                share = block.story_coverage or block.coverage
             if what == "near":
                 near.append((x, c, rfs[i], rhs[i], v.jaccard))
             elif what == "contained":  # x is the copy contained in the earlier c
-                offers.append((x, x, c, rfs[i], rhs[i], v.containment, n_other, True))
+                offers.append((x, x, c, rfs[i], rhs[i], share, n_other, True))
             elif what == "contains":  # the earlier c is contained in x
-                offers.append((c, x, c, rfs[i], rhs[i], v.containment, n_mine, False))
+                offers.append((c, x, c, rfs[i], rhs[i], share, n_mine, False))
     near_cols = _columns(near, (np.int64, np.int64, np.int32, np.int32, np.float64))
     offer_cols = _columns(offers, (np.int64, np.int64, np.int64, np.int32, np.int32, np.float64,
                                    np.int64, bool))
@@ -561,9 +661,18 @@ class ReplayIndex(Index):
     """An index that answers the deduplicator's streaming queries with precomputed candidate
     lists (``{table: {key: [keys]}}``), in the order the local index would have returned them."""
 
-    def __init__(self, params: LSHParams, candidates: Mapping[str, Mapping[int, list[int]]]):
+    def __init__(self, params: LSHParams, candidates: Mapping[str, Mapping[int, list[int]]],
+                 block: bool = False):
         self.params = params
         self._candidates = candidates
+        # With block containment, the deduplicator asks for its block candidates here (the
+        # "head" lists: block candidates take the head table's place).
+        self.block_candidates: Callable[[Sequence[int]], list[list[int]]] | None = (
+            self._block if block else None)
+
+    def _block(self, keys: Sequence[int]) -> list[list[int]]:
+        found = self._candidates.get("head", {})
+        return [list(found.get(int(k), ())) for k in keys]
 
     def insert(self, table: str, keys: Sequence[int], signatures: np.ndarray) -> None:
         return None
@@ -609,7 +718,7 @@ def replay_components(config: DedupConfig, groups: int, group_of_shard: np.ndarr
             "full": {k: [local[c] for _, c in sorted(v)] for k, v in full.items()},
             "head": {k: [local[c] for _, c in sorted(v)] for k, v in head.items()},
         }
-        dedup = Deduplicator(config, index=ReplayIndex(params, cands))
+        dedup = Deduplicator(config, index=ReplayIndex(params, cands, config.block))
         for _, uid, text, kind, truncated in units:
             dedup.add(Unit(uid, text, kind, truncated))
         for (o, *_), a in zip(units, dedup.finish(), strict=True):
