@@ -4,13 +4,16 @@
     python bench/eval_dedup.py [--shared ../shared] [--set dedup-dev|dedup-reuse] [--docs DOCS]
                                [--gold GOLD] [--pairs PAIRS] [--no-clean] [--threshold T]
                                [--containment C] [--copy-share S] [--no-block] [--index URL]
-                               [--reuse-report]
+                               [--reuse-report] [--runs N]
 
 Runs ``segmenter.clean_text`` on every document (as the pipeline does; ``--no-clean`` skips it),
 then the Deduplicator, writes the predictions (``{"id", "cluster", "duplicate_of", "relation",
 "similarity"}``) to a temp file and prints the output of ``<shared>/eval/score_dedup.py``, or
 with ``--reuse-report`` of ``<shared>/eval/reuse_report.py`` (the same figures, plus contained
 recall by operation and by constructed share, and partial / hard-negative merges by kind).
+``--runs N``: feed the documents in N consecutive parts to N runs sharing one persistent index
+(``--index``, default a temporary SQLite file), as incremental jobs would; a cluster is then
+every unit linked (``cluster`` or ``duplicate_of``) across the runs' outputs.
 Exits 0 with a message when the shared directory is missing.
 """
 
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="score with reuse_report.py (by operation and share)")
     ap.add_argument("--shingle")
     ap.add_argument("--index", default=None, help="index URL (memory, datasketch)")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="consecutive runs over one persistent index (default 1)")
     ap.add_argument("--json", action="store_true", help="print the scorer's JSON")
     ap.add_argument("--keep-pred", help="also write the predictions here")
     args = ap.parse_args(argv)
@@ -87,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         clean = clean_text
 
     t0 = time.perf_counter()
-    dedup = Deduplicator(config, index=args.index)
-    n = 0
+    units = []
     with open(docs, encoding="utf-8") as fh:
         for line in fh:
             if not line.strip():
@@ -97,10 +102,25 @@ def main(argv: list[str] | None = None) -> int:
             text = rec["text"]
             if clean is not None:
                 text = clean(text)[0]
-            dedup.add(Unit(id=str(rec["id"]), text=text))
-            n += 1
-    assignments = dedup.finish()
+            units.append(Unit(id=str(rec["id"]), text=text))
+    n = len(units)
+    index = args.index
+    tmp_dir = None
+    if args.runs > 1 and index is None:
+        tmp_dir = tempfile.TemporaryDirectory(prefix="segmenter-eval-")
+        index = str(Path(tmp_dir.name) / "index.db")
+    assignments = []
+    stats: dict[str, int] = {}
+    for k in range(args.runs):
+        dedup = Deduplicator(config, index=index)
+        dedup.add_many(units[k * n // args.runs : (k + 1) * n // args.runs])
+        assignments.extend(dedup.finish())
+        for name, value in dedup.stats.as_dict().items():
+            stats[name] = stats.get(name, 0) + value
+    if tmp_dir is not None:
+        tmp_dir.cleanup()
     elapsed = time.perf_counter() - t0
+    cluster_of = merged_clusters(assignments) if args.runs > 1 else {}
 
     fd, pred = tempfile.mkstemp(prefix="segmenter-dedup-", suffix=".jsonl")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -109,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 json.dumps(
                     {
                         "id": a.id,
-                        "cluster": a.cluster,
+                        "cluster": cluster_of.get(a.id, a.cluster),
                         "duplicate_of": a.duplicate_of,
                         "relation": a.relation,
                         "similarity": a.similarity,
@@ -132,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         f"eval_dedup: {n} docs in {elapsed:.2f}s ({'clean_text + ' if clean else ''}dedup), "
         f"config: threshold={config.threshold} containment={config.containment} "
         f"head={config.head} shingle={config.shingle} block={config.block} "
-        f"copy_share={config.copy_share}; stats: {dedup.stats.as_dict()}",
+        f"copy_share={config.copy_share} runs={args.runs}; stats: {stats}",
         flush=True,
     )
     try:
@@ -140,6 +160,29 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.unlink(pred)
     return proc.returncode
+
+
+def merged_clusters(assignments: list[Any]) -> dict[str, str]:
+    """Clusters across runs: units linked by ``cluster`` or ``duplicate_of`` in any run's
+    output are one cluster, named by its first-seen id."""
+    order = {a.id: i for i, a in enumerate(assignments)}
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a in assignments:
+        for other in (a.cluster, a.duplicate_of):
+            if other is not None:
+                ra, rb = find(a.id), find(other)
+                if ra != rb:
+                    first, second = sorted((ra, rb), key=lambda u: order.get(u, -1))
+                    parent[second] = first
+    return {a.id: find(a.id) for a in assignments}
 
 
 if __name__ == "__main__":

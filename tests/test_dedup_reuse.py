@@ -4,6 +4,7 @@ roundups linked without merging, explain offsets, and the batch subset it needs.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,3 +96,13 @@ def test_block_options_are_validated() -> None:
         DedupConfig(copy_share=0.0)
     with pytest.raises(ConfigError, match="power of two"):
         DedupConfig(block_sample=12)
+
+
+def test_with_a_persistent_index_block_copies_of_this_run_are_found(tmp_path: Path) -> None:
+    wire = paras(40, 14)
+    copy = "\n".join(["LOCAL HEADLINE", *paras(41, 4), *wire[:7]])
+    d = Deduplicator(DedupConfig(split=False, explain=True), index=str(tmp_path / "i.db"))
+    d.add_many([Unit("wire", "\n".join(wire)), Unit("copy", copy)])
+    got = {a.id: a for a in d.finish()}
+    assert got["copy"].cluster == "wire" and got["copy"].relation == "contained"
+    assert got["copy"].evidence["block_reason"] == "story_copy"

@@ -133,8 +133,9 @@ class Deduplicator:
         self._nodes = Nodes(cfg.explain)
         self._clusters = ClusterState()
         self._prior = EarlierRuns(self._signer.signer)
-        # Block containment (in memory): its candidates replace the head table's.
-        self._reuse = block_reuse(cfg) if cfg.block and self._persistent is None else None
+        # Block containment: in memory its candidates replace the head table's; with a
+        # persistent index they add this run's block copies to the index's candidates.
+        self._reuse = block_reuse(cfg) if cfg.block else None
         self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
         self._seen_ids: set[str] = set()
         self._seen: dict[int, tuple[str | None, int]] = {}  # unit -> (run, time) that met it
@@ -190,7 +191,9 @@ class Deduplicator:
         nodes, clusters = self._nodes, self._clusters
         base = len(nodes)
         reuse = self._reuse
-        signed = self._signer.sign([u.text for u in batch], head=0 if reuse else None,
+        in_memory = self._persistent is None
+        signed = self._signer.sign([u.text for u in batch],
+                                   head=0 if reuse and in_memory else None,
                                    lines=reuse is not None)
         fresh: list[int] = []  # batch rows that are not exact copies
         sets = signed.shingle_sets()
@@ -211,8 +214,14 @@ class Deduplicator:
         self.stats.units += len(batch)
         self._units += len(batch)
         self._ord_of_last = base + len(batch) - 1
-        if self._persistent is not None:
-            self._flush_persistent(batch, fresh, signed)
+        if not in_memory:
+            block: dict[int, list[int]] = {}
+            if reuse is not None and fresh:
+                keys = [base + i for i in fresh]
+                found = reuse.add_batch(keys, [batch[i].text for i in fresh],
+                                        signed.shingles.take(fresh))
+                block = dict(zip(keys, found, strict=True))
+            self._flush_persistent(batch, fresh, signed, block)
             return
         if not fresh:
             return
@@ -237,9 +246,11 @@ class Deduplicator:
             if has[j]:
                 self._verify(o, cand_full[j], cand_head[j])
 
-    def _flush_persistent(self, batch: list[Unit], fresh: list[int], signed: SignedBatch) -> None:
+    def _flush_persistent(self, batch: list[Unit], fresh: list[int], signed: SignedBatch,
+                          block: dict[int, list[int]]) -> None:
         """One atomic add_batch on the persistent index, then verification (see the package
-        docstring). Units without shingles stay out of the index. The copies found in memory
+        docstring; ``block``: this run's block candidates by ordinal, verified after the
+        index's). Units without shingles stay out of the index. The copies found in memory
         (not ``fresh``) are linked already; the index only says whether another run met them
         (``seen``) and remembers their ids."""
         assert self._persistent is not None
@@ -301,7 +312,8 @@ class Deduplicator:
             ]
             if any(c in prior for cs in cands for c in cs):
                 prior.sig16[o] = (signed.full[i] & np.uint32(0xFFFF)).astype(np.uint16)
-            self._verify(o, cands[0], cands[1] if len(cands) > 1 else [])
+            self._verify(o, cands[0], [*(cands[1] if len(cands) > 1 else []),
+                                       *block.get(o, ())])
         prior.forget_permutations()
 
     def _is_ours(self, o: int, rowid: int) -> None:
@@ -508,10 +520,11 @@ class Deduplicator:
         if self.config.explain and stored is None:
             ev.update(shared_evidence(nodes.sigs[m], nodes.sigs[keeper], nodes.texts[m],
                                       nodes.texts[keeper], self.config))
-            if self._reuse is not None and rel != "exact":
+            a, b = clusters.exact_root(m), clusters.exact_root(keeper)
+            if self._reuse is not None and rel != "exact" and self._reuse.knows(a) \
+                    and self._reuse.knows(b):
                 # Where the shared block is: character offsets in both texts.
-                ev.update(self._reuse.explain(clusters.exact_root(m), clusters.exact_root(keeper),
-                                              nodes.texts[m], nodes.texts[keeper]))
+                ev.update(self._reuse.explain(a, b, nodes.texts[m], nodes.texts[keeper]))
         return rel, sim, ev
 
 
