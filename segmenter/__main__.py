@@ -2,4 +2,5 @@
 
 from .cli import main
 
-main(prog_name="segmenter")
+if __name__ == "__main__":  # not when a --jobs worker process imports the main module
+    main(prog_name="segmenter")

@@ -399,7 +399,7 @@ def measure(
               progress=progress)
     within = across = 0
     duplicates: list[tuple[int, int, Assignment]] = []  # (copy, kept copy, assignment)
-    for pos, (a, _) in enumerate(assignments(job, LocalEngine(index))):
+    for pos, (a, _) in enumerate(assignments(job, LocalEngine(index, jobs=config.read.jobs))):
         if a.duplicate_of is None or a.relation is None or a.relation == "seen":
             continue  # a unit an earlier run indexed is met again, not copied
         keeper = unit_pos[a.duplicate_of]

@@ -44,8 +44,12 @@ class ReadConfig:
     on_error: Literal["fail", "skip"] = "fail"
     id_from: Literal["name", "path"] = "name"  # a .txt document's id: file name or path
     exclude: tuple[str, ...] = ()  # paths never read as input (the command's own outputs)
+    jobs: int = 0  # processes that clean, split and sign; 0: every core this process may use
 
     def __post_init__(self) -> None:
+        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 0:
+            raise ConfigError(f"jobs must be an integer >= 0 (0: every core this process may "
+                              f"use), got {self.jobs!r}")
         _choice("format", self.format, ("auto", "txt", "jsonl", "parquet"))
         _choice("id_from", self.id_from, ("name", "path"))
         if isinstance(self.exclude, str) or not all(isinstance(p, str) for p in self.exclude):

@@ -52,6 +52,10 @@ class InputError(SegmenterError):
     def location_message(self) -> str:
         return f"{self.location}: {self.message}"
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[object, ...]]:
+        # pickled whole (a --jobs worker raises it in the parent): not rebuilt from str(self)
+        return (type(self), (self.message, self.path, self.line, self.offset, self.reason))
+
 
 class MissingInputError(InputError):
     """An input path named on the command line does not exist (exit code 2, a usage error)."""

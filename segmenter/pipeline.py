@@ -22,19 +22,20 @@ from typing import Any
 from .config import Config
 from .counters import Counters
 from .engines import Assigned, Engine, Job
+from .engines.stagework import dumps
 from .index import Index
-from .io import RejectSink, staged_folder, write_jsonl
+from .io import RejectSink, staged_folder, write_lines
 from .io.writers import compressed_writer, run_file
 from .records import assignment_fields
 
 __all__ = ["assignments", "dedup_records", "run", "write_report_json"]
 
 
-def _engine(engine: Engine | None, index: Index | str | None) -> Engine:
+def _engine(engine: Engine | None, index: Index | str | None, config: Config) -> Engine:
     if engine is None:
         from .engines.local import LocalEngine
 
-        return LocalEngine(index)
+        return LocalEngine(index, jobs=config.read.jobs)
     if index is not None:
         from .errors import ConfigError
 
@@ -76,7 +77,7 @@ def dedup_records(
     job = Job(tuple(inputs), config, clean, split, explain,
               counters=counters if counters is not None else Counters(), rejects=rejects,
               progress=progress, run_id=run_id)
-    for a, _ in assignments(job, _engine(engine, index)):
+    for a, _ in assignments(job, _engine(engine, index, config)):
         yield {"id": a.id, **assignment_fields(a, explain)}
 
 
@@ -109,7 +110,7 @@ def run(
         config.read, exclude=config.read.exclude + own))
     counters = Counters()
     started = time.perf_counter()
-    chosen = _engine(engine, index)
+    chosen = _engine(engine, index, config)
     with staged_folder(out) as stage:
         job = Job(items, config, clean, split, explain, records=True, counters=counters,
                   rejects=rejects, progress=progress, spool=stage, run_id=run_id)
@@ -124,10 +125,15 @@ def run(
                 a, record = row
                 if record is None:  # pragma: no cover - an engine that ignores job.records
                     raise RuntimeError("the engine gave no record for a run")
-                record.update(assignment_fields(a, explain))
-                write_jsonl(stories_out, [record])
+                fields = assignment_fields(a, explain)
+                if isinstance(record, str):  # encoded by the engine: add the fields' JSON
+                    line = f"{record[:-1]},{dumps(fields)[1:]}"
+                else:
+                    record.update(fields)
+                    line = dumps(record)
+                write_lines(stories_out, [line])
                 if a.duplicate_of is None:
-                    write_jsonl(unique_out, [record])
+                    write_lines(unique_out, [line])
                 counters.seconds["write"] += time.perf_counter() - t0
         report = write_report_json(stage, counters, config, items, clean=clean, split=split,
                                   started=started)

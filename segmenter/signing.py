@@ -49,16 +49,23 @@ class SignedBatch:
     full: np.ndarray  # (units, num_perm) uint32
     heads: np.ndarray | None
     digests: list[bytes]
+    # each unit's shingles as a sorted unique array, computed for the whole batch at once
+    # (:meth:`with_sets`); ``shingles`` may then be left empty
+    sets: ShingleBatch | None = None
 
     def __len__(self) -> int:
         return len(self.digests)
 
     def shingle_set(self, i: int) -> np.ndarray:
         """Unit ``i``'s shingles as a sorted unique uint32 array (what verification compares)."""
+        if self.sets is not None:
+            return self.sets.unit(i)
         return np.unique(self.shingles.unit(i))
 
     def shingle_sets(self) -> list[np.ndarray]:
         """:meth:`shingle_set` of every unit, with one sort for the whole batch."""
+        if self.sets is not None:
+            return [self.sets.unit(i) for i in range(len(self.sets))]
         sb = self.shingles
         n = len(sb)
         unit = np.repeat(np.arange(n, dtype=np.uint64), sb.counts())
@@ -71,6 +78,19 @@ class SignedBatch:
         cut = np.searchsorted(keys, np.arange(n + 1, dtype=np.uint64) << np.uint64(32))
         values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         return np.split(values, cut[1:-1])
+
+    def with_sets(self, keep_shingles: bool = False) -> SignedBatch:
+        """This batch with every unit's shingle set computed (one sort for the whole batch) and,
+        unless ``keep_shingles``, the shingles in text order left out: what a ``--jobs`` worker
+        sends back."""
+        sets = self.shingle_sets()
+        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(s) for s in sets], out=offsets[1:])
+        hashes = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
+        shingles = self.shingles if keep_shingles else ShingleBatch(
+            np.empty(0, dtype=np.uint32), np.zeros(len(sets) + 1, dtype=np.int64))
+        return SignedBatch(shingles, self.full, self.heads, self.digests,
+                           ShingleBatch(hashes, offsets))
 
     def digest_words(self) -> np.ndarray:
         """The digests as a ``(units, 2)`` uint64 array."""

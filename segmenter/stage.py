@@ -20,8 +20,8 @@ from .counters import Counters
 from .io import RejectSink, read_documents
 from .model import CleanReport, Document, Story, Unit
 
-__all__ = ["Analysed", "DocumentStage", "DuplicateIdWarning", "IdRenamer", "analyse", "timed_reads",
-           "units_of", "whole_document"]
+__all__ = ["Analysed", "DocumentStage", "DuplicateIdWarning", "IdRenamer", "analyse",
+           "read_renamed", "timed_reads", "units_of", "whole_document"]
 
 
 class DuplicateIdWarning(UserWarning):
@@ -159,6 +159,17 @@ def analyse(
     counted). ``progress`` is called with the counters after each document."""
     counters = counters if counters is not None else Counters()
     stage = DocumentStage(config, clean=clean, split=split, counters=counters)
+    for doc in read_renamed(inputs, config, counters, rejects):
+        yield stage(doc)
+        if progress is not None:
+            progress(counters)
+
+
+def read_renamed(inputs: Iterable[str], config: Config, counters: Counters,
+                 rejects: RejectSink | None = None) -> Iterator[Document]:
+    """The documents of ``inputs`` (through :mod:`segmenter.io`), repeated ids renamed
+    (:class:`IdRenamer`), the time spent reading counted under ``read``: what every engine
+    maps the stage over."""
     renamer = IdRenamer()
     docs = read_documents(list(inputs), config.read, rejects=rejects, stats=counters.read)
     for doc in timed_reads(docs, counters):
@@ -166,6 +177,4 @@ def analyse(
         if new is not None:
             doc = Document(new, doc.text, doc.source, doc.line, doc.meta)
             counters.renamed_ids += 1
-        yield stage(doc)
-        if progress is not None:
-            progress(counters)
+        yield doc

@@ -89,8 +89,8 @@ def test_full_disk_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     import segmenter.pipeline as pipeline_module
 
     src = corpus(tmp_path / "in.jsonl", 50)
-    monkeypatch.setattr(pipeline_module, "write_jsonl",
-                        disk_full_after(10, pipeline_module.write_jsonl))
+    monkeypatch.setattr(pipeline_module, "write_lines",
+                        disk_full_after(10, pipeline_module.write_lines))
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(src), "-o", str(out)])
     assert result.exit_code == 1
@@ -102,7 +102,8 @@ def test_full_disk_during_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     import segmenter.io as io_module
 
     src = corpus(tmp_path / "in.jsonl", 50)
-    monkeypatch.setattr(io_module, "write_jsonl", disk_full_after(10, io_module.write_jsonl))
+    # (50 documents are one batch: written by one call)
+    monkeypatch.setattr(io_module, "write_lines", disk_full_after(0, io_module.write_lines))
     out = tmp_path / "clean.jsonl"
     result = CliRunner().invoke(main, ["clean", str(src), "-o", str(out)])
     assert result.exit_code == 1 and "disk full" in result.stderr

@@ -29,9 +29,9 @@ def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any
     Writes one JSONL record per document: the input's other fields, then id, text (cleaned)
     and clean_steps (the ftfy steps applied; empty when the text needed no repair).
     """
-    from ..clean import clean_documents
-    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_jsonl
-    from ..records import clean_record
+    from ..engines.pool import map_documents
+    from ..engines.stagework import clean_lines
+    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_lines
 
     with library_errors():
         config = build_config(opts)
@@ -40,9 +40,9 @@ def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any
         with reject_sink(rejects) as sink, atomic_output(output) as out, \
                 progress_bar("clean", inputs, config.read) as bar:
             docs = read_documents(inputs, config.read, rejects=sink, stats=stats)
-            for doc, report in clean_documents(docs, config.clean):
-                repaired += report.changed
-                write_jsonl(out, [clean_record(doc, report)])
+            for lines, changed in map_documents(clean_lines(config), docs, config.read.jobs):
+                repaired += changed
+                write_lines(out, lines)
                 bar.update(stats.documents)
     summary("clean", [count(stats.documents, "document"), f"{repaired} repaired",
                        f"{stats.rejected} rejected"]

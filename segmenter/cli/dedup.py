@@ -43,7 +43,7 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
     explain = bool(opts.get("explain"))
     with library_errors():
         config = dedup_config(opts)
-        engine = engine_for(opts)
+        engine = engine_for(opts, config)
         stats = Counters()
         with reject_sink(rejects) as sink, atomic_output(output) as out, \
                 progress_bar("dedup", inputs, config.read) as bar:

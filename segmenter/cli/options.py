@@ -109,6 +109,12 @@ def input_options(func: F) -> F:
             "--rejects", type=click.Path(dir_okay=False, writable=True), default=None,
             help="Write skipped records here (JSONL, with file, line and reason).",
         ),
+        click.option(
+            "-j", "--jobs", type=click.IntRange(0), default=None, metavar="N",
+            help="Worker processes that clean, split and sign; reading, dedup and writing "
+            "stay in this one and the output is the same for every N. 0: every core this "
+            "process may use.  [default: 0, or jobs in [read] of segmenter.toml]",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -167,7 +173,7 @@ def build_config(opts: dict[str, Any]) -> Config:
     read = replace_checked(config.read, _given(
         format=opts.get("fmt"), id_field=opts.get("id_field"), text_field=opts.get("text_field"),
         glob=opts.get("glob"), encoding_errors=opts.get("encoding_errors"),
-        on_error=opts.get("on_error"), id_from=opts.get("id_from"),
+        on_error=opts.get("on_error"), id_from=opts.get("id_from"), jobs=opts.get("jobs"),
     ))
     if _written():
         read = replace_checked(read, {"exclude": read.exclude + _written()})
@@ -264,7 +270,7 @@ def dedup_options(func: F) -> F:
     return similarity_options(func)
 
 
-def engine_for(opts: dict[str, Any]) -> Any:
+def engine_for(opts: dict[str, Any], config: Config | None = None) -> Any:
     """The engine the options choose (``--engine``, ``--address``, ``--index``); usage errors
     for options that do not go with it."""
     ray = opts.get("engine") == "ray"
@@ -281,7 +287,7 @@ def engine_for(opts: dict[str, Any]) -> Any:
         return RayEngine(opts.get("address"))
     from ..engines.local import LocalEngine
 
-    return LocalEngine(opts.get("index"))
+    return LocalEngine(opts.get("index"), jobs=config.read.jobs if config is not None else 1)
 
 
 def dedup_config(opts: dict[str, Any]) -> Config:

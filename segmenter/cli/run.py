@@ -57,7 +57,7 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
         report_path = str(Path(out_dir) / "report.html")
     with library_errors():
         config = dedup_config(opts)
-        engine = engine_for(opts)
+        engine = engine_for(opts, config)
         with reject_sink(rejects) as sink, progress_bar("run", inputs, config.read) as bar:
             report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
                                   split=not no_split, explain=explain, rejects=sink,

@@ -33,23 +33,22 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
     truncated, kicker, boilerplate ([{start, end, label}]), score and reasons. Offsets are
     code-point indices into the cleaned text (with --no-clean, into the text as read).
     """
-    from ..clean import clean as clean_doc
-    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_jsonl
-    from ..records import story_record
-    from ..split import split as split_text
+    from ..engines.pool import map_documents
+    from ..engines.stagework import split_lines
+    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_lines
 
     with library_errors():
         config = build_config(opts)
         stats = ReadStats()
         counts = {"article": 0, "teaser": 0}
+        task = split_lines(config, clean=not no_clean, explain=explain)
         with reject_sink(rejects) as sink, atomic_output(output) as out, \
                 progress_bar("split", inputs, config.read) as bar:
-            for doc in read_documents(inputs, config.read, rejects=sink, stats=stats):
+            docs = read_documents(inputs, config.read, rejects=sink, stats=stats)
+            for lines, kinds in map_documents(task, docs, config.read.jobs):
+                for kind, n in kinds.items():
+                    counts[kind] = counts.get(kind, 0) + n
+                write_lines(out, lines)
                 bar.update(stats.documents)
-                if not no_clean:
-                    doc, _ = clean_doc(doc, config.clean)
-                for story in split_text(doc.text, config.split):
-                    counts[story.kind] = counts.get(story.kind, 0) + 1
-                    write_jsonl(out, [story_record(doc, story, explain=explain)])
     summary("split", [count(stats.documents, "document"), count(counts["article"], "article"),
                        count(counts["teaser"], "teaser"), f"{stats.rejected} rejected"])

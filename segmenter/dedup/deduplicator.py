@@ -183,18 +183,38 @@ class Deduplicator:
         c, rel, sim = link
         return Match(unit.id, self._nodes.ids[c], rel, round(sim, 4), {})  # type: ignore[arg-type]
 
+    @property
+    def signing(self) -> dict[str, Any]:
+        """The options of :meth:`~segmenter.signing.BatchSigner.sign` this deduplicator signs
+        its batches with: a batch for :meth:`add_signed` must be signed with them."""
+        reuse = self._reuse
+        in_memory = self._persistent is None
+        return {"head": 0 if reuse and in_memory else None, "lines": reuse is not None}
+
+    def add_signed(self, units: list[Unit], signed: SignedBatch) -> None:
+        """Add a batch of units signed elsewhere (a ``--jobs`` worker) with this configuration's
+        :class:`~segmenter.signing.BatchSigner`: the same as :meth:`add` of each unit."""
+        self._flush()
+        if self._done is not None:
+            raise SegmenterError("this Deduplicator is finished; create a new one to add units")
+        for unit in units:
+            if unit.id in self._seen_ids:
+                raise SegmenterError(f"duplicate unit id {unit.id!r}: unit ids must be unique")
+            self._seen_ids.add(unit.id)
+        if units:
+            self._flush(units, signed)
+
     # ----------------------------------------------------------------------------- batch work
-    def _flush(self) -> None:
-        batch, self._pending = self._pending, []
+    def _flush(self, batch: list[Unit] | None = None, signed: SignedBatch | None = None) -> None:
+        if batch is None:
+            batch, self._pending = self._pending, []
         if not batch:
             return
         nodes, clusters = self._nodes, self._clusters
         base = len(nodes)
         reuse = self._reuse
-        in_memory = self._persistent is None
-        signed = self._signer.sign([u.text for u in batch],
-                                   head=0 if reuse and in_memory else None,
-                                   lines=reuse is not None)
+        if signed is None:  # (self.signing: the options, in one place for add_signed too)
+            signed = self._signer.sign([u.text for u in batch], **self.signing)
         fresh: list[int] = []  # batch rows that are not exact copies
         sets = signed.shingle_sets()
         for i, unit in enumerate(batch):
@@ -214,7 +234,7 @@ class Deduplicator:
         self.stats.units += len(batch)
         self._units += len(batch)
         self._ord_of_last = base + len(batch) - 1
-        if not in_memory:
+        if self._persistent is not None:
             block: dict[int, list[int]] = {}
             if reuse is not None and fresh:
                 keys = [base + i for i in fresh]

@@ -15,8 +15,9 @@ their own. :mod:`segmenter.pipeline` owns the output files and the duplicate cou
     in parallel; LSH buckets, verification and connected components are distributed
     (:mod:`.plan`, :mod:`.driver`); the outputs are the local engine's, byte for byte.
 
-A ``--jobs N`` engine fits the same interface: worker processes map the stage (and signing) over
-bounded, ordered batches of documents and the deduplicator assigns in one place.
+With ``jobs > 1`` the local engine keeps the same interface: worker processes
+(:mod:`.pool`) map the stage and signing (:mod:`.stagework`) over bounded, ordered batches of
+documents and the deduplicator assigns in this process.
 
 Importing this package (or ``segmenter``) never imports Ray.
 """
@@ -38,8 +39,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Assigned", "Engine", "Job"]
 
-Assigned = tuple[Assignment, dict[str, Any] | None]
-"""A unit's assignment and (when the job asks for records) its record without cluster fields."""
+Assigned = tuple[Assignment, dict[str, Any] | str | None]
+"""A unit's assignment and (when the job asks for records) its record without cluster fields:
+a dict, or the record already encoded as one JSON object (``{"id":...}``, no newline)."""
 
 
 @dataclass(frozen=True)

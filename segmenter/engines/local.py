@@ -1,33 +1,41 @@
-"""The local engine: this process reads, maps the stage and feeds the streaming
-:class:`~segmenter.dedup.Deduplicator`."""
+"""The local engine: this machine reads, maps the stage and feeds the streaming
+:class:`~segmenter.dedup.Deduplicator`; with ``jobs > 1`` the stage and signing run in worker
+processes (:mod:`.pool`, :mod:`.stagework`)."""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import tempfile
 import time
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 from ..dedup import Deduplicator
 from ..index import Index, PersistentIndex
-from ..records import unit_record
-from ..stage import analyse
+from ..stage import read_renamed
 from . import Assigned, Job
+from .pool import map_documents, resolve_jobs
+from .stagework import StageTask, dumps
 
 __all__ = ["LocalEngine"]
 
+_ID_PREFIX = '{"id":'
+
 
 class LocalEngine:
-    """Dedup in this process. ``index``: an :class:`~segmenter.index.Index`, an index URL (an
+    """Dedup on this machine. ``index``: an :class:`~segmenter.index.Index`, an index URL (an
     SQLite path or ``redis://``: a persistent index earlier runs filled), or None (in memory).
+    ``jobs``: the processes that clean, split, shingle and sign (0: every core this process
+    may use; 1: this process alone). Reading, renaming, LSH lookups, verification and
+    clustering stay in this process, so the output does not depend on ``jobs``.
 
     Assignments are known when every unit has been seen, so with ``job.records`` the records
     wait in a spool file (in ``job.spool``) meanwhile: memory holds the deduplicator's compact
     state, not the texts."""
 
-    def __init__(self, index: Index | str | None = None) -> None:
+    def __init__(self, index: Index | str | None = None, jobs: int = 1) -> None:
         self.index = index
+        self.jobs = resolve_jobs(jobs)
 
     def assign(self, job: Job) -> Iterator[Assigned]:
         """Each unit's assignment (and record), in input order, computed here."""
@@ -41,25 +49,28 @@ class LocalEngine:
         dedup = Deduplicator(job.config.dedup, index=self.index, run_id=run_id)
         if isinstance(dedup.index, PersistentIndex):
             counters.index, counters.run_id = dedup.index.url, dedup.run_id
+        task = StageTask(job.config, job.clean, job.split, job.explain, job.records,
+                         observe=job.observe is not None, signing=dedup.signing)
         spool: IO[str] | None = None
         if job.records:
             spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=job.spool)
         try:
-            for analysed in analyse(job.inputs, job.config, clean=job.clean, split=job.split,
-                                    counters=counters, rejects=job.rejects,
-                                    progress=job.progress):
-                if job.observe is not None:
-                    job.observe(analysed)
-                t0 = time.perf_counter()
-                if spool is not None:
-                    steps = analysed.report.steps if job.clean else None
-                    for unit in analysed.units:
-                        row = {"id": unit.id, **unit_record(
-                            analysed.doc, analysed.stories, steps, unit, explain=job.explain)}
-                        spool.write(json.dumps(row, ensure_ascii=False))
+            docs = read_renamed(job.inputs, job.config, counters, job.rejects)
+            with contextlib.closing(map_documents(task, docs, self.jobs)) as batches:
+                for out in batches:
+                    counters.merge(out.counters)
+                    if job.observe is not None:
+                        for analysed in out.analysed:
+                            job.observe(analysed)
+                    t0 = time.perf_counter()
+                    if spool is not None and out.records:
+                        spool.write("\n".join(out.records))
                         spool.write("\n")
-                dedup.add_many(analysed.units)
-                seconds["dedup"] += time.perf_counter() - t0
+                    assert out.signed is not None
+                    dedup.add_signed(out.units, out.signed)
+                    seconds["dedup"] += time.perf_counter() - t0
+                    if job.progress is not None:
+                        job.progress(counters)
             t0 = time.perf_counter()
             results = dedup.finish()
             seconds["dedup"] += time.perf_counter() - t0
@@ -71,10 +82,10 @@ class LocalEngine:
                 return
             spool.seek(0)
             for line, a in zip(spool, results, strict=True):
-                record: dict[str, Any] = json.loads(line)
-                if record["id"] != a.id:  # pragma: no cover - a broken invariant
-                    raise RuntimeError(f"unit order mismatch: {record['id']} != {a.id}")
-                yield a, record
+                # the record as encoded in the worker: {"id":...,...}; not decoded again
+                if not line.startswith(_ID_PREFIX + dumps(a.id)):  # pragma: no cover
+                    raise RuntimeError(f"unit order mismatch at {a.id!r}: {line[:80]!r}")
+                yield a, line.rstrip("\n")
         finally:
             if spool is not None:
                 spool.close()

@@ -19,7 +19,7 @@ replaced as a whole (:func:`staged_folder`).
 ``parse``          bytes to documents; decoding; rejects; :class:`ReadStats`
 ``json_array``     the records of a JSON array, streamed
 ``readers``        :func:`read_documents`, :func:`read_file`
-``writers``        :func:`atomic_output`, :func:`write_jsonl`, :func:`staged_folder`
+``writers``        :func:`atomic_output`, :func:`write_jsonl` / :func:`write_lines`, ...
 =================  ===============================================================
 """
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 from .files import InputFile, SkippedFilesWarning, detect_format, iter_input_files, list_inputs
 from .parse import DecodeWarning, ReadStats, RejectSink
 from .readers import read_documents, read_file
-from .writers import atomic_output, reject_sink, staged_folder, write_jsonl
+from .writers import atomic_output, reject_sink, staged_folder, write_jsonl, write_lines
 
 __all__ = [
     "DecodeWarning",
@@ -45,4 +45,5 @@ __all__ = [
     "reject_sink",
     "staged_folder",
     "write_jsonl",
+    "write_lines",
 ]

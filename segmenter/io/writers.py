@@ -64,6 +64,17 @@ def write_jsonl(stream: IO[str], records: Iterable[Mapping[str, Any]]) -> int:
     return n
 
 
+def write_lines(stream: IO[str], lines: Iterable[str]) -> int:
+    """Write records already encoded as JSON lines (without their newlines); returns how
+    many."""
+    n = 0
+    for line in lines:
+        stream.write(line)
+        stream.write("\n")
+        n += 1
+    return n
+
+
 def umask() -> int:
     """The process's umask (read by setting it and putting it back)."""
     mask = os.umask(0o022)

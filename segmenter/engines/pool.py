@@ -1,0 +1,226 @@
+"""Worker processes for ``--jobs N``: an ordered map over bounded batches.
+
+:class:`OrderedPool` maps a picklable function over batches of items in ``jobs`` worker
+processes and yields the results in the order of the batches, with at most ``window`` batches
+in flight (submitted and not yet consumed), so memory stays bounded however long the input
+is. With ``jobs=1``, or when there is only one batch, the function runs in this process and
+no worker is started.
+
+The workers start from a ``forkserver`` (``spawn`` where there is none), never by a plain
+``fork`` of a process that may hold threads; they ignore SIGINT (Ctrl-C reaches the whole
+process group: the parent decides) and are terminated when the parent stops, for whatever
+reason. An exception raised in a worker is raised again in the parent, when its batch's turn
+comes (so everything before it has been consumed, as with one process); warnings a worker
+emits are emitted again in the parent, with their batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import warnings
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from ..errors import SegmenterError
+from ..model import Document
+
+__all__ = ["BATCH_CHARS", "BATCH_DOCS", "OrderedPool", "WorkerDied", "available_cores",
+           "batched", "map_documents", "resolve_jobs"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_PRELOAD = ["segmenter.engines.stagework"]
+"""Imported once by the fork server, so each worker starts with numpy, ftfy and the splitter
+loaded."""
+
+
+BATCH_DOCS = 256
+"""Documents per batch sent to a worker (fewer when they add up to :data:`BATCH_CHARS`)."""
+BATCH_CHARS = 1 << 20
+"""Characters per batch: with ``2 * jobs + 1`` batches in flight, a few MB per worker."""
+
+
+class WorkerDied(SegmenterError):
+    """A ``--jobs`` worker process ended without a result (killed, out of memory)."""
+
+    exit_code = 1
+
+
+def available_cores() -> int:
+    """The cores this process may use: ``os.process_cpu_count()`` (Python 3.13+), else the
+    size of its CPU affinity mask, else ``os.cpu_count()``."""
+    counter = getattr(os, "process_cpu_count", None)
+    if counter is not None:
+        n = counter()
+    elif hasattr(os, "sched_getaffinity"):
+        n = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - macOS, Windows
+        n = os.cpu_count()
+    return max(1, n or 1)
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """``jobs`` worker processes; 0 or None: :func:`available_cores`."""
+    if not jobs:
+        return available_cores()
+    if jobs < 0:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"jobs must be >= 0 (0: every core this process may use), got {jobs}")
+    return jobs
+
+
+def batched(items: Iterable[T], size: Callable[[T], int], *, max_items: int = 512,
+            max_size: int = 1 << 20) -> Iterator[list[T]]:
+    """Consecutive batches of ``items``: at most ``max_items`` items, and closed as soon as
+    their ``size`` adds up to ``max_size`` (one large item is a batch of its own)."""
+    batch: list[T] = []
+    total = 0
+    for item in items:
+        batch.append(item)
+        total += size(item)
+        if len(batch) >= max_items or total >= max_size:
+            yield batch
+            batch, total = [], 0
+    if batch:
+        yield batch
+
+
+def _init_worker(parent: Any) -> None:
+    """Ctrl-C is the parent's to handle; SIGTERM (the parent's ``terminate``) ends a worker at
+    once; so does the parent's death, even by SIGKILL: ``parent`` is the read end of a pipe
+    only the parent writes to, whose end of file a thread waits for (a worker of a fork
+    server would otherwise wait for tasks forever), and writing to the dead parent's pipe
+    (SIGPIPE) ends a worker without a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        parent.recv_bytes()
+    os._exit(1)
+
+
+def _call(func: Callable[[Any], R], batch: Any) -> tuple[R, list[tuple[type[Warning], str]]]:
+    """``func(batch)`` in a worker, with the warnings it emitted."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func(batch)
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")  # pragma: no cover - no fork server
+
+
+class OrderedPool(Generic[T, R]):
+    """``func`` over batches in ``jobs`` processes, results in order; a context manager (the
+    workers end with it: closed after a clean exit, terminated after an exception or a
+    signal). ``window``: batches in flight (default ``2 * jobs + 1``)."""
+
+    def __init__(self, func: Callable[[T], R], jobs: int, window: int | None = None) -> None:
+        self.func = func
+        self.jobs = max(1, jobs)
+        self.window = max(1, window or 2 * self.jobs + 1)
+        self._pool: Any = None
+        self._workers: list[Any] = []
+        self._lifeline: Any = None
+
+    def __enter__(self) -> OrderedPool[T, R]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close(failed=kind is not None)
+
+    def _start(self) -> Any:
+        if self._pool is None:
+            ctx = _context()
+            self._lifeline = ctx.Pipe(duplex=False)
+            self._pool = ctx.Pool(self.jobs, initializer=_init_worker,
+                                  initargs=(self._lifeline[0],))
+            self._workers = list(getattr(self._pool, "_pool", ()))
+        return self._pool
+
+    def close(self, failed: bool = True) -> None:
+        """End the workers: wait for them after a clean exit, terminate them when ``failed``
+        (``Pool.terminate`` also unblocks its feeding thread, so the process can exit)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if failed:
+            pool.terminate()
+        else:
+            pool.close()
+        pool.join()
+        for end in self._lifeline or ():
+            end.close()
+        self._lifeline = None
+
+    def _result(self, pending: Any) -> Any:
+        """A batch's result; :class:`WorkerDied` when a worker ended without one (a pool
+        replaces a dead worker, but its batch would never come back)."""
+        while True:
+            try:
+                return pending.get(timeout=0.5)
+            except multiprocessing.TimeoutError:
+                if any(w.exitcode is not None for w in self._workers):
+                    raise WorkerDied("a worker process died (killed, or out of memory?); "
+                                     "try fewer --jobs") from None
+
+    def map(self, batches: Iterable[T]) -> Iterator[R]:
+        """``func(batch)`` for every batch, in order. Batches are read from ``batches`` only as
+        places in the window free up."""
+        source = iter(batches)
+        first = next(source, None)
+        second = next(source, None) if self.jobs > 1 else None
+        if second is None:  # one process, or one batch: no workers to start
+            if first is not None:
+                yield self.func(first)
+            for batch in source:
+                yield self.func(batch)
+            return
+        pool = self._start()
+        pending: deque[Any] = deque(pool.apply_async(_call, (self.func, b))
+                                    for b in (first, second))
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < self.window:
+                more = next(source, None)
+                if more is None:
+                    exhausted = True
+                    break
+                pending.append(pool.apply_async(_call, (self.func, more)))
+            if not pending:
+                return
+            result, caught = self._result(pending.popleft())
+            for category, message in caught:
+                warnings.warn(message, category, stacklevel=2)
+            yield result
+
+def map_documents(func: Callable[[list[Document]], R], docs: Iterable[Document],
+                  jobs: int | None) -> Generator[R, None, None]:
+    """``func`` over consecutive batches of ``docs`` in ``jobs`` processes (0: every core), in
+    order: what the commands that read documents map their per-document work with."""
+    with OrderedPool[list[Document], R](func, resolve_jobs(jobs)) as pool:
+        yield from pool.map(batched(docs, _text_size, max_items=BATCH_DOCS,
+                                    max_size=BATCH_CHARS))
+
+
+def _text_size(doc: Document) -> int:
+    return len(doc.text)

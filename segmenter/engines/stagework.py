@@ -1,0 +1,153 @@
+"""What a ``--jobs`` worker does with a batch of documents: the per-document stage, signing,
+and the output records, returned in compact form.
+
+A batch crosses the process boundary twice: the documents in (as read: id, text, source, line,
+meta), and a :class:`StageBatch` out: the units (ids, texts and kinds), their signatures,
+text digests and shingle sets (:meth:`~segmenter.signing.SignedBatch.with_sets`: numpy
+arrays, pickled as flat buffers), the records already encoded as JSON lines and the batch's
+counters. Nothing a worker returns is a Python object per shingle.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+from ..clean import clean as clean_document
+from ..config import Config, DedupConfig
+from ..counters import Counters
+from ..errors import InputError, SegmenterError
+from ..model import Document, Story, Unit
+from ..records import clean_record, story_record, unit_record
+from ..signing import BatchSigner, SignedBatch
+from ..stage import Analysed, DocumentStage
+
+__all__ = ["StageBatch", "StageTask", "clean_lines", "dumps", "split_lines"]
+
+T = TypeVar("T")
+
+
+def dumps(record: object) -> str:
+    """One record as a JSON line (without the newline), as :mod:`segmenter.io` writes it."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class StageBatch:
+    """A worker's result for one batch of documents, in input order."""
+
+    counters: Counters
+    units: list[Unit]
+    records: list[str] | None  # stories.jsonl records (without cluster fields), JSON lines
+    signed: SignedBatch | None  # signatures, digests and shingle sets; None when not signed
+    analysed: list[Analysed] = field(default_factory=list)  # with ``observe`` only
+
+
+@dataclass(frozen=True)
+class StageTask:
+    """Maps the stage over a batch (a picklable callable: the same in every worker)."""
+
+    config: Config
+    clean: bool = True
+    split: bool = True
+    explain: bool = False
+    records: bool = False
+    observe: bool = False
+    sign: bool = True
+    signing: dict[str, Any] | None = None  # BatchSigner.sign's options (Deduplicator.signing)
+
+    def __call__(self, docs: list[Document]) -> StageBatch:
+        counters = Counters()
+        stage = DocumentStage(self.config, clean=self.clean, split=self.split,
+                              counters=counters)
+        units: list[Unit] = []
+        records: list[str] | None = [] if self.records else None
+        observed: list[Analysed] = []
+        for doc in docs:
+            analysed = _located(stage, doc)
+            units.extend(analysed.units)
+            if records is not None:
+                steps = analysed.report.steps if self.clean else None
+                for unit in analysed.units:
+                    records.append(dumps({"id": unit.id, **unit_record(
+                        analysed.doc, analysed.stories, steps, unit, explain=self.explain)}))
+            if self.observe:
+                observed.append(analysed)
+        signed = None
+        if self.sign:
+            t0 = time.perf_counter()
+            options = self.signing or {}
+            signed = _signer(self.config.dedup).sign([u.text for u in units], **options) \
+                .with_sets(keep_shingles=bool(options.get("lines")))
+            counters.seconds["dedup"] += time.perf_counter() - t0
+        return StageBatch(counters, units, records, signed, observed)
+
+
+def _located(work: Callable[[Document], T], doc: Document) -> T:
+    """``work(doc)``; an unexpected error becomes an :class:`InputError` naming the document's
+    file, line and id (the same message in a worker process as in this one)."""
+    try:
+        return work(doc)
+    except (SegmenterError, MemoryError):
+        raise
+    except Exception as exc:
+        raise InputError(f"document {doc.id!r} could not be processed: "
+                         f"{type(exc).__name__}: {exc}", doc.source, doc.line,
+                         reason="stage_failed") from exc
+
+
+_signers: dict[DedupConfig, BatchSigner] = {}
+
+
+def _signer(config: DedupConfig) -> BatchSigner:
+    """One signer per configuration and process (its permutations are drawn once)."""
+    if config not in _signers:
+        _signers[config] = BatchSigner(config)
+    return _signers[config]
+
+
+@dataclass(frozen=True)
+class clean_lines:  # noqa: N801 - used like a function
+    """``segmenter clean`` on a batch: ``(lines, repaired)``, one JSON line per document."""
+
+    config: Config
+
+    def __call__(self, docs: list[Document]) -> tuple[list[str], int]:
+        lines = []
+        repaired = 0
+        for doc in docs:
+            cleaned, report = _located(partial(clean_document, config=self.config.clean), doc)
+            repaired += report.changed
+            lines.append(dumps(clean_record(cleaned, report)))
+        return lines, repaired
+
+
+@dataclass(frozen=True)
+class split_lines:  # noqa: N801 - used like a function
+    """``segmenter split`` on a batch: ``(lines, counts by kind)``, one JSON line per story."""
+
+    config: Config
+    clean: bool = True
+    explain: bool = False
+
+    def __call__(self, docs: list[Document]) -> tuple[list[str], dict[str, int]]:
+        lines = []
+        counts: dict[str, int] = {}
+        for doc in docs:
+            doc, stories = _located(self._stories, doc)
+            for story in stories:
+                counts[story.kind] = counts.get(story.kind, 0) + 1
+                lines.append(dumps(story_record(doc, story, explain=self.explain)))
+        return lines, counts
+
+    def _stories(self, doc: Document) -> tuple[Document, list[Story]]:
+        """``doc`` cleaned (unless ``clean`` is off), and its stories."""
+        from ..split import split as split_text
+
+        if self.clean:
+            doc, _ = clean_document(doc, self.config.clean)
+        return doc, split_text(doc.text, self.config.split)
