@@ -231,14 +231,21 @@ def _env() -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("command", [["split"], ["run", "-o", "OUT"]])
-def test_worker_error_names_file_and_line(tmp_path: Path, command: list[str]) -> None:
+def _driver_and_corpus(tmp_path: Path, marker: str) -> tuple[Path, Path]:
+    """The driver script, and 900 documents (several batches) of which line 701 holds
+    ``marker``."""
     driver = tmp_path / "driver.py"
     driver.write_text(textwrap.dedent(_DRIVER))
-    rows = [{"id": f"d{i}", "text": story(i, 60) + (" BOOM" if i == 700 else "")}
+    rows = [{"id": f"d{i}", "text": story(i, 60) + (f" {marker}" if i == 700 else "")}
             for i in range(900)]
     data = tmp_path / "in.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return driver, data
+
+
+@pytest.mark.parametrize("command", [["split"], ["run", "-o", "OUT"]])
+def test_worker_error_names_file_and_line(tmp_path: Path, command: list[str]) -> None:
+    driver, data = _driver_and_corpus(tmp_path, "BOOM")
     seen = []
     for jobs in ("1", "2"):
         args = [a.replace("OUT", str(tmp_path / f"out{jobs}")) for a in command]
@@ -252,12 +259,7 @@ def test_worker_error_names_file_and_line(tmp_path: Path, command: list[str]) ->
 
 
 def test_a_dead_worker_stops_the_command(tmp_path: Path) -> None:
-    driver = tmp_path / "driver.py"
-    driver.write_text(textwrap.dedent(_DRIVER))
-    rows = [{"id": f"d{i}", "text": story(i, 60) + (" DIE" if i == 700 else "")}
-            for i in range(900)]
-    data = tmp_path / "in.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    driver, data = _driver_and_corpus(tmp_path, "DIE")
     proc = subprocess.run([sys.executable, str(driver), "run", str(data), "-o",
                            str(tmp_path / "out"), "--jobs", "2"],
                           capture_output=True, text=True, env=_env(), timeout=120)

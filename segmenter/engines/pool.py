@@ -93,7 +93,7 @@ def batched(items: Iterable[T], size: Callable[[T], int], *, max_items: int = 51
         yield batch
 
 
-def _init_worker(parent: Any) -> None:
+def _init_worker(parent: Any, ready: Any) -> None:
     """Ctrl-C is the parent's to handle; SIGTERM (the parent's ``terminate``) ends a worker at
     once; so does the parent's death, even by SIGKILL: ``parent`` is the read end of a pipe
     only the parent writes to, whose end of file a thread waits for (a worker of a fork
@@ -103,12 +103,33 @@ def _init_worker(parent: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    ready.send_bytes(b"1")
 
 
 def _exit_with(parent: Any) -> None:
     with contextlib.suppress(EOFError, OSError):
         parent.recv_bytes()
     os._exit(1)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM received inside the block are handled when it ends (by the handlers
+    in place before it). Outside the main thread, where handlers cannot be set, a no-op."""
+    held: list[int] = []
+    before: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        for name in (signal.SIGINT, signal.SIGTERM):
+            before[name] = signal.signal(name, lambda signum, frame: held.append(signum))
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(held):
+            signal.raise_signal(number)
 
 
 def _call(func: Callable[[Any], R], batch: Any) -> tuple[R, list[tuple[type[Warning], str]]]:
@@ -149,12 +170,21 @@ class OrderedPool(Generic[T, R]):
         self.close(failed=kind is not None)
 
     def _start(self) -> Any:
-        if self._pool is None:
-            ctx = _context()
-            self._lifeline = ctx.Pipe(duplex=False)
+        """Start the workers and wait until each has started. SIGINT and SIGTERM wait
+        meanwhile: terminating a worker that is still starting makes it print a traceback."""
+        if self._pool is not None:
+            return self._pool
+        ctx = _context()
+        lifeline, ready = ctx.Pipe(duplex=False), ctx.Pipe(duplex=False)
+        self._lifeline = (*lifeline, *ready)  # open while the pool may start a worker
+        with _signals_held():
             self._pool = ctx.Pool(self.jobs, initializer=_init_worker,
-                                  initargs=(self._lifeline[0],))
+                                  initargs=(lifeline[0], ready[1]))
             self._workers = list(getattr(self._pool, "_pool", ()))
+            for _ in range(self.jobs):
+                if not ready[0].poll(60):  # pragma: no cover - out of processes
+                    break
+                ready[0].recv_bytes()
         return self._pool
 
     def close(self, failed: bool = True) -> None:
