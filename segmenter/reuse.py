@@ -81,6 +81,10 @@ class BlockReuse:
         for i, key in enumerate(keys):
             self._keep(key, batch.unit(i), maps[i])
 
+    def sequence(self, key: int) -> np.ndarray:
+        """Unit ``key``'s shingle hashes in text order."""
+        return self._seq[key]
+
     def knows(self, key: int) -> bool:
         """Whether unit ``key`` was kept (a unit of this run with shingles)."""
         return key < len(self._seq) and len(self._seq[key]) > 0

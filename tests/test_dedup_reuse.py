@@ -106,3 +106,22 @@ def test_with_a_persistent_index_block_copies_of_this_run_are_found(tmp_path: Pa
     got = {a.id: a for a in d.finish()}
     assert got["copy"].cluster == "wire" and got["copy"].relation == "contained"
     assert got["copy"].evidence["block_reason"] == "story_copy"
+
+
+@pytest.mark.parametrize("block", [True, False])
+def test_a_copy_of_an_earlier_runs_story_under_its_own_lede_is_estimated(
+        tmp_path: Path, block: bool) -> None:
+    wire = paras(50, 14)
+    copy = "\n".join(["LOCAL HEADLINE", *paras(51, 3), *wire[:8]])
+    index = str(tmp_path / "i.db")
+    first = Deduplicator(DedupConfig(split=False, block=block), index=index)
+    first.add(Unit("wire", "\n".join(wire)))
+    first.finish()
+    second = Deduplicator(DedupConfig(split=False, block=block), index=index)
+    second.add(Unit("copy", copy))
+    (got,) = second.finish()
+    assert second.stats.prior_candidates == 1  # found through the full table
+    if block:  # the set estimate (containment ~0.7 - noise) says no; the block estimate yes
+        assert got.duplicate_of == "wire" and got.relation == "contained" and got.earlier
+    else:
+        assert got.duplicate_of is None
