@@ -11,7 +11,7 @@ help:
 	@echo "make demo   - create $(VENV), install segmenter, run the main job on fixtures/"
 	@echo "make test   - create $(VENV) with the dev extra and run the whole test suite"
 	@echo "make eval   - score split and dedup on $(SHARED)/data (when present)"
-	@echo "make bench  - speed and memory benchmarks (make bench-scale: 1M documents)"
+	@echo "make bench  - speed and memory benchmarks (make bench-scale: 1M documents through run --jobs 2)"
 	@echo "make fuzz   - the hypothesis fuzzing campaign (long)"
 	@echo "make lint   - ruff and mypy"
 
@@ -55,7 +55,7 @@ bench: $(VENV)/.dev
 
 bench-scale: $(VENV)/.dev
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	$(BIN)/python bench/bench_dedup.py --shared $(SHARED) --n 1000000
+	$(BIN)/python bench/bench_cli.py --shared $(SHARED) --scale --jobs 2
 
 clean-venv:
 	rm -rf $(VENV)

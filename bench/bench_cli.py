@@ -174,9 +174,16 @@ def main(argv: list[str] | None = None) -> int:
         path = corpus(shared, args.dedup_n)
         n, mb = args.dedup_n, text_mb(path)
         print(f"\ncorpus: {path} ({n} docs, {mb:.0f} MB of JSONL)")
-        wall, rss, _ = timed([sys.executable, __file__, "--peer", str(path),
-                              str(work / "peer.jsonl")], work)
-        peer_rate = line("datasketch-only peer", n, mb, wall, rss)
+        try:
+            import datasketch  # noqa: F401
+            import xxhash  # noqa: F401
+        except ImportError as exc:
+            print(f"datasketch-only peer: not installed ({exc}; pip install -e '.[bench]')")
+            peer_rate = float("nan")
+        else:
+            wall, rss, _ = timed([sys.executable, __file__, "--peer", str(path),
+                                  str(work / "peer.jsonl")], work)
+            peer_rate = line("datasketch-only peer", n, mb, wall, rss)
         rates = {}
         for j in sorted({1, jobs}):
             wall, rss, _ = timed(segmenter("dedup", "--no-split", str(path), "-o",

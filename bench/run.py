@@ -2,8 +2,8 @@
 and 1M units, persistent index at 1M, ray), printed as tables.
 
 Speed and memory targets are checked here, not by timed unit tests. Options that this script
-does not know are passed to every benchmark (e.g. `--n 100000`); `make bench-scale` runs the
-1M-document dedup.
+does not know are passed to every benchmark (e.g. `--n 100000`); `make bench-scale` runs 1M
+documents through `segmenter run --jobs 2` (bench_cli.py --scale).
 """
 
 from __future__ import annotations
