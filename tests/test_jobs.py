@@ -122,6 +122,23 @@ def test_run_same_files_for_every_jobs(corpus: Path, tmp_path: Path, small_batch
     assert sum(report["dedup"]["duplicates"].values()) > 20
 
 
+def test_persistent_index_same_output_for_every_jobs(corpus: Path, tmp_path: Path,
+                                                     small_batches: None) -> None:
+    """Worker batches are the index's transactions (not index_batch_size): the verdicts are
+    the same, on a new index and on the index a first run filled."""
+    outputs = []
+    for jobs in ("1", "2"):
+        index = tmp_path / f"index{jobs}.db"
+        for attempt in ("first", "again"):
+            out = tmp_path / f"{attempt}{jobs}.jsonl"
+            code, _, err = _invoke("dedup", str(corpus), "-o", str(out), "--index", str(index),
+                                   "--jobs", jobs)
+            assert code == 0, err
+            outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[2]  # first runs, --jobs 1 and 2
+    assert outputs[1] == outputs[3]  # runs against the filled index
+
+
 def test_check_same_findings_for_every_jobs(corpus: Path, small_batches: None) -> None:
     results = []
     for jobs in ("1", "2"):
