@@ -44,7 +44,9 @@ class ReadConfig:
     on_error: Literal["fail", "skip"] = "fail"
     id_from: Literal["name", "path"] = "name"  # a .txt document's id: file name or path
     exclude: tuple[str, ...] = ()  # paths never read as input (the command's own outputs)
-    jobs: int = 0  # processes that clean, split and sign; 0: every core this process may use
+    # processes that clean, split and sign; 0: every core this process may use (the commands'
+    # default; the library's is 1, no worker process: see engines.pool)
+    jobs: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 0:

@@ -164,6 +164,15 @@ def _written() -> tuple[str, ...]:
     return tuple(str(v) for v in values if isinstance(v, str) and v != "-")
 
 
+def _jobs(opts: dict[str, Any], data: dict[str, Any]) -> int | None:
+    """``--jobs``, else ``jobs`` of the config file, else 0: a command uses every core (the
+    library's default is one process)."""
+    if opts.get("jobs") is not None:
+        return int(opts["jobs"])
+    read = data.get("read")
+    return None if isinstance(read, dict) and "jobs" in read else 0
+
+
 def build_config(opts: dict[str, Any]) -> Config:
     """Config file (segmenter.toml / [tool.segmenter]) overridden by the options given; the
     files the command writes (-o, --rejects, --report, --index, --baseline) are excluded from
@@ -173,7 +182,7 @@ def build_config(opts: dict[str, Any]) -> Config:
     read = replace_checked(config.read, _given(
         format=opts.get("fmt"), id_field=opts.get("id_field"), text_field=opts.get("text_field"),
         glob=opts.get("glob"), encoding_errors=opts.get("encoding_errors"),
-        on_error=opts.get("on_error"), id_from=opts.get("id_from"), jobs=opts.get("jobs"),
+        on_error=opts.get("on_error"), id_from=opts.get("id_from"), jobs=_jobs(opts, data),
     ))
     if _written():
         read = replace_checked(read, {"exclude": read.exclude + _written()})
