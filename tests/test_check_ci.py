@@ -149,7 +149,7 @@ def test_check_takes_the_similarity_options_of_dedup(here: Path) -> None:
     corpus_pair(here)
     assert check("corpus", "--max-duplicate-rate", "0").exit_code == 1
     strict = check("corpus", "--max-duplicate-rate", "0", "--containment", "0.99",
-                   "--threshold", "0.99", "--json")
+                   "--threshold", "0.99", "--copy-share", "0.99", "--json")
     metrics = json.loads(strict.stdout)["metrics"]
     assert strict.exit_code == 0 and metrics["duplicates"] == 0
     chars = check("corpus", "--shingle", "char:5", "--json")

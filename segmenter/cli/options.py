@@ -224,6 +224,11 @@ def similarity_options(func: F) -> F:
                      default=None, help="Share of a shorter copy's shingles found in a longer "
                      "one for it to be 'contained' (teasers, abridged copies).  "
                      f"[default: {_D.containment}]"),
+        click.option("--copy-share", "copy_share",
+                     type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+                     help="Share of a shorter unit's story text that a block shared with a "
+                     "longer one must cover for it to be 'contained' (an own lede over wire "
+                     f"copy, a quoted middle).  [default: {_D.copy_share}]"),
         click.option("--shingle", default=None, metavar="word:N|char:N",
                      help="Shingles: word n-grams, or character n-grams (used automatically "
                      f"for text without spaces).  [default: {_D.shingle}]"),
@@ -246,11 +251,6 @@ def dedup_options(func: F) -> F:
                      "teasers, then the longest, then the first seen), the longest, or the "
                      f"first seen.  [default: {_D.keep}]"),
         click.option("--explain", is_flag=True, help="Add the evidence behind each decision."),
-        click.option("--copy-share", "copy_share",
-                     type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
-                     help="Share of a shorter unit's story text that a block shared with a "
-                     "longer one must cover for it to be 'contained' (an own lede over wire "
-                     f"copy, a quoted middle).  [default: {_D.copy_share}]"),
         click.option("--no-block", "no_block", is_flag=True,
                      help="Containment of prefix copies only (no block containment)."),
         click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
