@@ -101,6 +101,7 @@ class DictTables:
         return out
 
 
+UNMIX = pow(BandTable.MIX, -1, 1 << 64)
 OPS = st.lists(
     st.tuples(st.sampled_from(["query_insert", "query", "insert"]), st.sampled_from("ab"),
               st.lists(st.lists(st.integers(0, 6), min_size=4, max_size=4), max_size=12),
@@ -114,7 +115,7 @@ OPS = st.lists(
 def test_band_table_answers_as_dicts_do(ops: list, cap: int, clustered: bool) -> None:
     """Random calls over a tiny digest alphabet (0 included), a table that starts with 2 slots
     and has to grow, keys past int32: the same answers as dicts of lists. ``clustered``: every
-    digest has the same low 20 bits (all ones), so all probe from the last slot and wrap.
+    digest has the same top 20 bits (all ones), so all probe from the last slot and wrap.
     Rows whose first value is 6 only query (key -1); the entries stored are logged."""
     tables = {"a": BandTable(cap, capacity=2), "b": BandTable(cap, capacity=2)}
     log: list[tuple[np.ndarray, np.ndarray]] = []
@@ -123,8 +124,8 @@ def test_band_table_answers_as_dicts_do(ops: list, cap: int, clustered: bool) ->
     for op, name, rows, big in ops:
         digests = np.array(rows, dtype=np.uint64).reshape(len(rows), 4)
         digests[:, 1:] += np.arange(1, 4, dtype=np.uint64) * np.uint64(7)  # bands differ
-        if clustered:
-            digests = (digests << np.uint64(20)) | np.uint64(0xFFFFF)
+        if clustered:  # home slot: top bits of digest * MIX; these all have the last one
+            digests = (digests | np.uint64(0xFFFFF << 44)) * np.uint64(UNMIX)
         keys = None
         if op != "query":
             base = next_key + (1 << 40 if big else 0)

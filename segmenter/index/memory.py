@@ -83,11 +83,14 @@ class BandTable:
 
     MAX_LOAD = 0.6
     EMPTY = -1
+    MIX = 0x9E3779B97F4A7C15  # odd: digest * MIX mod 2**64 is a bijection
 
-    __slots__ = ("_slots", "_rows", "count", "cap", "buckets", "pool")
+    __slots__ = ("_slots", "_rows", "_shift", "count", "cap", "max_load", "buckets", "pool")
 
-    def __init__(self, cap: int, capacity: int = 1 << 12) -> None:
+    def __init__(self, cap: int, capacity: int = 1 << 12, max_load: float | None = None
+                 ) -> None:
         self.cap = cap
+        self.max_load = max_load or self.MAX_LOAD
         self.slots = self._empty(capacity)
         self.count = 0
         self.buckets = _Grow([np.int64, np.int64, np.int64])  # start, length, room
@@ -108,6 +111,14 @@ class BandTable:
         # the same memory, one 16-byte element per slot: gathers and scatters of whole slots
         # through it are several times faster than 2-d fancy indexing
         self._rows = value.view(np.complex128).ravel()
+        self._shift = np.uint64(64 - (len(value).bit_length() - 1))
+
+    def _home(self, digests: np.ndarray) -> np.ndarray:
+        """A digest's home slot: the top bits of digest * an odd constant (Fibonacci hashing:
+        spreads keys whose top bits are all zero, such as 47-bit ones, and a table twice as
+        large keeps the slot order, so a rehash writes the new table front to back)."""
+        mixed = np.asarray(digests).view(np.uint64) * np.uint64(self.MIX)
+        return (mixed >> self._shift).astype(np.int64)
 
     def _gather(self, slot: np.ndarray) -> np.ndarray:
         return self._rows.take(slot).view(np.int64).reshape(-1, 2)
@@ -120,7 +131,8 @@ class BandTable:
         return int(self.slots.nbytes) + self.buckets.nbytes + self.pool.nbytes
 
     @classmethod
-    def from_entries(cls, cap: int, digests: np.ndarray, keys: np.ndarray) -> BandTable:
+    def from_entries(cls, cap: int, digests: np.ndarray, keys: np.ndarray,
+                     max_load: float | None = None) -> BandTable:
         """A table holding these ``(digest, key)`` entries, in insertion order (as a persistent
         index stored them: buckets already capped, no key twice in a bucket)."""
         order = np.argsort(digests, kind="stable")
@@ -130,15 +142,15 @@ class BandTable:
         starts = np.flatnonzero(_first_of_runs(d))
         sizes = np.minimum(np.diff(np.r_[starts, len(d)]), cap)
         capacity = 1 << 12
-        while len(starts) > cls.MAX_LOAD * capacity:
+        while len(starts) > (max_load or cls.MAX_LOAD) * capacity:
             capacity *= 2
-        table = cls(cap, capacity)
+        table = cls(cap, capacity, max_load)
         values = k[starts]
         multi = np.flatnonzero(sizes > 1)
         if len(multi):
             values[multi] = table._new_buckets(k[_ranges(starts[multi], sizes[multi])],
-                                               sizes[multi])
-        table._place(d[starts], values, None)
+                                               sizes[multi], tight=True)
+        table._fill(d[starts], values)
         table.count = len(starts)
         return table
 
@@ -152,7 +164,7 @@ class BandTable:
         free = np.full(n, -1, dtype=np.int64)
         todo = np.arange(n)
         d = np.asarray(digests, dtype=np.uint64).view(np.int64)
-        slot = (d & mask).astype(np.int64)
+        slot = self._home(d)
         while len(todo):
             row = self._gather(slot)
             empty = row[:, 1] == 0
@@ -163,17 +175,18 @@ class BandTable:
             todo, d, slot = todo[go], d[go], (slot[go] + 1) & mask
         return found, free
 
-    def _place(self, digests: np.ndarray, values: np.ndarray, start: np.ndarray | None) -> None:
+    def _place(self, digests: np.ndarray, values: np.ndarray, start: np.ndarray | None,
+               known_free: bool = True) -> None:
         """Put digests that are not in the table (and distinct) into empty slots, probing from
-        their home slot or from ``start`` (an empty slot on their probe path, from
-        :meth:`find`)."""
+        their home slot or from ``start`` (a slot on their probe path: with ``known_free``,
+        an empty one, from :meth:`find`)."""
         mask = len(self._slots) - 1
         dv = np.empty((len(digests), 2), dtype=np.int64)
         dv[:, 0] = np.asarray(digests, dtype=np.uint64).view(np.int64)
         dv[:, 1] = values
         dv[:, 1] += 1  # stored as value + 1: 0 is an empty slot
-        slot = (dv[:, 0] & mask) if start is None else start.astype(np.int64)
-        known_free = start is not None
+        slot = self._home(dv[:, 0]) if start is None else start.astype(np.int64)
+        known_free = known_free and start is not None
         while len(dv):
             if known_free:  # no need to look: they were empty, at most shared
                 free = np.arange(len(dv))
@@ -189,16 +202,36 @@ class BandTable:
             dv, slot = dv[left], (slot[left] + 1) & mask
 
     def _reserve(self, extra: int) -> None:
-        """Grow (and rehash) so that ``extra`` more digests keep the load under MAX_LOAD."""
+        """Grow (and rehash) so that ``extra`` more digests keep the load under max_load."""
         need = self.count + extra
         size = len(self.slots)
-        if need <= self.MAX_LOAD * size:
+        if need <= self.max_load * size:
             return
-        while need > self.MAX_LOAD * size:
+        while need > self.max_load * size:
             size *= 2
         old = self.slots[self.slots[:, 1] != 0]
         self.slots = self._empty(size)
-        self._place(old[:, 0].view(np.uint64), old[:, 1] - 1, None)
+        self._fill(old[:, 0].view(np.uint64), old[:, 1] - 1)
+
+    def _fill(self, digests: np.ndarray, values: np.ndarray) -> None:
+        """:meth:`_place` into an empty table, in one pass over the slots: in order of home
+        slot, each digest goes to its home or just after the one before (a running maximum),
+        which is where linear probing puts it. Those that run past the last slot wrap around."""
+        mask = len(self._slots) - 1
+        d = np.asarray(digests, dtype=np.uint64).view(np.int64)
+        home = self._home(d)
+        order = np.argsort(home, kind="stable")  # a rehash or a load gives them nearly sorted
+        i = np.arange(len(d))
+        at = i + np.maximum.accumulate(home[order] - i) if len(d) else i
+        inside = at <= mask
+        dv = np.empty((int(inside.sum()), 2), dtype=np.int64)
+        dv[:, 0] = d[order[inside]]
+        dv[:, 1] = np.asarray(values, dtype=np.int64)[order[inside]] + 1
+        self._rows[at[inside]] = dv.view(np.complex128).ravel()
+        past = order[~inside]
+        if len(past):
+            self._place(d[past].view(np.uint64), np.asarray(values)[past],
+                        np.zeros(len(past), dtype=np.int64), known_free=False)
 
     # ------------------------------------------------------------------ multi-key buckets
     def _blocks(self, sizes: np.ndarray, room: np.ndarray) -> np.ndarray:
@@ -210,10 +243,11 @@ class BandTable:
         """Block size for buckets of ``need`` keys: twice that, within the bucket cap."""
         return np.maximum(np.minimum(2 * need, self.cap), need)
 
-    def _new_buckets(self, keys: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    def _new_buckets(self, keys: np.ndarray, sizes: np.ndarray, tight: bool = False
+                     ) -> np.ndarray:
         """New multi-key buckets holding consecutive runs of ``keys`` (``sizes`` each);
-        their slot values."""
-        room = self._room(sizes)
+        their slot values. ``tight``: blocks without room to grow (a loaded table)."""
+        room = sizes if tight else self._room(sizes)
         start = self._blocks(sizes, room)
         (pool,) = self.pool.arrays
         pool[_ranges(start, sizes)] = keys
