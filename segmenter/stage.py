@@ -13,6 +13,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .clean import clean as clean_document
 from .config import Config
@@ -22,6 +23,9 @@ from .model import CleanReport, Document, Story, Unit
 
 __all__ = ["Analysed", "DocumentStage", "DuplicateIdWarning", "IdRenamer", "analyse",
            "read_renamed", "timed_reads", "units_of", "whole_document"]
+
+
+T = TypeVar("T")
 
 
 class DuplicateIdWarning(UserWarning):
@@ -34,6 +38,17 @@ class IdRenamer:
 
     def __init__(self) -> None:
         self._seen: dict[str, int] = {}
+
+    def renames_any(self, doc_ids: Iterable[str]) -> bool:
+        """Whether any of these ids, seen in this order after those seen so far, would be
+        renamed (nothing is recorded)."""
+        seen = self._seen
+        here: set[str] = set()
+        for doc_id in doc_ids:
+            if doc_id in seen or doc_id in here:
+                return True
+            here.add(doc_id)
+        return False
 
     def rename(self, doc_id: str, source: str | None, line: int | None) -> str | None:
         """The new id of a document seen in input order, or None when its id is new."""
@@ -132,7 +147,7 @@ class DocumentStage:
         return Analysed(doc, report, stories, units)
 
 
-def timed_reads(docs: Iterator[Document], counters: Counters) -> Iterator[Document]:
+def timed_reads(docs: Iterator[T], counters: Counters) -> Iterator[T]:
     """``docs`` with the time spent producing each one counted under ``read`` (the time the
     consumer spends between them is not)."""
     while True:

@@ -139,6 +139,35 @@ def test_persistent_index_same_output_for_every_jobs(corpus: Path, tmp_path: Pat
     assert outputs[1] == outputs[3]  # runs against the filled index
 
 
+@pytest.mark.parametrize("bad", [b'{"id": "x", "text": "cut off', b'{"id": "x", "text": 3}'])
+def test_bad_line_parsed_in_a_worker_same_error(tmp_path: Path, small_batches: None,
+                                                bad: bytes) -> None:
+    good = _corpus(tmp_path / "good.jsonl", 100).read_bytes().splitlines(keepends=True)
+    data = tmp_path / "in.jsonl"
+    data.write_bytes(b"".join(good[:70]) + bad + b"\n" + b"".join(good[70:]))
+    seen = []
+    for jobs in ("1", "2"):
+        code, _, err = _invoke("run", str(data), "-o", str(tmp_path / "out"), "--jobs", jobs)
+        seen.append((code, err.strip().splitlines()[-1]))
+    assert seen[0] == seen[1]
+    assert seen[0][0] == 1 and f"{data}:71:" in seen[0][1]
+    assert not (tmp_path / "out").exists()
+
+
+def test_decode_warnings_same_for_every_jobs(tmp_path: Path, small_batches: None) -> None:
+    good = _corpus(tmp_path / "good.jsonl", 100).read_bytes().splitlines(keepends=True)
+    data = tmp_path / "in.jsonl"
+    data.write_bytes(b"".join(good[:50]) + b'{"id": "bad", "text": "caf\xe9 au lait"}\n'
+                     + b"".join(good[50:]))
+    seen = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        code, _, err = _invoke("dedup", str(data), "-o", str(out), "--jobs", jobs)
+        seen.append((code, err, out.read_bytes()))
+    assert seen[0] == seen[1]
+    assert f"{data}:51" in seen[0][1]
+
+
 def test_check_same_findings_for_every_jobs(corpus: Path, small_batches: None) -> None:
     results = []
     for jobs in ("1", "2"):

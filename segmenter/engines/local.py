@@ -7,15 +7,19 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Generator, Iterator
 from typing import IO
 
 from ..dedup import Deduplicator
 from ..index import Index, PersistentIndex
-from ..stage import read_renamed
+from ..io import RawLine, raw_document, read_items
+from ..model import Document
+from ..stage import IdRenamer, read_renamed, timed_reads
 from . import Assigned, Job
-from .pool import map_documents, resolve_jobs
-from .stagework import StageTask, dumps
+from . import pool as pool_module
+from .pool import OrderedPool, batched, map_documents, resolve_jobs
+from .stagework import StageBatch, StageTask, dumps
 
 __all__ = ["LocalEngine"]
 
@@ -55,8 +59,12 @@ class LocalEngine:
         if job.records:
             spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=job.spool)
         try:
-            docs = read_renamed(job.inputs, job.config, counters, job.rejects)
-            with contextlib.closing(map_documents(task, docs, self.jobs)) as batches:
+            if self.jobs > 1:
+                outs = self._in_workers(task, job)
+            else:
+                docs = read_renamed(job.inputs, job.config, counters, job.rejects)
+                outs = map_documents(task, docs, 1)
+            with contextlib.closing(outs) as batches:
                 for out in batches:
                     counters.merge(out.counters)
                     if job.observe is not None:
@@ -89,3 +97,46 @@ class LocalEngine:
         finally:
             if spool is not None:
                 spool.close()
+
+    def _in_workers(self, task: StageTask, job: Job) -> Generator[StageBatch, None, None]:
+        """The stage's batches from the workers, which also parse the JSON lines. Repeated ids
+        are renamed in input order when the results come back; a batch that holds one is made
+        again here, with the ids renamed as :func:`~segmenter.stage.read_renamed` does (so
+        the output is the same as in one process)."""
+        counters = job.counters
+        renamer = IdRenamer()
+        items = timed_reads(read_items(job.inputs, job.config.read, rejects=job.rejects,
+                                       stats=counters.read), counters)
+        with OrderedPool[list[Document | RawLine], StageBatch](task, self.jobs) as pool:
+            for batch, out, caught in pool.map_batches(batched(
+                    items, _size, max_items=pool_module.BATCH_DOCS,
+                    max_size=pool_module.BATCH_CHARS)):
+                if renamer.renames_any(out.doc_ids):
+                    yield task(self._renamed(batch, job, renamer))
+                    continue
+                for category, message in caught:
+                    warnings.warn(message, category, stacklevel=2)
+                for doc_id in out.doc_ids:
+                    renamer.rename(doc_id, None, None)  # none is renamed: only recorded
+                yield out
+
+    @staticmethod
+    def _renamed(batch: list[Document | RawLine], job: Job, renamer: IdRenamer
+                 ) -> list[Document | RawLine]:
+        counters = job.counters
+        docs: list[Document | RawLine] = []
+        for item in batch:
+            doc = raw_document(item, job.config.read, counters.read) \
+                if isinstance(item, RawLine) else item
+            if doc is None:
+                continue
+            new = renamer.rename(doc.id, doc.source, doc.line)
+            if new is not None:
+                doc = Document(new, doc.text, doc.source, doc.line, doc.meta)
+                counters.renamed_ids += 1
+            docs.append(doc)
+        return docs
+
+
+def _size(item: Document | RawLine) -> int:
+    return len(item.text) if isinstance(item, Document) else len(item.raw)

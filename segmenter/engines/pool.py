@@ -216,18 +216,28 @@ class OrderedPool(Generic[T, R]):
     def map(self, batches: Iterable[T]) -> Iterator[R]:
         """``func(batch)`` for every batch, in order. Batches are read from ``batches`` only as
         places in the window free up."""
+        for _, result, caught in self.map_batches(batches):
+            for category, message in caught:
+                warnings.warn(message, category, stacklevel=2)
+            yield result
+
+    def map_batches(self, batches: Iterable[T]
+                    ) -> Iterator[tuple[T, R, list[tuple[type[Warning], str]]]]:
+        """:meth:`map`, each result with its batch and the warnings a worker emitted making it
+        (not emitted again here; with no worker they were emitted as they came)."""
         source = iter(batches)
         first = next(source, None)
         second = next(source, None) if self.jobs > 1 else None
         if second is None:  # one process, or one batch: no workers to start
             if first is not None:
-                yield self.func(first)
+                yield first, self.func(first), []
             for batch in source:
-                yield self.func(batch)
+                yield batch, self.func(batch), []
             return
+        assert first is not None
         pool = self._start()
-        pending: deque[Any] = deque(pool.apply_async(_call, (self.func, b))
-                                    for b in (first, second))
+        pending: deque[tuple[T, Any]] = deque((b, pool.apply_async(_call, (self.func, b)))
+                                              for b in (first, second))
         exhausted = False
         while True:
             while not exhausted and len(pending) < self.window:
@@ -235,15 +245,14 @@ class OrderedPool(Generic[T, R]):
                 if more is None:
                     exhausted = True
                     break
-                pending.append(pool.apply_async(_call, (self.func, more)))
+                pending.append((more, pool.apply_async(_call, (self.func, more))))
             if not pending:
                 return
-            result, caught = self._result(pending.popleft())
-            for category, message in caught:
-                warnings.warn(message, category, stacklevel=2)
-            yield result
+            batch, waiting = pending.popleft()
+            result, caught = self._result(waiting)
+            yield batch, result, caught
 
-def map_documents(func: Callable[[list[Document]], R], docs: Iterable[Document],
+def map_documents(func: Callable[[list[Any]], R], docs: Iterable[Document],
                   jobs: int | None) -> Generator[R, None, None]:
     """``func`` over consecutive batches of ``docs`` in ``jobs`` processes (0: every core), in
     order: what the commands that read documents map their per-document work with."""

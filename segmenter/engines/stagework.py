@@ -21,6 +21,7 @@ from ..clean import clean as clean_document
 from ..config import Config, DedupConfig
 from ..counters import Counters
 from ..errors import InputError, SegmenterError
+from ..io import RawLine, raw_document
 from ..model import Document, Story, Unit
 from ..records import clean_record, story_record, unit_record
 from ..signing import BatchSigner, SignedBatch
@@ -44,6 +45,7 @@ class StageBatch:
     units: list[Unit]
     records: list[str] | None  # stories.jsonl records (without cluster fields), JSON lines
     signed: SignedBatch | None  # signatures, digests and shingle sets; None when not signed
+    doc_ids: list[str]  # the documents' ids as read (the parent renames repeated ones)
     analysed: list[Analysed] = field(default_factory=list)  # with ``observe`` only
 
 
@@ -60,14 +62,20 @@ class StageTask:
     sign: bool = True
     signing: dict[str, Any] | None = None  # BatchSigner.sign's options (Deduplicator.signing)
 
-    def __call__(self, docs: list[Document]) -> StageBatch:
+    def __call__(self, items: list[Document | RawLine]) -> StageBatch:
         counters = Counters()
         stage = DocumentStage(self.config, clean=self.clean, split=self.split,
                               counters=counters)
         units: list[Unit] = []
         records: list[str] | None = [] if self.records else None
         observed: list[Analysed] = []
-        for doc in docs:
+        doc_ids: list[str] = []
+        for item in items:
+            doc = raw_document(item, self.config.read, counters.read) \
+                if isinstance(item, RawLine) else item
+            if doc is None:  # a blank line
+                continue
+            doc_ids.append(doc.id)
             analysed = _located(stage, doc)
             units.extend(analysed.units)
             if records is not None:
@@ -84,7 +92,7 @@ class StageTask:
             signed = _signer(self.config.dedup).sign([u.text for u in units], **options) \
                 .with_sets(keep_shingles=bool(options.get("lines")))
             counters.seconds["dedup"] += time.perf_counter() - t0
-        return StageBatch(counters, units, records, signed, observed)
+        return StageBatch(counters, units, records, signed, doc_ids, observed)
 
 
 def _located(work: Callable[[Document], T], doc: Document) -> T:

@@ -26,13 +26,14 @@ replaced as a whole (:func:`staged_folder`).
 from __future__ import annotations
 
 from .files import InputFile, SkippedFilesWarning, detect_format, iter_input_files, list_inputs
-from .parse import DecodeWarning, ReadStats, RejectSink
-from .readers import read_documents, read_file
+from .parse import DecodeWarning, RawLine, ReadStats, RejectSink, raw_document
+from .readers import read_documents, read_file, read_items
 from .writers import atomic_output, reject_sink, staged_folder, write_jsonl, write_lines
 
 __all__ = [
     "DecodeWarning",
     "InputFile",
+    "RawLine",
     "ReadStats",
     "RejectSink",
     "SkippedFilesWarning",
@@ -41,7 +42,9 @@ __all__ = [
     "iter_input_files",
     "list_inputs",
     "read_documents",
+    "raw_document",
     "read_file",
+    "read_items",
     "reject_sink",
     "staged_folder",
     "write_jsonl",

@@ -268,6 +268,26 @@ def jsonl_record(
     return record_document(obj, path, lineno, config, stats)
 
 
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """A JSON line read and not parsed yet (:func:`~segmenter.io.read_items`): parsed with
+    :func:`raw_document` where the work is done (a ``--jobs`` worker)."""
+
+    raw: bytes
+    path: str
+    line: int
+    offset: int
+
+
+def raw_document(item: RawLine, config: ReadConfig, stats: ReadStats) -> Document | None:
+    """A :class:`RawLine` to its Document (None for a blank line), counted as the reader
+    counts it; bad input raises :class:`InputError` naming the file and line."""
+    doc = jsonl_record(item.raw, item.path, item.line, item.offset, config, stats)
+    if doc is not None:
+        stats.documents += 1
+    return doc
+
+
 def record_document(obj: Any, path: str, lineno: int, config: ReadConfig, stats: ReadStats
                     ) -> Document:
     """One parsed JSON record (a JSONL line, an element of a JSON array) to a Document; the

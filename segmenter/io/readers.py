@@ -17,6 +17,7 @@ from ..model import Document
 from .files import STDIN, InputFile, filesystem, iter_input_files
 from .json_array import iter_json_array
 from .parse import (
+    RawLine,
     ReadStats,
     RejectSink,
     document_id,
@@ -28,7 +29,7 @@ from .parse import (
 )
 from .streams import POSITION, STREAM_ERRORS, open_binary, sniff_stdin, stream_error
 
-__all__ = ["read_documents", "read_file"]
+__all__ = ["read_documents", "read_file", "read_items"]
 
 
 def read_documents(
@@ -44,18 +45,45 @@ def read_documents(
     records are counted in ``stats`` and sent to ``rejects``. Problems with a whole file (missing,
     unreadable, truncated stream) are always errors.
     """
+    for item in read_items(paths, config, rejects=rejects, stats=stats, raw=False):
+        assert isinstance(item, Document)
+        yield item
+
+
+def read_items(
+    paths: Iterable[str] | str,
+    config: ReadConfig | None = None,
+    *,
+    rejects: RejectSink | None = None,
+    stats: ReadStats | None = None,
+    raw: bool = True,
+) -> Iterator[Document | RawLine]:
+    """:func:`read_documents`, except that (with ``raw``) the lines of JSON Lines files are
+    not parsed here: they come as :class:`RawLine` for :func:`raw_document` (which counts
+    them), where the work is done. Only with ``on_error="fail"`` (a bad line stops the run
+    wherever it is parsed; skipped ones would reach ``rejects`` out of order)."""
     config = config or ReadConfig()
     stats = stats if stats is not None else ReadStats()
+    raw = raw and config.on_error == "fail"
     if isinstance(paths, str):
         paths = [paths]
     for item in iter_input_files(paths, config):
-        yield from read_file(item, config, stats, rejects)
+        yield from _read_file(item, config, stats, rejects, raw=raw)
 
 
 def read_file(
     item: InputFile, config: ReadConfig, stats: ReadStats, rejects: RejectSink | None = None
 ) -> Iterator[Document]:
     """The documents of one listed file, in order."""
+    for doc in _read_file(item, config, stats, rejects, raw=False):
+        assert isinstance(doc, Document)
+        yield doc
+
+
+def _read_file(
+    item: InputFile, config: ReadConfig, stats: ReadStats, rejects: RejectSink | None,
+    *, raw: bool,
+) -> Iterator[Document | RawLine]:
     stats.files += 1
     kind = item.kind
     if kind is None and item.path == STDIN:
@@ -66,7 +94,7 @@ def read_file(
     if kind == "parquet":
         yield from _parquet(item.path, config, stats, rejects)
     elif kind == "jsonl":
-        yield from _jsonl(item.path, config, stats, rejects)
+        yield from _jsonl(item.path, config, stats, rejects, raw)
     else:
         stats.records += 1
         try:
@@ -99,7 +127,7 @@ def _starts_array(fh: Any) -> bool:
 
 
 def _jsonl(path: str, config: ReadConfig, stats: ReadStats,
-           rejects: RejectSink | None) -> Iterator[Document]:
+           rejects: RejectSink | None, raw_lines: bool = False) -> Iterator[Document | RawLine]:
     """JSON Lines, or a JSON array of records (told by the first byte); a UTF-8 BOM is
     skipped."""
     with open_binary(path) as fh:
@@ -126,6 +154,11 @@ def _jsonl(path: str, config: ReadConfig, stats: ReadStats,
             size = len(raw)
             if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
+            if raw_lines:
+                if raw.strip():
+                    yield RawLine(raw, path, lineno, offset)
+                offset += size
+                continue
             try:
                 doc = jsonl_record(raw, path, lineno, offset, config, stats)
             except InputError as exc:
