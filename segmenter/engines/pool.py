@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -161,6 +162,7 @@ class OrderedPool(Generic[T, R]):
         self._pool: Any = None
         self._workers: list[Any] = []
         self._lifeline: Any = None
+        self._started = 0
 
     def __enter__(self) -> OrderedPool[T, R]:
         return self
@@ -170,22 +172,31 @@ class OrderedPool(Generic[T, R]):
         self.close(failed=kind is not None)
 
     def _start(self) -> Any:
-        """Start the workers and wait until each has started. SIGINT and SIGTERM wait
-        meanwhile: terminating a worker that is still starting makes it print a traceback."""
+        """Start the workers (SIGINT and SIGTERM wait until the pool exists)."""
         if self._pool is not None:
             return self._pool
         ctx = _context()
         lifeline, ready = ctx.Pipe(duplex=False), ctx.Pipe(duplex=False)
         self._lifeline = (*lifeline, *ready)  # open while the pool may start a worker
+        self._started = 0
         with _signals_held():
             self._pool = ctx.Pool(self.jobs, initializer=_init_worker,
                                   initargs=(lifeline[0], ready[1]))
             self._workers = list(getattr(self._pool, "_pool", ()))
-            for _ in range(self.jobs):
-                if not ready[0].poll(60):  # pragma: no cover - out of processes
-                    break
-                ready[0].recv_bytes()
         return self._pool
+
+    def _wait_started(self, seconds: float = 10.0) -> None:
+        """Wait (a while at most) until every worker has started: terminating one that is
+        still starting makes it print a traceback."""
+        if self._lifeline is None:
+            return
+        ready = self._lifeline[2]
+        deadline = time.monotonic() + seconds
+        with _signals_held():
+            while self._started < self.jobs and ready.poll(max(0.0, deadline -
+                                                               time.monotonic())):
+                ready.recv_bytes()
+                self._started += 1
 
     def close(self, failed: bool = True) -> None:
         """End the workers: wait for them after a clean exit, terminate them when ``failed``
@@ -194,6 +205,7 @@ class OrderedPool(Generic[T, R]):
         if pool is None:
             return
         if failed:
+            self._wait_started()
             pool.terminate()
         else:
             pool.close()
