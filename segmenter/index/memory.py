@@ -134,10 +134,13 @@ class BandTable:
     def from_entries(cls, cap: int, digests: np.ndarray, keys: np.ndarray,
                      max_load: float | None = None) -> BandTable:
         """A table holding these ``(digest, key)`` entries, in insertion order (as a persistent
-        index stored them: buckets already capped, no key twice in a bucket)."""
-        order = np.argsort(digests, kind="stable")
-        d = np.asarray(digests, dtype=np.uint64)[order]
-        k = np.asarray(keys, dtype=np.int64)[order]
+        index stored them: buckets already capped, no key twice in a bucket). The two arrays
+        (uint64 and int64) are sorted in place, to keep the peak memory of a load low."""
+        d = digests
+        k = keys
+        order = np.argsort(d, kind="stable")
+        d[:] = d[order]
+        k[:] = k[order]
         del order
         starts = np.flatnonzero(_first_of_runs(d))
         sizes = np.minimum(np.diff(np.r_[starts, len(d)]), cap)
@@ -220,9 +223,15 @@ class BandTable:
         mask = len(self._slots) - 1
         d = np.asarray(digests, dtype=np.uint64).view(np.int64)
         home = self._home(d)
-        order = np.argsort(home, kind="stable")  # a rehash or a load gives them nearly sorted
+        order = np.argsort(home, kind="stable")  # a rehash gives them nearly sorted
+        at = home[order]
+        del home
         i = np.arange(len(d))
-        at = i + np.maximum.accumulate(home[order] - i) if len(d) else i
+        at -= i
+        if len(at):
+            np.maximum.accumulate(at, out=at)
+        at += i
+        del i
         inside = at <= mask
         dv = np.empty((int(inside.sum()), 2), dtype=np.int64)
         dv[:, 0] = d[order[inside]]

@@ -288,11 +288,17 @@ class SQLiteIndex(PersistentIndex):
         """The in-memory band table, up to date with the file (call inside a transaction)."""
         gen = self._generation()
         if self._mem is None or gen != self._gen:
-            runs = list(self._runs())
-            keys = np.concatenate([k for _, k, _ in runs]) if runs else np.zeros(0, np.uint64)
-            units = np.concatenate([u for _, _, u in runs]) if runs else np.zeros(0, np.int64)
+            self._mem = None
+            total = self._db.execute("SELECT COALESCE(SUM(entries), 0) FROM runs").fetchone()[0]
+            keys = np.empty(total, dtype=np.uint64)
+            units = np.empty(total, dtype=np.int64)
+            at = last = 0
+            for run, k, u in self._runs():
+                keys[at : at + len(k)] = k
+                units[at : at + len(k)] = u
+                at, last = at + len(k), run
             self._mem = BandTable.from_entries(self._bucket_cap, keys, units, _MAX_LOAD)
-            self._seen = runs[-1][0] if runs else 0
+            self._seen = last
             self._gen = gen
             return self._mem
         for run, keys, units in self._runs(self._seen):
