@@ -31,7 +31,7 @@ def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any
     """
     from ..engines.pool import map_documents
     from ..engines.stagework import clean_lines
-    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_lines
+    from ..io import ReadStats, atomic_output, read_items, reject_sink, write_lines
 
     with library_errors():
         config = build_config(opts)
@@ -39,10 +39,12 @@ def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any
         repaired = 0
         with reject_sink(rejects) as sink, atomic_output(output) as out, \
                 progress_bar("clean", inputs, config.read) as bar:
-            docs = read_documents(inputs, config.read, rejects=sink, stats=stats)
-            for lines, changed in map_documents(clean_lines(config), docs, config.read.jobs):
+            docs = read_items(inputs, config.read, rejects=sink, stats=stats)
+            task = clean_lines(config)
+            for lines, changed, parsed in map_documents(task, docs, config.read.jobs):
                 repaired += changed
                 write_lines(out, lines)
+                stats.merge(parsed)  # the JSON lines parsed in the workers
                 bar.update(stats.documents)
     summary("clean", [count(stats.documents, "document"), f"{repaired} repaired",
                        f"{stats.rejected} rejected"]

@@ -35,7 +35,7 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
     """
     from ..engines.pool import map_documents
     from ..engines.stagework import split_lines
-    from ..io import ReadStats, atomic_output, read_documents, reject_sink, write_lines
+    from ..io import ReadStats, atomic_output, read_items, reject_sink, write_lines
 
     with library_errors():
         config = build_config(opts)
@@ -44,11 +44,12 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
         task = split_lines(config, clean=not no_clean, explain=explain)
         with reject_sink(rejects) as sink, atomic_output(output) as out, \
                 progress_bar("split", inputs, config.read) as bar:
-            docs = read_documents(inputs, config.read, rejects=sink, stats=stats)
-            for lines, kinds in map_documents(task, docs, config.read.jobs):
+            docs = read_items(inputs, config.read, rejects=sink, stats=stats)
+            for lines, kinds, parsed in map_documents(task, docs, config.read.jobs):
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
                 write_lines(out, lines)
+                stats.merge(parsed)  # the JSON lines parsed in the workers
                 bar.update(stats.documents)
     summary("split", [count(stats.documents, "document"), count(counts["article"], "article"),
                        count(counts["teaser"], "teaser"), f"{stats.rejected} rejected"])

@@ -109,7 +109,7 @@ class LocalEngine:
                                        stats=counters.read), counters)
         with OrderedPool[list[Document | RawLine], StageBatch](task, self.jobs) as pool:
             for batch, out, caught in pool.map_batches(batched(
-                    items, _size, max_items=pool_module.BATCH_DOCS,
+                    items, pool_module.item_size, max_items=pool_module.BATCH_DOCS,
                     max_size=pool_module.BATCH_CHARS)):
                 if renamer.renames_any(out.doc_ids):
                     yield task(self._renamed(batch, job, renamer))
@@ -136,7 +136,3 @@ class LocalEngine:
                 counters.renamed_ids += 1
             docs.append(doc)
         return docs
-
-
-def _size(item: Document | RawLine) -> int:
-    return len(item.text) if isinstance(item, Document) else len(item.raw)

@@ -29,10 +29,11 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from ..errors import SegmenterError
+from ..io import RawLine
 from ..model import Document
 
 __all__ = ["BATCH_CHARS", "BATCH_DOCS", "OrderedPool", "WorkerDied", "available_cores",
-           "batched", "map_documents", "resolve_jobs"]
+           "batched", "item_size", "map_documents", "resolve_jobs"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -264,14 +265,16 @@ class OrderedPool(Generic[T, R]):
             result, caught = self._result(waiting)
             yield batch, result, caught
 
-def map_documents(func: Callable[[list[Any]], R], docs: Iterable[Document],
+
+def map_documents(func: Callable[[list[Any]], R], docs: Iterable[Document | RawLine],
                   jobs: int | None) -> Generator[R, None, None]:
     """``func`` over consecutive batches of ``docs`` in ``jobs`` processes (0: every core), in
     order: what the commands that read documents map their per-document work with."""
-    with OrderedPool[list[Document], R](func, resolve_jobs(jobs)) as pool:
-        yield from pool.map(batched(docs, _text_size, max_items=BATCH_DOCS,
+    with OrderedPool[list[Document | RawLine], R](func, resolve_jobs(jobs)) as pool:
+        yield from pool.map(batched(docs, item_size, max_items=BATCH_DOCS,
                                     max_size=BATCH_CHARS))
 
 
-def _text_size(doc: Document) -> int:
-    return len(doc.text)
+def item_size(item: Document | RawLine) -> int:
+    """What a batch's size counts: a document's characters, a JSON line's bytes."""
+    return len(item.text) if isinstance(item, Document) else len(item.raw)

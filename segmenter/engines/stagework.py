@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -21,7 +21,7 @@ from ..clean import clean as clean_document
 from ..config import Config, DedupConfig
 from ..counters import Counters
 from ..errors import InputError, SegmenterError
-from ..io import RawLine, raw_document
+from ..io import RawLine, ReadStats, raw_document
 from ..model import Document, Story, Unit
 from ..records import clean_record, story_record, unit_record
 from ..signing import BatchSigner, SignedBatch
@@ -108,6 +108,15 @@ def _located(work: Callable[[Document], T], doc: Document) -> T:
                          reason="stage_failed") from exc
 
 
+def _documents(items: list[Document | RawLine], config: Config, stats: ReadStats
+               ) -> Iterator[Document]:
+    """The documents of a batch, JSON lines parsed here (and counted into ``stats``)."""
+    for item in items:
+        doc = raw_document(item, config.read, stats) if isinstance(item, RawLine) else item
+        if doc is not None:
+            yield doc
+
+
 _signers: dict[DedupConfig, BatchSigner] = {}
 
 
@@ -120,37 +129,42 @@ def _signer(config: DedupConfig) -> BatchSigner:
 
 @dataclass(frozen=True)
 class clean_lines:  # noqa: N801 - used like a function
-    """``segmenter clean`` on a batch: ``(lines, repaired)``, one JSON line per document."""
+    """``segmenter clean`` on a batch: ``(lines, repaired, read stats of the lines parsed
+    here)``, one JSON line per document."""
 
     config: Config
 
-    def __call__(self, docs: list[Document]) -> tuple[list[str], int]:
+    def __call__(self, items: list[Document | RawLine]) -> tuple[list[str], int, ReadStats]:
         lines = []
         repaired = 0
-        for doc in docs:
+        stats = ReadStats()
+        for doc in _documents(items, self.config, stats):
             cleaned, report = _located(partial(clean_document, config=self.config.clean), doc)
             repaired += report.changed
             lines.append(dumps(clean_record(cleaned, report)))
-        return lines, repaired
+        return lines, repaired, stats
 
 
 @dataclass(frozen=True)
 class split_lines:  # noqa: N801 - used like a function
-    """``segmenter split`` on a batch: ``(lines, counts by kind)``, one JSON line per story."""
+    """``segmenter split`` on a batch: ``(lines, counts by kind, read stats of the lines parsed
+    here)``, one JSON line per story."""
 
     config: Config
     clean: bool = True
     explain: bool = False
 
-    def __call__(self, docs: list[Document]) -> tuple[list[str], dict[str, int]]:
+    def __call__(self, items: list[Document | RawLine]
+                 ) -> tuple[list[str], dict[str, int], ReadStats]:
         lines = []
         counts: dict[str, int] = {}
-        for doc in docs:
-            doc, stories = _located(self._stories, doc)
+        stats = ReadStats()
+        for item in _documents(items, self.config, stats):
+            doc, stories = _located(self._stories, item)
             for story in stories:
                 counts[story.kind] = counts.get(story.kind, 0) + 1
                 lines.append(dumps(story_record(doc, story, explain=self.explain)))
-        return lines, counts
+        return lines, counts, stats
 
     def _stories(self, doc: Document) -> tuple[Document, list[Story]]:
         """``doc`` cleaned (unless ``clean`` is off), and its stories."""
