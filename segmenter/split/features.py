@@ -23,7 +23,8 @@ _ELLIPSES = ("...", "…", ". . .")
 # Words of scripts written with spaces; CJK runs have no spaces, so their character pairs
 # (bigrams) stand in for words.
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
-_WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{4,}")
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_CJK_TOKEN = re.compile(r"[^\W\d_]{2,}")
 _ASCII_WORD = re.compile(r"[a-z]{4,}")
 _FIRST_WORD = re.compile(r"[\W\d_]{0,8}([^\W\d_][\w'’]{0,20})")
 _EMPTY: frozenset[str] = frozenset()
@@ -89,14 +90,6 @@ class Line:
         return self.headline
 
 
-def _headline_like(s: str, chars: int, words: int, terminal: bool, config: SplitConfig) -> bool:
-    return (
-        chars <= config.headline_max_chars
-        and words <= config.headline_max_words
-        and (not terminal or s.endswith("?") and words <= 12)
-    )
-
-
 def ends_terminal(text: str) -> bool:
     """True when ``text`` ends with sentence-final punctuation, closing quotes allowed."""
     end = len(text)
@@ -115,9 +108,16 @@ def _vocab(text: str) -> frozenset[str]:
     low = text.lower()
     if low.isascii():
         return frozenset(_ASCII_WORD.findall(low)) - _STOP
-    words = set(_WORD.findall(low))
-    for run in _CJK_RUN.findall(low):
-        words.update(run[k : k + 2] for k in range(len(run) - 1))
+    if _CJK_RUN.search(low) is None:
+        return frozenset(_WORD.findall(low)) - _STOP
+    words: set[str] = set()
+    for tok in _CJK_TOKEN.findall(low):
+        if max(tok) < "\u3040":  # no CJK letter: an ordinary word
+            if len(tok) >= 4:
+                words.add(tok)
+        else:
+            for run in _CJK_RUN.findall(tok):
+                words.update(run[k : k + 2] for k in range(len(run) - 1))
     return frozenset(words - _STOP)
 
 
@@ -160,6 +160,8 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
     n = len(text)
     index = 0
     bp_max = config.boilerplate_max_chars
+    head_chars = config.headline_max_chars
+    head_words = config.headline_max_words
     while pos <= n:
         nl = text.find("\n", pos)
         if nl < 0:
@@ -193,7 +195,10 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
                     dateline_prefix(s),
                     _first_word(s) in _CONTINUATIONS,
                     chars >= config.teaser_min_chars and _caps_lead(s),
-                    label is None and _headline_like(s, chars, words, terminal, config),
+                    label is None
+                    and chars <= head_chars
+                    and words <= head_words
+                    and (not terminal or words <= 12 and s[-1] == "?"),
                     _vocab(s[:_COHESION_PREFIX]) if label is None else _EMPTY,
                     not terminal or ellipsis or rm is not None,
                 )

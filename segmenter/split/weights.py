@@ -49,7 +49,7 @@ WEIGHTS: dict[str, float] = {
     "story_weak": 0.348,
     "structured_drop": -0.248,
     "lede_only": -0.412,
-    "short_line": -0.236,
+    "short_line": -0.237,
     "long_story": 0.132,
     "author_bio": -0.356,
 }
