@@ -3,12 +3,14 @@
 Redis storage, on signatures of a make_corpus.py corpus.
 
     python bench/bench_index.py [--shared ../shared] [--n 20000] [--redis redis://127.0.0.1:6379/14]
-                                [--baseline-n 2000] [--skip-redis]
+                                [--baseline-n 2000] [--skip-redis] [--no-blocks]
 
 Timed: "query plus insert" of every unit (both LSH tables, full and head, 16x3 bands, 128
 permutations; batches of DedupConfig.index_batch_size), i.e. ``PersistentIndex.add_batch``:
 digest lookup, band queries,
-inserts, one transaction / Lua call per batch. Signatures are computed beforehand (not timed).
+inserts, one transaction / Lua call per batch; with the block fingerprints a run's add_batch
+passes (issue 13: the sampled shingles, queried and stored per batch; ``--no-blocks``: without
+them). Signatures and fingerprints are computed beforehand (not timed).
 The datasketch baseline does the same per unit with one ``MinHashLSH`` (full table only, so it
 does half our work): ``query`` then ``insert`` inside an ``insertion_session`` per batch, on
 ``--baseline-n`` units. Size: bytes used per unit of the SQLite file (page count minus free
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from segmenter.blockindex import BlockRows, SampleConfig, block_rows  # noqa: E402
 from segmenter.config import DedupConfig  # noqa: E402
 from segmenter.fingerprint import Signer, shingle_batch  # noqa: E402
 from segmenter.index import LSHParams, PersistentIndex, UnitInfo, open_index  # noqa: E402
@@ -97,6 +100,37 @@ def signed(shared: Path, n: int, cfg: DedupConfig
     return full, head, infos
 
 
+def blocked(shared: Path, n: int, cfg: DedupConfig) -> list[BlockRows]:
+    """The block rows of every batch (what a dedup run passes to add_batch), cached beside the
+    signatures."""
+    from bench_dedup import CACHE
+
+    config = SampleConfig(sample=cfg.block_sample)
+    tag = "make_corpus" if (shared / "eval" / "make_corpus.py").is_file() else "random"
+    path = CACHE / f"blocks-{tag}-{n}-{config.sample}-{config.anchors}.npz"
+    if not path.is_file():
+        texts = texts_for(shared, n)
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("fps", "row", "lines", "nfp", "one")}
+        for lo in range(0, len(texts), BATCH):
+            chunk = texts[lo : lo + BATCH]
+            b = block_rows(shingle_batch(chunk, cfg.shingle_kind, cfg.shingle_size,
+                                         cfg.char_size, lines=True), config)
+            for k, v in zip(parts, (b.fps, b.row + lo, b.lines, b.nfp, b.one_line), strict=True):
+                parts[k].append(v)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **{k: np.concatenate(v) for k, v in parts.items()})
+        tmp.rename(path)
+    z = np.load(path)
+    bounds = np.searchsorted(z["row"], np.arange(0, n + BATCH, BATCH))
+    out = []
+    for i, lo in enumerate(range(0, n, BATCH)):
+        a, b = bounds[i], bounds[i + 1]
+        out.append(BlockRows(config, z["fps"][a:b], z["row"][a:b] - lo, z["lines"][a:b],
+                             z["nfp"][lo : lo + BATCH], z["one"][lo : lo + BATCH]))
+    return out
+
+
 def rss() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -120,7 +154,8 @@ def reset_peak() -> None:
 
 
 def run_index(url: str, full: np.ndarray, head: np.ndarray, infos: list[UnitInfo],
-              cfg: DedupConfig) -> tuple[float, PersistentIndex]:
+              cfg: DedupConfig, blocks: list[BlockRows] | None = None
+              ) -> tuple[float, PersistentIndex]:
     params = LSHParams(cfg.num_perm, cfg.bands, cfg.rows, cfg.max_bucket, cfg.seed)
     ix = open_index(url, params)
     assert isinstance(ix, PersistentIndex)
@@ -129,7 +164,8 @@ def run_index(url: str, full: np.ndarray, head: np.ndarray, infos: list[UnitInfo
     t0 = time.perf_counter()
     for lo in range(0, len(infos), BATCH):
         ix.add_batch(infos[lo : lo + BATCH],
-                     {"full": full[lo : lo + BATCH], "head": head[lo : lo + BATCH]})
+                     {"full": full[lo : lo + BATCH], "head": head[lo : lo + BATCH]},
+                     blocks=None if blocks is None else blocks[lo // BATCH])
     return time.perf_counter() - t0, ix
 
 
@@ -172,14 +208,17 @@ def main(argv: list[str] | None = None) -> int:
                                                       "redis://127.0.0.1:6379/14"))
     ap.add_argument("--baseline-n", type=int, default=2000)
     ap.add_argument("--skip-redis", action="store_true")
+    ap.add_argument("--no-blocks", action="store_true", help="no block fingerprints")
     ap.add_argument("--keep", help="keep the SQLite index at this path")
     args, _unknown = ap.parse_known_args(argv)
 
     cfg = DedupConfig()
     full, head, infos = signed(args.shared, args.n, cfg)
     n = len(infos)
+    blocks = None if args.no_blocks else blocked(args.shared, args.n, cfg)
     print(f"bench_index: {n} units, num_perm={cfg.num_perm}, {cfg.bands}x{cfg.rows} bands, "
-          f"tables full+head, batches of {BATCH}")
+          f"tables full+head{'' if blocks is None else ' + block fingerprints'}, "
+          f"batches of {BATCH}")
     print(f"{'backend':38s} {'units/s':>9s} {'target':>8s}  size")
     status = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -189,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         before = rss()
         reset_peak()
         cpu = time.process_time()
-        secs, ix = run_index(path, full, head, infos, cfg)
+        secs, ix = run_index(path, full, head, infos, cfg, blocks)
         cpu = time.process_time() - cpu
         st = ix.stats()
         ix.close()
@@ -197,11 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         by = st["bytes_by_table"]
         sig_part = (by.get("units", 0) + by.get("sqlite_autoindex_units_1", 0)) / n
         bands_part = (by.get("runs", 0) + by.get("bands", 0)) / n
+        blocks_part = by.get("blocks", 0) / n
         rate = n / secs
         ok = rate >= 5000 and per <= 600
         status |= 0 if ok else 1
         print(f"{'segmenter SQLite (WAL)':38s} {rate:9.0f} {'5000':>8s}  {per:.0f} B/unit "
-              f"(target 600: units+signatures {sig_part:.0f}, band runs {bands_part:.0f}); "
+              f"(target 600: units+signatures {sig_part:.0f}, band runs {bands_part:.0f}, "
+              f"block fingerprints {blocks_part:.0f}); "
               f"1M units ~ {per * 1e6 / 2**30:.2f} GiB{'' if ok else '  MISSED'}")
         print(f"{'':38s} {n / cpu:9.0f} {'':8s}  units per CPU second; process memory "
               f"+{(peak_rss() - before) / n:.0f} B/unit at the peak (band table in memory)")
@@ -214,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"redis: skipped ({exc})")
             return status
         url = f"{args.redis}?prefix=bench-{uuid.uuid4().hex[:8]}"
-        secs, ix = run_index(url, full, head, infos, cfg)
+        secs, ix = run_index(url, full, head, infos, cfg, blocks)
         st = ix.stats()
         ix.drop()  # type: ignore[attr-defined]
         ix.close()

@@ -31,7 +31,15 @@ import numpy as np
 from .errors import ConfigError
 from .fingerprint import ShingleBatch
 
-__all__ = ["BlockCandidates", "FingerprintTable", "SampleConfig", "sample_fingerprints"]
+__all__ = [
+    "BlockCandidates",
+    "BlockRows",
+    "FingerprintTable",
+    "SampleConfig",
+    "block_rows",
+    "sample_fingerprints",
+    "stored_candidates",
+]
 
 _U32 = np.uint32
 _SALT = _U32(0x2C9277B5)  # decorrelates the sample from the MinHash permutations
@@ -142,14 +150,15 @@ class FingerprintTable:
     ``max_df``; from then on it is template text: no posting is added and lookups skip it.
     """
 
-    def __init__(self, max_df: int = 64, capacity: int = 1 << 16) -> None:
+    def __init__(self, max_df: int = 64, capacity: int = 1 << 16,
+                 unit_dtype: type[np.unsignedinteger] = _U32) -> None:
         cap = 1 << max(4, (capacity - 1).bit_length())
         self.max_df = max_df
         self._keys = np.zeros(cap, dtype=_U32)
         self._head = np.full(cap, -1, dtype=np.int32)
         self._count = np.zeros(cap, dtype=np.uint16)
         self._distinct = 0
-        self._unit = np.zeros(1 << 16, dtype=_U32)
+        self._unit = np.zeros(1 << 16, dtype=unit_dtype)
         self._next = np.zeros(1 << 16, dtype=np.int32)
         self._postings = 0
 
@@ -203,7 +212,7 @@ class FingerprintTable:
             more = ptr >= 0
             live, ptr = live[more], ptr[more]
         if not out_i:
-            return np.empty(0, np.int64), np.empty(0, _U32), count
+            return np.empty(0, np.int64), np.empty(0, self._unit.dtype), count
         return np.concatenate(out_i), np.concatenate(out_u), count
 
     def insert(
@@ -427,3 +436,112 @@ def _anchors(batch: ShingleBatch, count: int) -> tuple[np.ndarray, np.ndarray]:
     fp = _mix(batch.hashes[batch.offsets[rows] + at] ^ _U32(0x5BD1E995))
     fp = (fp ^ (at.astype(_U32) << _U32(24))) & _U32(0xFFFFFFFE)
     return fp | _U32(2), rows
+
+
+# ------------------------------------------------------------------ persistent block tables
+BLOCK_META_KEYS = ("block_sample", "block_anchors", "block_max_df")
+"""The sampling settings a persistent index binds: the fingerprints it stores depend on them."""
+
+
+def block_meta(config: SampleConfig) -> dict[str, str]:
+    """The sampling settings of block candidates, as a persistent index records them."""
+    return {"block_sample": str(config.sample), "block_anchors": str(config.anchors),
+            "block_max_df": str(config.max_df)}
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRows:
+    """A batch's block fingerprints as a persistent index stores and queries them: one row per
+    unit given to ``add_batch`` (see :func:`unit_fingerprints` for the arrays)."""
+
+    config: SampleConfig
+    fps: np.ndarray  # uint32: sampled fingerprints (odd) and prefix anchors (even)
+    row: np.ndarray  # int64: the batch row of each
+    lines: np.ndarray  # int64: its line in the unit
+    nfp: np.ndarray  # per row: sampled fingerprints
+    one_line: np.ndarray  # per row: all of them on one line
+
+    def __len__(self) -> int:
+        return len(self.nfp)
+
+    def code(self) -> np.ndarray:
+        """Per row, what a stored posting carries besides the unit key: ``nfp << 1 | one_line``
+        (``nfp`` capped at 65535)."""
+        return (np.minimum(self.nfp, 0xFFFF).astype(np.int64) << 1) | self.one_line.astype(
+            np.int64)
+
+
+def block_rows(batch: ShingleBatch, config: SampleConfig) -> BlockRows:
+    """The :class:`BlockRows` of a batch made by ``shingle_batch(..., lines=True)``, its
+    fingerprints grouped by row (in row order)."""
+    fps, row, lines, nfp, one_line = unit_fingerprints(batch, config)
+    order = np.argsort(row, kind="stable")
+    return BlockRows(config, fps[order], row[order], lines[order], nfp, one_line)
+
+
+def stored_candidates(
+    rows: BlockRows, own: np.ndarray, hit: np.ndarray, key: np.ndarray, code: np.ndarray
+) -> list[list[int]]:
+    """Block candidates among a persistent index's stored units. ``own``: each row's index key;
+    ``hit``: for every stored posting met, the index in ``rows.fps`` of the fingerprint that met
+    it, ``key`` and ``code`` its unit key and :meth:`BlockRows.code`. Only units stored before
+    the row (smaller keys) count; selected as in memory (:func:`select_pairs`)."""
+    out: list[list[int]] = [[] for _ in range(len(rows))]
+    x = rows.row[hit]
+    keep = key < own[x]
+    if not keep.any():
+        return out
+    hit, key, code, x = hit[keep], key[keep], code[keep], x[keep]
+    px, pc, _ = select_pairs(
+        rows.config, x, key, rows.lines[hit], (rows.fps[hit] & _U32(1)) == 0, rows.nfp[x],
+        code >> 1, rows.one_line[x], (code & 1).astype(bool), key == own[x])
+    for r, k in zip(px.tolist(), pc.tolist(), strict=True):
+        out[r].append(k)
+    return out
+
+
+_POST_SHIFT = np.uint64(17)
+
+
+class StoredBlocks:
+    """The block fingerprints of a persistent index in memory (SQLite keeps one per process):
+    a :class:`FingerprintTable` whose postings are ``key << 17 | code`` (:meth:`BlockRows.code`),
+    capped at ``max_df`` units per fingerprint (the first stored: template text beyond)."""
+
+    def __init__(self, max_df: int) -> None:
+        self.table = FingerprintTable(max_df, unit_dtype=np.uint64)
+
+    def add(self, fps: np.ndarray, postings: np.ndarray) -> None:
+        """Store postings (in arrival order) of fingerprints ``fps``."""
+        if not len(fps):
+            return
+        order = np.argsort(fps, kind="stable")
+        sfp = fps[order]
+        start = np.flatnonzero(np.r_[True, sfp[1:] != sfp[:-1]])
+        sizes = np.diff(np.r_[start, len(sfp)])
+        self.table.insert(sfp[start], postings[order], sizes)
+
+    def query_insert(self, rows: BlockRows, own: np.ndarray, new: np.ndarray) -> tuple[
+            list[list[int]], tuple[np.ndarray, np.ndarray]]:
+        """The candidates of every row among the units stored before this batch (see
+        :func:`stored_candidates`), then store the ``new`` rows' fingerprints. Returns the
+        candidates and what was stored ``(fps, postings)`` (for the file)."""
+        fps = rows.fps
+        if not len(fps):
+            return [[] for _ in range(len(rows))], (fps, np.zeros(0, np.uint64))
+        uniq, inverse = np.unique(fps, return_inverse=True)
+        g, post, _ = self.table.lookup(uniq)
+        # every occurrence of a fingerprint in the batch meets its stored postings
+        by_fp = np.argsort(inverse, kind="stable")
+        starts = np.searchsorted(inverse[by_fp], np.arange(len(uniq)))
+        counts = np.bincount(inverse, minlength=len(uniq))
+        reps = counts[g]
+        hit = by_fp[_segments(starts[g], reps)]
+        post = np.repeat(post, reps)
+        found = stored_candidates(rows, own, hit, (post >> _POST_SHIFT).astype(np.int64),
+                                  (post & np.uint64((1 << 17) - 1)).astype(np.int64))
+        mine = new[rows.row]
+        keys = own.astype(np.uint64) << _POST_SHIFT | rows.code().astype(np.uint64)
+        stored = (fps[mine], keys[rows.row[mine]])
+        self.add(*stored)
+        return found, stored

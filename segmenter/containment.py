@@ -488,6 +488,10 @@ def estimate_block(
         lo, hi = int(where[len(where) // 10]), int(where[-1 - len(where) // 10])
         span = (lo, hi + 1)
         dense = (hi + 1 - lo) <= 1.5 * shared + 2 * len(seq) / max(len(where), 1)
+        if dense and n_a <= n_b:
+            # The new unit is the smaller: its block cannot hold more shingles than the
+            # positions it spans (the middle 80% of the hits, so about 1.25 times that).
+            coverage = min(coverage, 1.25 * (hi + 1 - lo) / small)
     return BlockEstimate(shared, coverage, coverage - z * noise, span, dense)
 
 

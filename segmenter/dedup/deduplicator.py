@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..blockindex import SampleConfig
+from ..blockindex import SampleConfig, block_meta, block_rows
 from ..config import DedupConfig
 from ..containment import BlockRule, SharedBlock, estimate_block, judge_estimate
 from ..errors import ConfigError, SegmenterError
@@ -69,12 +69,13 @@ def lsh_params(cfg: DedupConfig) -> LSHParams:
                      max_bucket=cfg.max_bucket, seed=cfg.seed)
 
 
-PRIOR_STORY_MARGIN = 0.15
+PRIOR_STORY_MARGIN = 0.13
 """How far above ``copy_share`` the estimated (noise-reduced) coverage of a partial block
 against an earlier run's unit must be: the estimate sees neither runs nor paragraphs, and
 template-alike stories (a debenture offering with other figures) reach an estimated 0.56 with
-no long run shared. 0.15 keeps dedup-dev's hard negatives and partial pairs apart through a
-3-run index; 0.10 merged one hard negative, 0.12 two other wrong pairs."""
+no long run shared. Through a 3-run SQLite index with block candidates across runs (issue 13):
+0.13 merges no hard negative of dedup-dev and no partial pair of dedup-reuse (0.11 and 0.10
+merge one dedup-dev hard negative; 0.15 keeps contained recall at share >= 0.7 at 0.94)."""
 
 
 def block_rule(cfg: DedupConfig) -> BlockRule:
@@ -129,8 +130,11 @@ class Deduplicator:
         self._persistent: PersistentIndex | None = None
         if isinstance(self.index, PersistentIndex):
             self._persistent = self.index
-            self.index.bind({"scheme": SCHEME, "shingle": cfg.shingle,
-                             "char_size": str(cfg.char_size), "head": str(cfg.head)})
+            meta = {"scheme": SCHEME, "shingle": cfg.shingle,
+                    "char_size": str(cfg.char_size), "head": str(cfg.head)}
+            if cfg.block:  # the index stores block fingerprints made with these settings
+                meta.update(block_meta(sample_config(cfg)))
+            self.index.bind(meta)
         # A persistent index commits one transaction per batch: larger batches amortise its
         # scattered band inserts; in memory, smaller batches keep the numpy arrays in cache.
         self._batch = max(cfg.batch_size, cfg.index_batch_size) if self._persistent else \
@@ -300,7 +304,10 @@ class Deduplicator:
         sigs = {"full": signed.full[sel]}
         if signed.heads is not None:
             sigs["head"] = signed.heads[sel]
-        res = index.add_batch(infos, sigs, run=self.run_id)
+        blocks = None
+        if self._reuse is not None:  # earlier runs' units as block candidates too
+            blocks = block_rows(signed.shingles.take(rows), self._reuse.candidates.config)
+        res = index.add_batch(infos, sigs, run=self.run_id, blocks=blocks)
         wanted: set[int] = set()
         for j, i in enumerate(rows):
             o, status, rowid = base + i, res.status[j], res.rowid[j]
@@ -335,14 +342,16 @@ class Deduplicator:
                     clusters.link.setdefault(o, (p, "exact", 1.0))
                     self.stats.exact += status == "exact"
                 continue
-            cands = [
-                [prior.ordinal[r] for r in table[j] if r in prior.ordinal]
-                for table in res.candidates.values()
-            ]
-            if any(c in prior for cs in cands for c in cs):
+            cands = {
+                t: [prior.ordinal[r] for r in table[j] if r in prior.ordinal]
+                for t, table in res.candidates.items()
+            }
+            if any(c in prior for cs in cands.values() for c in cs):
                 prior.sig16[o] = (signed.full[i] & np.uint32(0xFFFF)).astype(np.uint16)
-            self._verify(o, cands[0], [*(cands[1] if len(cands) > 1 else []),
-                                       *block.get(o, ())])
+            # the index's block candidates of this run are in ``block`` already
+            earlier = [c for c in cands.get("block", ()) if c in prior]
+            self._verify(o, cands["full"], [*cands.get("head", ()), *block.get(o, ()),
+                                            *earlier])
         prior.forget_permutations()
 
     def _is_ours(self, o: int, rowid: int) -> None:

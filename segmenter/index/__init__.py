@@ -44,11 +44,14 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ..errors import ConfigError, IndexMismatchError
+
+if TYPE_CHECKING:
+    from ..blockindex import BlockRows
 
 __all__ = [
     "BatchResult",
@@ -58,6 +61,7 @@ __all__ = [
     "StoredUnit",
     "UnitInfo",
     "band_digests",
+    "added_meta",
     "check_meta",
     "check_run_id",
     "new_run_id",
@@ -263,6 +267,18 @@ class BatchResult:
     earlier: dict[int, tuple[str | None, int]] = field(default_factory=dict)
 
 
+ADDED_META = ("block_sample", "block_anchors", "block_max_df")
+"""Parameters an index made before they existed may lack: the first run that has them records
+them (units indexed before are found without them, e.g. no block fingerprints)."""
+
+
+def added_meta(stored: Mapping[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
+    """The :data:`ADDED_META` entries of ``wanted`` that an existing index does not record."""
+    if not stored:
+        return {}
+    return {k: wanted[k] for k in ADDED_META if k in wanted and k not in stored}
+
+
 def check_meta(stored: Mapping[str, str], wanted: Mapping[str, str], where: str) -> None:
     """Raise :class:`IndexMismatchError` naming every parameter on which an existing index and
     this run disagree, and how to fix it."""
@@ -276,6 +292,7 @@ def check_meta(stored: Mapping[str, str], wanted: Mapping[str, str], where: str)
         "num_perm": "--num-perm", "shingle": "--shingle", "char_size": "[dedup] char_size",
         "head": "[dedup] head", "bands": "[dedup] bands", "rows": "[dedup] rows",
         "max_bucket": "[dedup] max_bucket", "seed": "[dedup] seed", "scheme": None,
+        "block_sample": "[dedup] block_sample", "block_anchors": None, "block_max_df": None,
         "format": None,
     }
     how = [f"{fixes[k]} {stored[k]}" for k in bad if fixes.get(k)]
@@ -303,7 +320,7 @@ class PersistentIndex(Index):
     @abstractmethod
     def add_batch(
         self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
-        run: str | None = None,
+        run: str | None = None, blocks: BlockRows | None = None,
     ) -> BatchResult:
         """Atomically (all of the batch or none of it): for every unit in order, look it up by
         content digest, query its bands in every table of ``signatures`` (``"full"`` first:
@@ -311,7 +328,12 @@ class PersistentIndex(Index):
         as indexed by ``run`` (a :func:`check_run_id`). A unit whose id and content were met
         before (indexed, or as a copy of an indexed text) is ``"seen"`` when another run met
         them, else (or when ``run`` is None: no identity) ``"indexed"`` or ``"exact"`` as the
-        first time. A copy met for the first time is remembered with ``run``."""
+        first time. A copy met for the first time is remembered with ``run``.
+
+        ``blocks`` (one row per unit): the units' block fingerprints. The index stores those of
+        new units (at most ``block_max_df`` units per fingerprint, the first ones) and returns
+        ``candidates["block"]``: for each unit, the earlier stored units that are its block
+        candidates (:func:`segmenter.blockindex.stored_candidates`)."""
 
     @abstractmethod
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:

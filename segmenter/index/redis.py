@@ -16,6 +16,9 @@ Keys (``P`` = prefix)::
     P:c               hash   "digest<TAB>id" -> "time<TAB>run": another id an indexed text was
                              met with, and the job that met it first
     P:b:<band>>27>    hash   47-bit band key -> "key,key,..." (at most max_bucket keys)
+    P:f:<fp>>12>      hash   block fingerprint -> "key:code,key:code,..." (at most
+                             block_max_df units, the first ones: template text beyond; code:
+                             the unit's fingerprint count << 1 | one-line flag)
 
 Hashes are bucketed so Redis keeps them in its compact listpack encoding. Needs the ``redis``
 client (``pip install 'segmenter[redis]'``) and Redis >= 6.
@@ -28,7 +31,7 @@ import struct
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,11 +43,15 @@ from . import (
     Status,
     StoredUnit,
     UnitInfo,
+    added_meta,
     batch_rows,
     check_meta,
     table_keys,
 )
 from .sqlite import lsh_meta, params_from_meta
+
+if TYPE_CHECKING:
+    from ..blockindex import BlockRows
 
 __all__ = ["RedisIndex", "open"]
 
@@ -57,9 +64,11 @@ _HEAD = struct.Struct("<qIIBIH")  # digest, time, length, complete, shingles, le
 _ADD = """
 local p, cap, n, nt, nb, run, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
     tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local bcap = tonumber(ARGV[8])
 local tag = ''
 if run ~= '' then tag = ':' .. run end
-local pos = 8
+local pos = 9
+local blen = {}
 local out, buckets, dirty = {}, {}, {}
 for i = 1, n do
   local digest, id, blob = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
@@ -131,6 +140,35 @@ for i = 1, n do
       end
     end
     res[#res + 1] = cands
+  end
+  if bcap > 0 then
+    -- block fingerprints: the units stored before this batch, then this unit if new
+    local nf, post = tonumber(ARGV[pos]), rowid .. ':' .. ARGV[pos + 1]
+    pos = pos + 2
+    local hits = {}
+    for j = 1, nf do
+      local fp = ARGV[pos]
+      pos = pos + 1
+      if status == 'new' or status == 'indexed' then
+        local hk = p .. ':f:' .. math.floor(tonumber(fp) / 4096)
+        local ck = hk .. '|' .. fp
+        local lst = buckets[ck]
+        if lst == nil then
+          lst = {}
+          local v = redis.call('HGET', hk, fp)
+          if v then for x in string.gmatch(v, '[^,]+') do lst[#lst + 1] = x end end
+          buckets[ck], blen[ck] = lst, #lst
+        end
+        if blen[ck] < bcap then
+          for k = 1, blen[ck] do hits[#hits + 1] = j; hits[#hits + 1] = lst[k] end
+        end
+        if status == 'new' and #lst < bcap then
+          lst[#lst + 1] = post
+          dirty[ck] = {hk, fp}
+        end
+      end
+    end
+    res[#res + 1] = hits
   end
   out[#out + 1] = res
 end
@@ -260,6 +298,9 @@ class RedisIndex(PersistentIndex):
             stored = {got[i].decode(): got[i + 1].decode() for i in range(0, len(got), 2)}
             if stored.get("format") in _SAME_LAYOUT:
                 stored["format"] = FORMAT
+            for k, v in added_meta(stored, wanted).items():  # settings it did not record
+                self._r.hsetnx(self._k("meta"), k, v)
+                stored[k] = (self._r.hget(self._k("meta"), k) or b"").decode()
             check_meta(stored, wanted, self.url)
 
     # ------------------------------------------------------------------ band tables
@@ -298,19 +339,25 @@ class RedisIndex(PersistentIndex):
     # ------------------------------------------------------------------ units
     def add_batch(
         self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
-        run: str | None = None,
+        run: str | None = None, blocks: BlockRows | None = None,
     ) -> BatchResult:
         if not units:
             return BatchResult([], [], {t: [] for t in signatures})
         tables, keys, sig16 = batch_rows(signatures, self.params)
         now = int(time.time())
         args: list[Any] = [self.prefix, self.params.max_bucket, len(units), len(tables),
-                           self.params.bands, run or "", now]
+                           self.params.bands, run or "", now,
+                           0 if blocks is None else blocks.config.max_df]
+        if blocks is not None:
+            bounds = np.searchsorted(blocks.row, np.arange(len(units) + 1))
+            fps, codes = blocks.fps.tolist(), blocks.code().tolist()
         for i, u in enumerate(units):
             args += [str(u.digest), u.id, _pack(u, now, sig16[i], run)]
             for t in tables:
                 for hk, f in self._band_args(keys[t][i]):
                     args += [hk, f]
+            if blocks is not None:
+                args += [int(bounds[i + 1] - bounds[i]), codes[i], *fps[bounds[i]:bounds[i + 1]]]
         try:
             got = self._add(args=args)
         except self._redis_errors as exc:
@@ -324,9 +371,33 @@ class RedisIndex(PersistentIndex):
             rowids.append(int(res[1]))
             if status[-1] == "seen":
                 earlier[i] = (res[2].decode() or None, int(res[3]))
-            for t, c in zip(tables, res[4:], strict=True):
+            for t, c in zip(tables, res[4 : 4 + len(tables)], strict=True):
                 cands[t].append([int(x) for x in c])
+        if blocks is not None:
+            cands["block"] = self._block_candidates(blocks, rowids, status, got, len(tables))
         return BatchResult(status, rowids, cands, earlier)
+
+    @staticmethod
+    def _block_candidates(blocks: BlockRows, rowids: list[int], status: list[Status],
+                          got: list[Any], at: int) -> list[list[int]]:
+        """The block candidates from the script's replies (fingerprint number, "key:code")."""
+        from ..blockindex import stored_candidates
+
+        bounds = np.searchsorted(blocks.row, np.arange(len(rowids) + 1))
+        hit: list[int] = []
+        key: list[int] = []
+        code: list[int] = []
+        for i, res in enumerate(got):
+            flat = res[4 + at]
+            for j in range(0, len(flat), 2):
+                k, c = flat[j + 1].split(b":")
+                hit.append(int(bounds[i]) + int(flat[j]) - 1)
+                key.append(int(k))
+                code.append(int(c))
+        found = stored_candidates(blocks, np.asarray(rowids, dtype=np.int64),
+                                  np.asarray(hit, dtype=np.int64), np.asarray(key, np.int64),
+                                  np.asarray(code, dtype=np.int64))
+        return [c if s in ("new", "indexed") else [] for c, s in zip(found, status, strict=True)]
 
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
         if not rowids:
@@ -418,11 +489,11 @@ class RedisIndex(PersistentIndex):
         if not doomed:
             return 0
         gone = {str(r).encode() for r in doomed}
-        for key in list(self._scan("b")):
+        for key in [*self._scan("b"), *self._scan("f")]:
             raw = self._r.hgetall(key)
             pipe = self._r.pipeline(transaction=True)
-            for f, v in raw.items():
-                keep = [x for x in v.split(b",") if x not in gone]
+            for f, v in raw.items():  # band entries "key", block postings "key:code"
+                keep = [x for x in v.split(b",") if x.split(b":", 1)[0] not in gone]
                 if len(keep) == len(v.split(b",")):
                     continue
                 if keep:

@@ -13,6 +13,8 @@ several processes can add to one file at once and a killed run leaves only whole
                                                             ids met with an indexed text
     runs(run INTEGER PRIMARY KEY AUTOINCREMENT, entries INTEGER, base INTEGER, first INTEGER,
          gaps BLOB, wide BLOB, units BLOB)
+    blocks(run INTEGER PRIMARY KEY AUTOINCREMENT, entries INTEGER, base INTEGER, members BLOB,
+           codes BLOB, fps BLOB, owner BLOB)      block fingerprints, one row per batch
 
 A band entry is a 47-bit band key (:func:`~segmenter.index.table_keys`: band digest mixed with
 the table name) and the ``n`` of a unit in that bucket; a bucket keeps at most ``max_bucket``
@@ -21,6 +23,15 @@ and packed: ``first`` key, then the uint32 gaps between consecutive keys (``wide
 pairs ``(index, gap >> 32)`` for the few gaps of 2**32 or more), and ``units`` as offsets from
 ``base`` (uint16 when they fit, else uint32): about 6 bytes per entry, 200 per unit, where a
 B-tree row per entry took 16 and rewrote pages all over the file at every batch.
+
+``blocks`` holds the block fingerprints of each batch's new units (:mod:`segmenter.blockindex`:
+the shingles sampled wherever they sit, so a later run finds a copy that is not a prefix):
+``members`` the units' ``n - base`` (uint32), ``codes`` their fingerprint count and one-line flag
+(uint32 ``nfp << 1 | one_line``), ``fps`` every fingerprint (uint32) and ``owner`` its member
+(uint16, or uint32 for batches of more than 65536 units): about 6 bytes per fingerprint, 130 per
+unit. Like the band entries they live in memory
+(:class:`~segmenter.blockindex.StoredBlocks`, at most ``block_max_df`` units per fingerprint:
+template text beyond), loaded the first time a batch brings fingerprints.
 
 Lookups never touch the runs on disk: each process keeps the band entries in memory
 (:class:`~segmenter.index.memory.BandTable`, loaded on first use: about 0.7 KB per unit at 1M
@@ -38,7 +49,8 @@ holds each text once; ``copies`` remembers the other ids a text was met with (an
 met each first), so a page that was an exact copy in an earlier run is ``seen`` when met again.
 
 Older formats are migrated when opened, in one transaction: format 1 (a ``bands(key, unit)``
-table, one row per entry) to runs, formats 1 and 2 (no run ids) get the ``run_id`` column.
+table, one row per entry) to runs, formats 1 and 2 (no run ids) get the ``run_id`` column,
+formats 1 to 3 the (empty) ``blocks`` table: their units are found through the bands only.
 """
 
 from __future__ import annotations
@@ -50,7 +62,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -62,16 +74,20 @@ from . import (
     Status,
     StoredUnit,
     UnitInfo,
+    added_meta,
     batch_rows,
     check_meta,
     table_keys,
 )
 from .memory import BandTable
 
+if TYPE_CHECKING:
+    from ..blockindex import BlockRows, StoredBlocks
+
 __all__ = ["SQLiteIndex", "lsh_meta", "open"]
 
-FORMAT = "3"
-OLD_FORMATS = ("1", "2")
+FORMAT = "4"
+OLD_FORMATS = ("1", "2", "3")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -102,7 +118,17 @@ CREATE TABLE IF NOT EXISTS runs(
     wide BLOB NOT NULL,
     units BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS blocks(
+    run INTEGER PRIMARY KEY AUTOINCREMENT,
+    entries INTEGER NOT NULL,
+    base INTEGER NOT NULL,
+    members BLOB NOT NULL,
+    codes BLOB NOT NULL,
+    fps BLOB NOT NULL,
+    owner BLOB NOT NULL
+);
 """
+_BLOCK_COLUMNS = "entries, base, members, codes, fps, owner"
 _RUN_COLUMNS = "entries, base, first, gaps, wide, units"
 _MAX_LOAD = 0.75  # fuller than in MemoryIndex: every process of a fleet holds this table
 
@@ -121,6 +147,30 @@ def encode_run(keys: np.ndarray, units: np.ndarray) -> tuple[int, int, int, byte
     dtype = "<u2" if int(offsets.max()) < 1 << 16 else "<u4"
     return (len(k), base, int(k[0]), (gaps & np.uint64(0xFFFFFFFF)).astype("<u4").tobytes(),
             pairs.astype("<u4").tobytes(), offsets.astype(dtype).tobytes())
+
+
+def encode_blocks(fps: np.ndarray, postings: np.ndarray) -> tuple[int, int, bytes, bytes,
+                                                                  bytes, bytes]:
+    """Pack a batch's stored block postings (``key << 17 | code``, in arrival order) as a
+    ``blocks`` row (see the module docstring)."""
+    keys = (postings >> np.uint64(17)).astype(np.int64)
+    members, owner = np.unique(keys, return_inverse=True)
+    codes = np.zeros(len(members), dtype="<u4")
+    codes[owner] = (postings & np.uint64((1 << 17) - 1)).astype("<u4")
+    base = int(members[0])
+    wide = "<u2" if len(members) <= 1 << 16 else "<u4"
+    return (len(fps), base, (members - base).astype("<u4").tobytes(), codes.tobytes(),
+            np.asarray(fps, dtype="<u4").tobytes(), owner.astype(wide).tobytes())
+
+
+def decode_blocks(entries: int, base: int, members: bytes, codes: bytes, fps: bytes,
+                  owner: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """``(fps uint32, postings uint64)`` of a ``blocks`` row, in arrival order."""
+    keys = np.frombuffer(members, dtype="<u4").astype(np.uint64) + np.uint64(base)
+    post = keys << np.uint64(17) | np.frombuffer(codes, dtype="<u4").astype(np.uint64)
+    dtype = "<u2" if len(owner) == 2 * entries else "<u4"
+    return (np.frombuffer(fps, dtype="<u4").astype(np.uint32),
+            post[np.frombuffer(owner, dtype=dtype).astype(np.int64)])
 
 
 def decode_run(entries: int, base: int, first: int, gaps: bytes, wide: bytes, units: bytes
@@ -216,6 +266,9 @@ class SQLiteIndex(PersistentIndex):
         self.params = params
         self._bucket_cap = params.max_bucket
         self._mem: BandTable | None = None  # every band entry, loaded on first use
+        self._blocks: StoredBlocks | None = None  # every block posting, loaded on first use
+        self._blocks_seen = 0  # the last blocks row in _blocks
+        self._blocks_gen = ""
         self._seen = 0  # the last run in _mem
         self._gen = ""  # meta.gen when _mem was loaded
 
@@ -234,6 +287,7 @@ class SQLiteIndex(PersistentIndex):
 
     def _rollback(self) -> None:
         self._mem = None  # it may hold entries of the batch that was not committed
+        self._blocks = None
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
 
@@ -242,6 +296,7 @@ class SQLiteIndex(PersistentIndex):
             self._db.close()
             self._db = None  # type: ignore[assignment]
         self._mem = None
+        self._blocks = None
 
     # ------------------------------------------------------------------ metadata
     def meta(self) -> dict[str, str]:
@@ -257,6 +312,12 @@ class SQLiteIndex(PersistentIndex):
                 self._db.executemany(
                     "INSERT INTO meta(key, value) VALUES (?, ?)", sorted(wanted.items())
                 )
+            added = added_meta(stored, wanted)  # settings an older index did not record
+            if added:
+                self._db.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)", sorted(added.items())
+                )
+                stored.update(added)
             self._db.execute("COMMIT")
         except BaseException:
             self._rollback()
@@ -305,6 +366,25 @@ class SQLiteIndex(PersistentIndex):
             self._mem.run(units.tolist(), keys[:, None], collect=False)
             self._seen = run
         return self._mem
+
+    def _block_table(self, max_df: int) -> StoredBlocks:
+        """The in-memory block postings, up to date with the file (inside a transaction)."""
+        from ..blockindex import StoredBlocks
+
+        gen = self._generation()
+        if self._blocks is None or gen != self._blocks_gen or \
+                self._blocks.table.max_df != max_df:
+            self._blocks = StoredBlocks(max_df)
+            self._blocks_seen = 0
+            self._blocks_gen = gen
+        rows = self._db.execute(
+            f"SELECT run, {_BLOCK_COLUMNS} FROM blocks WHERE run > ? ORDER BY run",
+            (self._blocks_seen,),
+        )
+        for run, *cols in rows:
+            self._blocks.add(*decode_blocks(*cols))
+            self._blocks_seen = run
+        return self._blocks
 
     def _append(self, log: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Write the entries a batch stored as one run (inside its transaction)."""
@@ -382,7 +462,7 @@ class SQLiteIndex(PersistentIndex):
     # ------------------------------------------------------------------ units
     def add_batch(
         self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
-        run: str | None = None,
+        run: str | None = None, blocks: BlockRows | None = None,
     ) -> BatchResult:
         if not units:
             return BatchResult([], [], {t: [] for t in signatures})
@@ -464,11 +544,29 @@ class SQLiteIndex(PersistentIndex):
                 "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_units)
             self._db.executemany("INSERT INTO copies VALUES (?, ?, ?, ?)", new_copies)
             self._append(log)
+            if blocks is not None:
+                cands["block"] = self._add_blocks(blocks, rowids, status)
             self._db.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
         return BatchResult(status, rowids, cands, earlier)
+
+    def _add_blocks(self, blocks: BlockRows, rowids: list[int], status: list[Status]
+                    ) -> list[list[int]]:
+        """Block candidates of a batch among the stored units, then store the new units'
+        fingerprints as one ``blocks`` row (inside the batch's transaction)."""
+        table = self._block_table(blocks.config.max_df)
+        own = np.asarray(rowids, dtype=np.int64)
+        found, (fps, postings) = table.query_insert(
+            blocks, own, np.asarray([s == "new" for s in status], dtype=bool))
+        out = [c if s in ("new", "indexed") else [] for c, s in zip(found, status, strict=True)]
+        if len(fps):
+            cur = self._db.execute(
+                f"INSERT INTO blocks({_BLOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                encode_blocks(fps, postings))
+            self._blocks_seen = int(cur.lastrowid or self._blocks_seen)
+        return out
 
     def _source_id(self, name: str | None) -> int | None:
         if name is None:
@@ -540,6 +638,9 @@ class SQLiteIndex(PersistentIndex):
                 db.execute("SELECT COALESCE(SUM(entries), 0) FROM runs").fetchone()[0]
             ),
             "copies": int(db.execute("SELECT COUNT(*) FROM copies").fetchone()[0]),
+            "block_postings": int(
+                db.execute("SELECT COALESCE(SUM(entries), 0) FROM blocks").fetchone()[0]
+            ),
             "run_ids": int(db.execute("SELECT COUNT(*) FROM run_ids").fetchone()[0]),
             "sources": {name: n for name, n in by_source},
             "first_inserted": first,
@@ -602,11 +703,25 @@ class SQLiteIndex(PersistentIndex):
                 )
             else:
                 self._db.execute("DELETE FROM runs WHERE run = ?", (run,))
+        blocks = self._db.execute(f"SELECT run, {_BLOCK_COLUMNS} FROM blocks").fetchall()
+        for run, *cols in blocks:
+            fps, postings = decode_blocks(*cols)
+            keep = ~np.isin((postings >> np.uint64(17)).astype(np.int64), doomed)
+            if keep.all():
+                continue
+            if keep.any():
+                self._db.execute(
+                    f"UPDATE blocks SET ({_BLOCK_COLUMNS}) = (?, ?, ?, ?, ?, ?) WHERE run = ?",
+                    (*encode_blocks(fps[keep], postings[keep]), run),
+                )
+            else:
+                self._db.execute("DELETE FROM blocks WHERE run = ?", (run,))
         self._db.execute(
             "INSERT INTO meta(key, value) VALUES ('gen', ?) ON CONFLICT(key) DO UPDATE SET "
             "value = excluded.value", (f"{time.time_ns()}-{os.getpid()}",)
         )
         self._mem = None
+        self._blocks = None
 
     def vacuum(self) -> None:
         """Rebuild the file compactly (after a prune)."""
