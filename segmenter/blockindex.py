@@ -392,15 +392,19 @@ def unit_fingerprints(
 def select_pairs(
     config: SampleConfig, x: np.ndarray, c: np.ndarray, lines: np.ndarray, anchor: np.ndarray,
     nfp_x: np.ndarray, nfp_c: np.ndarray, one_x: np.ndarray, one_c: np.ndarray,
-    same: np.ndarray,
+    same: np.ndarray, presorted: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The block candidates from shared fingerprints: one row per fingerprint unit ``x``
     shares with an earlier unit ``c`` (its line in ``x``, whether it is an anchor, both units'
     sampled fingerprint counts and one-line flags, ``same``: x and c are one unit). Returns
     ``(x, c, rank)`` of the pairs kept, by ``x`` then rank: each ``x``'s candidates strongest
-    first (most shared fingerprints, then the smaller ``c``), at most ``max_candidates``."""
-    order = np.lexsort((c, x))
-    x, c, lines, anchor = x[order], c[order], lines[order], anchor[order]
+    first (most shared fingerprints, then the smaller ``c``), at most ``max_candidates``.
+    ``presorted``: the rows come sorted by ``x`` then ``c``."""
+    if presorted:
+        order = np.arange(len(x))
+    else:
+        order = np.lexsort((c, x))
+        x, c, lines, anchor = x[order], c[order], lines[order], anchor[order]
     first = np.flatnonzero(np.r_[True, (x[1:] != x[:-1]) | (c[1:] != c[:-1])])
     anchored = np.add.reduceat(anchor.astype(np.int64), first)
     shared = np.diff(np.r_[first, len(x)]) - anchored
@@ -491,10 +495,13 @@ def stored_candidates(
     keep = key < own[x]
     if not keep.any():
         return out
-    hit, key, code, x = hit[keep], key[keep], code[keep], x[keep]
+    order = np.flatnonzero(keep)
+    # one int64 sort by (row, key) rather than select_pairs' two-key sort (keys < 2**40)
+    order = order[np.argsort((x[order] << 40) | key[order])]
+    hit, key, code, x = hit[order], key[order], code[order], x[order]
     px, pc, _ = select_pairs(
         rows.config, x, key, rows.lines[hit], (rows.fps[hit] & _U32(1)) == 0, rows.nfp[x],
-        code >> 1, rows.one_line[x], (code & 1).astype(bool), key == own[x])
+        code >> 1, rows.one_line[x], (code & 1).astype(bool), key == own[x], presorted=True)
     for r, k in zip(px.tolist(), pc.tolist(), strict=True):
         out[r].append(k)
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,3 +146,19 @@ def test_a_failed_batch_leaves_no_block_postings(tmp_path: Path,
     assert db.execute("SELECT SUM(entries) FROM blocks").fetchone()[0] == 3
     db.close()
     assert add(url, ["c"], [[101, 203, 305]], config) == [[1]]
+
+
+def test_pruned_units_leave_the_block_table(url: str) -> None:
+    wire = paras(90, 20)
+    run(url, {"wire": "\n".join(wire)}, run_id="day1")
+    ix = open_index(url)
+    assert isinstance(ix, PersistentIndex) and ix.prune(before=time.time() + 2) == 1
+    ix.close()
+    second, got = run(url, {"quote": "\n".join(["Aggregator", *wire[9:13]])}, run_id="day2")
+    assert got["quote"].duplicate_of is None and second.stats.prior_candidates == 0
+    if not url.startswith("redis"):
+        db = sqlite3.connect(url)  # only the new unit's fingerprints are left
+        units = {n for (n,) in db.execute("SELECT n FROM units")}
+        (rows,) = db.execute("SELECT COUNT(*) FROM blocks").fetchone()
+        db.close()
+        assert len(units) == 1 and rows == 1

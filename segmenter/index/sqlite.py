@@ -14,7 +14,7 @@ several processes can add to one file at once and a killed run leaves only whole
     runs(run INTEGER PRIMARY KEY AUTOINCREMENT, entries INTEGER, base INTEGER, first INTEGER,
          gaps BLOB, wide BLOB, units BLOB)
     blocks(run INTEGER PRIMARY KEY AUTOINCREMENT, entries INTEGER, base INTEGER, members BLOB,
-           codes BLOB, fps BLOB, owner BLOB)      block fingerprints, one row per batch
+           codes BLOB, fps BLOB, counts BLOB)     block fingerprints, one row per batch
 
 A band entry is a 47-bit band key (:func:`~segmenter.index.table_keys`: band digest mixed with
 the table name) and the ``n`` of a unit in that bucket; a bucket keeps at most ``max_bucket``
@@ -27,9 +27,8 @@ B-tree row per entry took 16 and rewrote pages all over the file at every batch.
 ``blocks`` holds the block fingerprints of each batch's new units (:mod:`segmenter.blockindex`:
 the shingles sampled wherever they sit, so a later run finds a copy that is not a prefix):
 ``members`` the units' ``n - base`` (uint32), ``codes`` their fingerprint count and one-line flag
-(uint32 ``nfp << 1 | one_line``), ``fps`` every fingerprint (uint32) and ``owner`` its member
-(uint16, or uint32 for batches of more than 65536 units): about 6 bytes per fingerprint, 130 per
-unit. Like the band entries they live in memory
+(uint32 ``nfp << 1 | one_line``), ``fps`` their fingerprints, unit by unit (uint32) and ``counts``
+how many each unit has (uint32): 4 bytes per fingerprint, 12 per unit (about 80 per unit). Like the band entries they live in memory
 (:class:`~segmenter.blockindex.StoredBlocks`, at most ``block_max_df`` units per fingerprint:
 template text beyond), loaded the first time a batch brings fingerprints.
 
@@ -125,10 +124,10 @@ CREATE TABLE IF NOT EXISTS blocks(
     members BLOB NOT NULL,
     codes BLOB NOT NULL,
     fps BLOB NOT NULL,
-    owner BLOB NOT NULL
+    counts BLOB NOT NULL
 );
 """
-_BLOCK_COLUMNS = "entries, base, members, codes, fps, owner"
+_BLOCK_COLUMNS = "entries, base, members, codes, fps, counts"
 _RUN_COLUMNS = "entries, base, first, gaps, wide, units"
 _MAX_LOAD = 0.75  # fuller than in MemoryIndex: every process of a fleet holds this table
 
@@ -152,25 +151,25 @@ def encode_run(keys: np.ndarray, units: np.ndarray) -> tuple[int, int, int, byte
 def encode_blocks(fps: np.ndarray, postings: np.ndarray) -> tuple[int, int, bytes, bytes,
                                                                   bytes, bytes]:
     """Pack a batch's stored block postings (``key << 17 | code``, in arrival order) as a
-    ``blocks`` row (see the module docstring)."""
+    ``blocks`` row (see the module docstring): grouped by unit (a stable sort: each unit's
+    fingerprints keep their order), each unit's postings counted."""
     keys = (postings >> np.uint64(17)).astype(np.int64)
-    members, owner = np.unique(keys, return_inverse=True)
-    codes = np.zeros(len(members), dtype="<u4")
-    codes[owner] = (postings & np.uint64((1 << 17) - 1)).astype("<u4")
+    order = np.argsort(keys, kind="stable")
+    keys, fps, postings = keys[order], np.asarray(fps)[order], postings[order]
+    members, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    codes = (postings[first] & np.uint64((1 << 17) - 1)).astype("<u4")
     base = int(members[0])
-    wide = "<u2" if len(members) <= 1 << 16 else "<u4"
     return (len(fps), base, (members - base).astype("<u4").tobytes(), codes.tobytes(),
-            np.asarray(fps, dtype="<u4").tobytes(), owner.astype(wide).tobytes())
+            fps.astype("<u4").tobytes(), counts.astype("<u4").tobytes())
 
 
 def decode_blocks(entries: int, base: int, members: bytes, codes: bytes, fps: bytes,
-                  owner: bytes) -> tuple[np.ndarray, np.ndarray]:
+                  counts: bytes) -> tuple[np.ndarray, np.ndarray]:
     """``(fps uint32, postings uint64)`` of a ``blocks`` row, in arrival order."""
     keys = np.frombuffer(members, dtype="<u4").astype(np.uint64) + np.uint64(base)
     post = keys << np.uint64(17) | np.frombuffer(codes, dtype="<u4").astype(np.uint64)
-    dtype = "<u2" if len(owner) == 2 * entries else "<u4"
-    return (np.frombuffer(fps, dtype="<u4").astype(np.uint32),
-            post[np.frombuffer(owner, dtype=dtype).astype(np.int64)])
+    per = np.frombuffer(counts, dtype="<u4").astype(np.int64)
+    return np.frombuffer(fps, dtype="<u4").astype(np.uint32), np.repeat(post, per)
 
 
 def decode_run(entries: int, base: int, first: int, gaps: bytes, wide: bytes, units: bytes
