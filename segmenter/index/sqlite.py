@@ -28,9 +28,10 @@ B-tree row per entry took 16 and rewrote pages all over the file at every batch.
 the shingles sampled wherever they sit, so a later run finds a copy that is not a prefix):
 ``members`` the units' ``n - base`` (uint32), ``codes`` their fingerprint count and one-line flag
 (uint32 ``nfp << 1 | one_line``), ``fps`` their fingerprints, unit by unit (uint32) and ``counts``
-how many each unit has (uint32): 4 bytes per fingerprint, 12 per unit (about 80 per unit). Like the band entries they live in memory
-(:class:`~segmenter.blockindex.StoredBlocks`, at most ``block_max_df`` units per fingerprint:
-template text beyond), loaded the first time a batch brings fingerprints.
+how many each unit has (uint32): 4 bytes per fingerprint, 12 per unit (about 80 per unit). Like
+the band entries they live in memory (:class:`~segmenter.blockindex.StoredBlocks`, at most
+``block_max_df`` units per fingerprint: template text beyond), loaded the first time a batch
+brings fingerprints.
 
 Lookups never touch the runs on disk: each process keeps the band entries in memory
 (:class:`~segmenter.index.memory.BandTable`, loaded on first use: about 0.7 KB per unit at 1M
