@@ -536,12 +536,12 @@ class StoredBlocks:
         fps = rows.fps
         if not len(fps):
             return [[] for _ in range(len(rows))], (fps, np.zeros(0, np.uint64))
-        uniq, inverse = np.unique(fps, return_inverse=True)
-        g, post, _ = self.table.lookup(uniq)
+        by_fp = np.argsort(fps)
+        sfp = fps[by_fp]
+        starts = np.flatnonzero(np.r_[True, sfp[1:] != sfp[:-1]])
+        counts = np.diff(np.r_[starts, len(sfp)])
+        g, post, _ = self.table.lookup(sfp[starts])
         # every occurrence of a fingerprint in the batch meets its stored postings
-        by_fp = np.argsort(inverse, kind="stable")
-        starts = np.searchsorted(inverse[by_fp], np.arange(len(uniq)))
-        counts = np.bincount(inverse, minlength=len(uniq))
         reps = counts[g]
         hit = by_fp[_segments(starts[g], reps)]
         post = np.repeat(post, reps)
