@@ -314,6 +314,8 @@ class BlockCandidates:
         self._one_line[keys] = one_line
 
     def query_insert(self, keys: Sequence[int], batch: ShingleBatch) -> list[list[int]]:
+        """The block candidates of each unit of ``batch`` (keys inserted before it, in this
+        batch or earlier ones), then the batch's fingerprints inserted under ``keys``."""
         cfg = self.config
         n = len(batch)
         karr = np.asarray(keys, dtype=np.int64)

@@ -411,6 +411,7 @@ class Containers:
         self._regions: dict[int, list[Span]] = {}
 
     def regions(self, container: int) -> list[Span]:
+        """The spans of ``container`` that copies admitted so far were found in."""
         return list(self._regions.get(container, ()))
 
     def admit(self, container: int, region: Span | None) -> bool:

@@ -188,9 +188,11 @@ class ShingleBatch:
         return len(self.offsets) - 1
 
     def counts(self) -> np.ndarray:
+        """The number of shingles of each unit."""
         return np.diff(self.offsets)
 
     def unit(self, i: int) -> np.ndarray:
+        """The shingle hashes of unit ``i``, in text order."""
         return self.hashes[self.offsets[i] : self.offsets[i + 1]]
 
     def take(self, rows: Sequence[int]) -> ShingleBatch:

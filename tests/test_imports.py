@@ -130,19 +130,6 @@ def test_no_private_name_imported_across_modules() -> None:
     assert not private, "\n".join(private)
 
 
-# Undocumented today in modules other issues are rewriting (issues 11, 13 and 14); they are
-# not held to this test until those land.
-UNDOCUMENTED_ELSEWHERE = frozenset({
-    "segmenter.blockindex.BlockCandidates.query_insert",
-    "segmenter.containment.Containers.regions",
-    "segmenter.fingerprint.ShingleBatch.counts",
-    "segmenter.fingerprint.ShingleBatch.unit",
-    "segmenter.index.redis.open",
-    "segmenter.index.sqlite.open",
-    "segmenter.split.rules.Segment.add",
-})
-
-
 def test_public_names_are_documented() -> None:
     """Every module, every public (``__all__``) function and class, and their public methods
     (a docstring inherited from an interface counts) say what they do."""
@@ -165,5 +152,5 @@ def test_public_names_are_documented() -> None:
                 found += [f"{name}.{attr}.{k}" for k, v in vars(obj).items()
                           if not k.startswith("_") and inspect.isfunction(v)
                           and not inspect.getdoc(getattr(obj, k))]
-            missing += [m for m in found if m not in UNDOCUMENTED_ELSEWHERE]
+            missing += found
     assert not missing, "undocumented: " + ", ".join(missing)

@@ -205,6 +205,7 @@ return redis.call('HGETALL', KEYS[1])
 
 
 def open(url: str, params: LSHParams | None = None) -> RedisIndex:  # noqa: A001
+    """The index at ``redis://HOST:PORT/DB`` (what :func:`~segmenter.index.open_index` calls)."""
     return RedisIndex(url, params)
 
 

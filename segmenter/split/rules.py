@@ -109,6 +109,7 @@ class Segment:
     teaser: bool = False  # the story so far is one long paragraph, cut off or after a kicker
 
     def add(self, line: Line, config: SplitConfig) -> None:
+        """Add ``line`` to the story and update its words and flags."""
         self.lines.append(line)
         if line.boilerplate is None:
             body = self.body
