@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 
 import pytest
 
@@ -185,3 +186,23 @@ def test_cjk_words_are_character_pairs() -> None:
     cjk, latin = line_features(text, SplitConfig())
     assert {"台北", "北市", "車站"} <= cjk.vocab and "。" not in "".join(cjk.vocab)
     assert {"presidente", "economia", "está"} <= latin.vocab
+
+
+def test_a_long_text_keeps_line_words_compactly_with_the_same_stories(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above ``COMPACT_TEXT`` characters each line's words are a tuple of shared strings
+    (memory); the stories, kinds, scores and reasons are those of the frozenset path."""
+    import json
+
+    features = importlib.import_module("segmenter.split.features")
+
+    from .conftest import FIXTURES
+
+    texts = [json.loads(line)["text"] for line in
+             (FIXTURES / "split" / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts.append((FIXTURES / "split" / "seed_dump.txt").read_text(encoding="utf-8"))
+    plain = [split(t) for t in texts]
+    monkeypatch.setattr(features, "COMPACT_TEXT", 0)
+    assert isinstance(line_features(texts[-1], SplitConfig())[0].vocab, tuple)
+    assert [split(t) for t in texts] == plain

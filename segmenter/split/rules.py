@@ -257,7 +257,7 @@ def boundary_features(
     words = seg.words
     vocab = line.vocab
     n_vocab = len(vocab)
-    hits = len(vocab & words) if n_vocab else 0
+    hits = len(words.intersection(vocab)) if n_vocab else 0
     left = hits / n_vocab if n_vocab else 0.0
     ev["cohesion_left"] = left
     if cut and left >= config.cohesion_weak:
@@ -271,7 +271,7 @@ def boundary_features(
         if left < config.cohesion_low:
             feats.append("cohesion_drop")
             if nxt is not None and nxt.vocab:
-                right = len(vocab & nxt.vocab) / n_vocab
+                right = len(frozenset(vocab).intersection(nxt.vocab)) / n_vocab
                 ev["cohesion_right"] = right
                 if right >= config.cohesion_high:
                     feats.append("cohesion_shift")
@@ -287,7 +287,7 @@ def boundary_features(
             break
         bv = b.vocab
         ahead_total += len(bv)
-        ahead_hits += len(bv & words)
+        ahead_hits += len(words.intersection(bv))
     total += ahead_total
     if ahead_total:
         ahead = ahead_hits / ahead_total
@@ -345,7 +345,7 @@ def _opens_story(
         if j < 0:
             break
         total += len(lines[j].vocab)
-        hits += len(lines[j].vocab & seg.words)
+        hits += len(seg.words.intersection(lines[j].vocab))
         j = follow[j]
     return total > 0 and hits / total < config.cohesion_high
 
