@@ -206,3 +206,38 @@ def test_a_long_text_keeps_line_words_compactly_with_the_same_stories(
     monkeypatch.setattr(features, "COMPACT_TEXT", 0)
     assert isinstance(line_features(texts[-1], SplitConfig())[0].vocab, tuple)
     assert [split(t) for t in texts] == plain
+
+
+_PT_FUTEBOL = [
+    "O Flamengo venceu o Palmeiras por dois gols a um no Maracanã neste domingo à noite.",
+    "Gabriel marcou o primeiro gol aos dez minutos, depois de um cruzamento de Arrascaeta.",
+    "O Palmeiras empatou no segundo tempo com um chute de fora da área de Raphael Veiga.",
+    "Pedro garantiu a vitória do Flamengo nos acréscimos, de cabeça, após escanteio.",
+    "Com o resultado, o Flamengo assume a liderança do campeonato brasileiro de futebol.",
+    "O técnico do Palmeiras reclamou da arbitragem e do gramado na entrevista coletiva.",
+]
+_PT_CHUVA = [
+    "Chuvas intensas deixaram bairros alagados em Recife e Olinda durante a madrugada.",
+    "A Defesa Civil registrou deslizamentos de terra em encostas da zona norte da capital.",
+    "Moradores foram levados para abrigos montados em escolas municipais da região.",
+    "A previsão indica novas tempestades até quinta-feira em todo o litoral pernambucano.",
+]
+
+
+def test_a_page_without_language_cues_is_not_split_on_cohesion_alone() -> None:
+    """A Portuguese page (no cues the splitter knows): two articles back to back with nothing
+    between them but a change of words stay one story, while a cut-off teaser behind a kicker
+    (structure) is still found. The same lines judged as English would be split."""
+    from segmenter.split.features import has_language_cues
+    from segmenter.split.rules import segment_lines
+
+    page = "\n".join(_PT_FUTEBOL + _PT_CHUVA)
+    assert not has_language_cues(page)
+    assert len(segment_lines(line_features(page, SplitConfig()), SplitConfig())) == 2  # as English
+    assert [s.kind for s in split(page)] == ["article"]
+    teaser = ("ALERTA VERMELHO: Chuvas intensas deixaram bairros alagados em Recife e Olinda "
+              "durante a madrugada desta segunda-feira, e a Defesa Civil registrou deslizamentos "
+              "de terra em encostas da zona norte da capital pernambucana, onde")
+    stories = split("\n".join([*_PT_FUTEBOL, teaser]))
+    assert [(s.kind, s.kicker) for s in stories] == [
+        ("article", None), ("teaser", "ALERTA VERMELHO")]

@@ -32,7 +32,7 @@ def split(text: str, config: SplitConfig | None = None) -> list[Story]:
     lines = line_features(text, cfg)
     if not lines:
         return []
-    segments = segment_lines(lines, cfg)
+    segments = segment_lines(lines, cfg, text)
     alone = len(segments) == 1
     return [_story(i, seg, cfg, alone) for i, seg in enumerate(segments)]
 

@@ -45,6 +45,25 @@ _STOP = frozenset(
     wednesday thursday friday saturday sunday percent people time times says according added
     going because however although though without within""".split()
 )
+# The commonest English words, with the spaces around them: their share of a page's spaces
+# tells an English page (whose word cohesion the weights were fit on) from a page in a language
+# the splitter has no cues for. The splitter asks only when word cohesion alone
+# would start a story.
+_ENGLISH = (" the ", " and ", " of ", " to ", " in ", " is ", " was ", " for ", " that ")
+
+
+def has_language_cues(text: str, sample: int = 8000) -> bool:
+    """True for a page whose words the cohesion features can judge: English (its commonest
+    words follow at least 5% of the spaces of its first ``sample`` characters) or CJK (compared
+    by character pairs). Other languages fall back to structure."""
+    head = text[:sample]
+    spaces = head.count(" ")
+    if spaces < 20 or not head.isascii() and _CJK_RUN.search(head):
+        return True  # too little text to tell, or CJK
+    head = head.lower()
+    return sum(head.count(w) for w in _ENGLISH) >= 0.05 * spaces
+
+
 # Words that open a paragraph continuing the one before (anaphora, connectives).
 _CONTINUATIONS = frozenset(
     """he she they it its his her their them we i but and or so yet also however meanwhile

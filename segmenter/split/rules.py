@@ -19,7 +19,7 @@ from typing import Any
 
 from .boilerplate import END_LABELS, HEAD_LABELS
 from .config import SplitConfig, weight_field
-from .features import Line
+from .features import Line, has_language_cues
 
 __all__ = [
     "FEATURES",
@@ -386,11 +386,33 @@ def weights_of(config: SplitConfig) -> dict[str, float]:
     return w
 
 
-def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
-    """Group the non-blank lines into stories."""
+# Evidence from word cohesion alone. On a page in a language without cues (not English, not CJK)
+# these never make a boundary by themselves: a structural feature must be among the reasons.
+LEXICAL = frozenset({
+    "cohesion_drop", "cohesion_weak", "cohesion_shift", "block_cohesion_drop", "story_drop",
+    "story_none", "story_weak", "cut_cohesive", "topic_change", "long_story",
+})
+
+
+_STRUCTURAL: dict[SplitConfig, frozenset[str]] = {}  # positive non-cohesion features per config
+
+
+def segment_lines(
+    lines: list[Line], config: SplitConfig, text: str | None = None
+) -> list[Segment]:
+    """Group the non-blank lines into stories. When word cohesion alone would start a story,
+    ``text`` (the page) is asked whether its language has cues (:func:`has_language_cues`,
+    once, only then): if not, the line stays in the story."""
     segments: list[Segment] = []
+    lexical: bool | None = None if text is not None else True
     seg: Segment | None = None
     weights = weights_of(config)
+    structural = _STRUCTURAL.get(config)
+    if structural is None:
+        if len(_STRUCTURAL) > 64:
+            _STRUCTURAL.clear()
+        structural = _STRUCTURAL[config] = frozenset(
+            f for f, w in weights.items() if w > 0.0 and f not in LEXICAL)
     threshold = config.boundary_threshold
     follow = next_body_index(lines)
     for i, line in enumerate(lines):
@@ -425,6 +447,11 @@ def segment_lines(lines: list[Line], config: SplitConfig) -> list[Segment]:
             score += weights[f]
         if "teaser_run" in feats and "short_cut" in feats:
             score = max(score, threshold)  # "... Continue reading" after a teaser: the next one
+        if score >= threshold and lexical is not True and structural.isdisjoint(feats):
+            if lexical is None:
+                lexical = has_language_cues(text or "")
+            if not lexical:
+                score = min(score, threshold - 1e-9)  # cohesion alone, and no language cues
         if score >= threshold:
             ev["score"] = score
             reasons = [f for f in feats if weights[f] > 0.0] or feats
