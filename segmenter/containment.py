@@ -63,6 +63,9 @@ class BlockRule:
     copy_share: float = 0.44  # of the shorter unit's story (prose) shingles
     full_share: float = 0.7  # of all its shingles: a copy whatever its lines are (a teaser)
     min_paragraphs: int = 2  # lines of the shorter unit a partial-coverage block must span
+    # Of the shorter unit's prose paragraphs (lines with shingles), the share that the blocks
+    # must cover for the most part: one long shared paragraph is not most of a story.
+    paragraph_share: float = 0.34
     min_shingles: int = 8
 
     def __post_init__(self) -> None:
@@ -70,7 +73,7 @@ class BlockRule:
             raise ConfigError(f"gap must be >= 0, got {self.gap}")
         if self.min_block < 1:
             raise ConfigError(f"min_block must be >= 1, got {self.min_block}")
-        for name in ("copy_share", "full_share"):
+        for name in ("copy_share", "full_share", "paragraph_share"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be in (0.0, 1.0], got {getattr(self, name)}")
         if self.min_shingles < 1:
@@ -230,6 +233,9 @@ def locate(
             number, prose = _expand(lines, n)
             story = float(np.count_nonzero(inside & prose) / n_story) if n_story else 0.0
             paragraphs = int(np.count_nonzero(np.diff(number[inside]))) + 1
+            if paragraphs >= rule.min_paragraphs and _paragraph_share(number, prose, inside) \
+                    < rule.paragraph_share:
+                paragraphs = 0  # the blocks cover too few of its paragraphs for the most part
         if story < rule.copy_share or paragraphs < rule.min_paragraphs:
             return SharedBlock(side, covered, coverage, (), (), "block_small", story)
         reason = "story_copy"
@@ -350,6 +356,17 @@ def line_maps(texts: Sequence[str], batch: ShingleBatch) -> list[np.ndarray]:
     out[body] = (lines.start[kept].astype(np.uint32) << np.uint32(1)) | prose[kept]
     cut = np.append(head, len(out)).tolist()
     return [out[cut[i] : cut[i + 1]] for i in range(n)]
+
+
+def _paragraph_share(number: np.ndarray, prose: np.ndarray, inside: np.ndarray) -> float:
+    """The share of the prose paragraphs (line numbers with prose shingles) whose shingles are
+    at least half inside the blocks."""
+    total = np.bincount(number[prose])
+    if not len(total):
+        return 1.0
+    hit = np.bincount(number[prose & inside], minlength=len(total))
+    has = total > 0
+    return float(np.count_nonzero(hit[has] * 2 >= total[has]) / np.count_nonzero(has))
 
 
 def _expand(lines: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -171,6 +171,25 @@ def test_sharing_background_paragraphs_is_not_a_copy() -> None:
     assert not v.is_copy and v.reason == "block_small"
 
 
+def test_one_long_shared_paragraph_is_not_most_of_a_story() -> None:
+    """Two stories that share one long paragraph and a short line (half of the shorter one's
+    words, over two lines) are not copies: the blocks cover one of its eight paragraphs for
+    the most part. Three of six shared paragraphs of the same length are."""
+    long_par = " ".join(paras(40, 6))  # one paragraph of 120 words, and a short shared line
+    tail = "Officials said the talks would resume."
+    own = paras(41, 6)  # six of 20 words
+    a = "\n".join([own[0], long_par, tail, *own[1:]])
+    b = "\n".join([*paras(42, 8), long_par, tail, *paras(43, 8)])
+    v = compare(a, b)
+    assert v.story_coverage is not None and v.story_coverage >= BlockRule().copy_share
+    assert not v.is_copy and v.reason == "block_small"
+    assert compare(a, b, BlockRule(paragraph_share=0.1)).is_copy  # the rule is what says no
+    shared = paras(44, 3)
+    c = "\n".join([*paras(45, 3), *shared])
+    d = "\n".join([*paras(46, 5), *shared, *paras(47, 5)])
+    assert compare(c, d).reason == "story_copy"
+
+
 def test_template_alikes_share_no_block() -> None:
     rng = random.Random(5)
 
