@@ -373,28 +373,37 @@ def _headline_tail(seg: Segment, config: SplitConfig) -> list[Line]:
     return seg.trim(cut)
 
 
-_WEIGHTS: dict[SplitConfig, dict[str, float]] = {}
-
-
-def weights_of(config: SplitConfig) -> dict[str, float]:
-    """The weight of every feature under ``config`` (cached per config)."""
-    w = _WEIGHTS.get(config)
-    if w is None:
-        if len(_WEIGHTS) > 64:
-            _WEIGHTS.clear()
-        w = _WEIGHTS[config] = {name: getattr(config, weight_field(name)) for name in FEATURES}
-    return w
-
-
 # Evidence from word cohesion alone. On a page in a language without cues (not English, not CJK)
 # these never make a boundary by themselves: a structural feature must be among the reasons.
 LEXICAL = frozenset({
     "cohesion_drop", "cohesion_weak", "cohesion_shift", "block_cohesion_drop", "story_drop",
     "story_none", "story_weak", "cut_cohesive", "topic_change", "long_story",
 })
+_WEIGHTS: dict[SplitConfig, tuple[dict[str, float], frozenset[str]]] = {}
+_LAST: list[tuple[SplitConfig, dict[str, float], frozenset[str]]] = []
 
 
-_STRUCTURAL: dict[SplitConfig, frozenset[str]] = {}  # positive non-cohesion features per config
+def _weights(config: SplitConfig) -> tuple[dict[str, float], frozenset[str]]:
+    """The weights under ``config`` and its positive features that are not cohesion alone;
+    the last config is found by identity (hashing a config of ~60 fields costs more than
+    splitting a short page's lines)."""
+    last = _LAST[-1] if _LAST else None  # read once: other threads may replace it
+    if last is not None and last[0] is config:
+        return last[1], last[2]
+    got = _WEIGHTS.get(config)
+    if got is None:
+        if len(_WEIGHTS) > 64:
+            _WEIGHTS.clear()
+        w = {name: getattr(config, weight_field(name)) for name in FEATURES}
+        got = _WEIGHTS[config] = (
+            w, frozenset(f for f, v in w.items() if v > 0.0 and f not in LEXICAL))
+    _LAST[:] = [(config, *got)]
+    return got
+
+
+def weights_of(config: SplitConfig) -> dict[str, float]:
+    """The weight of every feature under ``config`` (cached per config)."""
+    return _weights(config)[0]
 
 
 def segment_lines(
@@ -406,13 +415,7 @@ def segment_lines(
     segments: list[Segment] = []
     lexical: bool | None = None if text is not None else True
     seg: Segment | None = None
-    weights = weights_of(config)
-    structural = _STRUCTURAL.get(config)
-    if structural is None:
-        if len(_STRUCTURAL) > 64:
-            _STRUCTURAL.clear()
-        structural = _STRUCTURAL[config] = frozenset(
-            f for f, w in weights.items() if w > 0.0 and f not in LEXICAL)
+    weights, structural = _weights(config)
     threshold = config.boundary_threshold
     follow = next_body_index(lines)
     for i, line in enumerate(lines):
