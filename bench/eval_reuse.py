@@ -18,7 +18,6 @@ Options measured for the note are listed by ``--sweep``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import subprocess
 import sys
@@ -36,9 +35,11 @@ sys.path.insert(0, str(ROOT))
 from segmenter.blockindex import SampleConfig  # noqa: E402
 from segmenter.containment import BlockRule, SharedBlock  # noqa: E402
 from segmenter.dedup import verify  # noqa: E402
+from segmenter.dedup.clusters import ClusterState  # noqa: E402
 from segmenter.fingerprint import Signer, shingle_batch  # noqa: E402
 from segmenter.index import LSHParams, open_index  # noqa: E402
 from segmenter.reuse import BlockReuse  # noqa: E402
+from segmenter.signing import text_digest  # noqa: E402
 
 SETS = ("dedup-reuse", "dedup-dev")
 
@@ -69,22 +70,9 @@ class BlockDedup:
             design.rule, design.sample, lines=design.prose)
         self.ids: list[str] = []
         self.sets: list[np.ndarray] = []
-        self.parent: list[int] = []
-        self.container: dict[int, int] = {}
+        self.clusters = ClusterState()
         self.digests: dict[bytes, int] = {}
         self.candidates = 0
-
-    def find(self, x: int) -> int:
-        p = self.parent
-        while p[x] != x:
-            p[x] = p[p[x]]
-            x = p[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
 
     def add_batch(self, docs: Sequence[tuple[str, str]]) -> None:
         base = len(self.ids)
@@ -96,11 +84,11 @@ class BlockDedup:
         for i, (doc_id, text) in enumerate(docs):
             o = base + i
             self.ids.append(doc_id)
-            self.parent.append(o)
+            self.clusters.add()
             self.sets.append(np.unique(sb.unit(i)))
-            dg = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            dg = text_digest(text)
             if dg in self.digests:
-                self.union(o, self.digests[dg])
+                self.clusters.union(o, self.digests[dg])
             else:
                 self.digests[dg] = o
                 fresh.append(i)
@@ -129,7 +117,7 @@ class BlockDedup:
             self.candidates += 1
             v = verify(self.sets[o], self.sets[c])
             if v.jaccard >= d.threshold:
-                self.union(o, c)
+                self.clusters.union(o, c)
                 continue
             block = None
             if self.reuse is None:
@@ -146,20 +134,20 @@ class BlockDedup:
                 key = (share, len(self.sets[c]), -c, block)
                 if best is None or key[:3] > best[:3]:
                     best = key
-            elif c not in self.container:  # earlier unit c is contained in o
+            elif c not in self.clusters.container:  # earlier unit c is contained in o
                 self.link(c, o, block)
-        if best is not None and o not in self.container:
+        if best is not None and o not in self.clusters.container:
             self.link(o, -best[2], best[3])
 
     def link(self, copy: int, container: int, block: SharedBlock | None) -> None:
-        self.container[copy] = container
+        self.clusters.container[copy] = container
         guard = self.reuse is not None and self.d.roundup_guard
         if not guard or self.reuse.link(copy, container, block):  # type: ignore[union-attr]
-            self.union(copy, container)
+            self.clusters.union(copy, container)
 
     def predictions(self) -> Iterator[dict[str, Any]]:
         for o, doc_id in enumerate(self.ids):
-            yield {"id": doc_id, "cluster": self.ids[self.find(o)]}
+            yield {"id": doc_id, "cluster": self.ids[self.clusters.find(o)]}
 
 
 def read_docs(path: Path, limit: int | None = None) -> Iterator[tuple[str, str]]:
