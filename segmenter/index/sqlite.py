@@ -60,7 +60,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -689,33 +689,35 @@ class SQLiteIndex(PersistentIndex):
             raise
         return count
 
+    def _keep_rows(
+        self, table: str, columns: str,
+        rows: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], doomed: np.ndarray,
+        encode: Callable[[np.ndarray, np.ndarray], tuple[Any, ...]],
+    ) -> None:
+        """Rewrite each packed row ``(run, first, second, owners)`` of ``table`` without the
+        entries whose owner unit is in ``doomed``; a row left empty is deleted."""
+        for run, first, second, owners in rows:
+            keep = ~np.isin(owners, doomed)
+            if keep.all():
+                continue
+            if keep.any():
+                values = encode(first[keep], second[keep])
+                marks = ", ".join("?" * len(values))
+                self._db.execute(
+                    f"UPDATE {table} SET ({columns}) = ({marks}) WHERE run = ?", (*values, run))
+            else:
+                self._db.execute(f"DELETE FROM {table} WHERE run = ?", (run,))
+
     def _drop_entries(self, doomed: np.ndarray) -> None:
         """Rewrite the runs without these units' entries and start a new generation, so every
         process reloads its band table (inside a transaction)."""
-        for run, keys, units in list(self._runs()):
-            keep = ~np.isin(units, doomed)
-            if keep.all():
-                continue
-            if keep.any():
-                self._db.execute(
-                    f"UPDATE runs SET ({_RUN_COLUMNS}) = (?, ?, ?, ?, ?, ?) WHERE run = ?",
-                    (*encode_run(keys[keep], units[keep]), run),
-                )
-            else:
-                self._db.execute("DELETE FROM runs WHERE run = ?", (run,))
-        blocks = self._db.execute(f"SELECT run, {_BLOCK_COLUMNS} FROM blocks").fetchall()
-        for run, *cols in blocks:
+        runs = [(run, keys, units, units) for run, keys, units in self._runs()]
+        self._keep_rows("runs", _RUN_COLUMNS, runs, doomed, encode_run)
+        blocks = []
+        for run, *cols in self._db.execute(f"SELECT run, {_BLOCK_COLUMNS} FROM blocks"):
             fps, postings = decode_blocks(*cols)
-            keep = ~np.isin((postings >> np.uint64(17)).astype(np.int64), doomed)
-            if keep.all():
-                continue
-            if keep.any():
-                self._db.execute(
-                    f"UPDATE blocks SET ({_BLOCK_COLUMNS}) = (?, ?, ?, ?, ?, ?) WHERE run = ?",
-                    (*encode_blocks(fps[keep], postings[keep]), run),
-                )
-            else:
-                self._db.execute("DELETE FROM blocks WHERE run = ?", (run,))
+            blocks.append((run, fps, postings, (postings >> np.uint64(17)).astype(np.int64)))
+        self._keep_rows("blocks", _BLOCK_COLUMNS, blocks, doomed, encode_blocks)
         self._db.execute(
             "INSERT INTO meta(key, value) VALUES ('gen', ?) ON CONFLICT(key) DO UPDATE SET "
             "value = excluded.value", (f"{time.time_ns()}-{os.getpid()}",)
