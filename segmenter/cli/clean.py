@@ -16,7 +16,7 @@ from .options import (
     output_option,
     summary,
 )
-from .progress import progress_bar
+from .stream import mapped_to_output
 
 
 @click.command(context_settings=CONTEXT)
@@ -29,23 +29,14 @@ def clean(inputs: tuple[str, ...], output: str, rejects: str | None, **opts: Any
     Writes one JSONL record per document: the input's other fields, then id, text (cleaned)
     and clean_steps (the ftfy steps applied; empty when the text needed no repair).
     """
-    from ..engines.pool import map_documents
     from ..engines.stagework import clean_lines
-    from ..io import ReadStats, atomic_output, read_items, reject_sink, write_lines
+    from ..io import ReadStats
 
     with library_errors():
         config = build_config(opts)
         stats = ReadStats()
-        repaired = 0
-        with reject_sink(rejects) as sink, atomic_output(output) as out, \
-                progress_bar("clean", inputs, config.read) as bar:
-            docs = read_items(inputs, config.read, rejects=sink, stats=stats)
-            task = clean_lines(config)
-            for lines, changed, parsed in map_documents(task, docs, config.read.jobs):
-                repaired += changed
-                write_lines(out, lines)
-                stats.merge(parsed)  # the JSON lines parsed in the workers
-                bar.update(stats.documents)
+        task = clean_lines(config)
+        repaired = sum(mapped_to_output("clean", inputs, output, rejects, config, task, stats))
     summary("clean", [count(stats.documents, "document"), f"{repaired} repaired",
                        f"{stats.rejected} rejected"]
              + ([f"{stats.decode_replacements} invalid bytes replaced"]

@@ -16,7 +16,7 @@ from .options import (
     output_option,
     summary,
 )
-from .progress import progress_bar
+from .stream import mapped_to_output
 
 
 @click.command(context_settings=CONTEXT)
@@ -33,23 +33,16 @@ def split(inputs: tuple[str, ...], output: str, rejects: str | None, no_clean: b
     truncated, kicker, boilerplate ([{start, end, label}]), score and reasons. Offsets are
     code-point indices into the cleaned text (with --no-clean, into the text as read).
     """
-    from ..engines.pool import map_documents
     from ..engines.stagework import split_lines
-    from ..io import ReadStats, atomic_output, read_items, reject_sink, write_lines
+    from ..io import ReadStats
 
     with library_errors():
         config = build_config(opts)
         stats = ReadStats()
         counts = {"article": 0, "teaser": 0}
         task = split_lines(config, clean=not no_clean, explain=explain)
-        with reject_sink(rejects) as sink, atomic_output(output) as out, \
-                progress_bar("split", inputs, config.read) as bar:
-            docs = read_items(inputs, config.read, rejects=sink, stats=stats)
-            for lines, kinds, parsed in map_documents(task, docs, config.read.jobs):
-                for kind, n in kinds.items():
-                    counts[kind] = counts.get(kind, 0) + n
-                write_lines(out, lines)
-                stats.merge(parsed)  # the JSON lines parsed in the workers
-                bar.update(stats.documents)
+        for kinds in mapped_to_output("split", inputs, output, rejects, config, task, stats):
+            for kind, n in kinds.items():
+                counts[kind] = counts.get(kind, 0) + n
     summary("split", [count(stats.documents, "document"), count(counts["article"], "article"),
                        count(counts["teaser"], "teaser"), f"{stats.rejected} rejected"])
