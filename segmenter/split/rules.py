@@ -27,7 +27,6 @@ __all__ = [
     "boundary_features",
     "next_body_index",
     "segment_lines",
-    "weights_of",
 ]
 
 # Every feature the boundary score may use; ``SplitConfig`` has one ``w_<name>`` weight each.
@@ -399,11 +398,6 @@ def _weights(config: SplitConfig) -> tuple[dict[str, float], frozenset[str]]:
             w, frozenset(f for f, v in w.items() if v > 0.0 and f not in LEXICAL))
     _LAST[:] = [(config, *got)]
     return got
-
-
-def weights_of(config: SplitConfig) -> dict[str, float]:
-    """The weight of every feature under ``config`` (cached per config)."""
-    return _weights(config)[0]
 
 
 def segment_lines(
