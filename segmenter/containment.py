@@ -67,6 +67,9 @@ class BlockRule:
     # must cover for the most part: one long shared paragraph is not most of a story.
     paragraph_share: float = 0.34
     min_shingles: int = 8
+    # The shingles that cross a line break (the shingle size - 1; 0: no such check): two of the
+    # lines a partial-coverage copy shares must follow each other in the other text too.
+    junction: int = 4
 
     def __post_init__(self) -> None:
         if self.gap < 0:
@@ -78,6 +81,8 @@ class BlockRule:
                 raise ConfigError(f"{name} must be in (0.0, 1.0], got {getattr(self, name)}")
         if self.min_shingles < 1:
             raise ConfigError(f"min_shingles must be >= 1, got {self.min_shingles}")
+        if self.junction < 0:
+            raise ConfigError(f"junction must be >= 0, got {self.junction}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +93,10 @@ class SharedBlock:
     shorter unit's shingles inside its blocks and ``coverage`` is their share of all of its
     shingles. ``spans_a`` / ``spans_b``: the blocks as ``[start, end)`` shingle positions in
     each unit, in text order. ``reason``: ``block_copy`` (a copy), ``block_small`` (blocks
-    cover less than ``copy_share``), ``no_block`` (shared shingles only in short runs: a
-    template) or ``too_short`` (the shorter unit has fewer than ``min_shingles``).
+    cover less than ``copy_share``), ``no_junction`` (they cover enough, but no line break of
+    the shorter unit is shared: paragraphs from a common stock), ``out_of_order`` (the shared
+    paragraphs in the other's order cover too little), ``no_block`` (shared shingles only in
+    short runs: a template) or ``too_short`` (the shorter unit has fewer than ``min_shingles``).
     """
 
     shorter: str
@@ -211,9 +218,13 @@ def locate(
     found = int(np.count_nonzero(mask))
     if _too_little(found, n, n_story, rule):
         return SharedBlock(side, 0, found / n, (), (), "block_small")
-    if found >= rule.full_share * n and not detail:
-        # Nearly all of the shorter unit is in the other (a teaser, an abridged or re-scraped
-        # copy): a copy whatever its runs are, as the set containment rule has it.
+    # Nearly all of the shorter unit is in the other (a teaser, an abridged or re-scraped
+    # copy): a copy whatever its runs are, as the set containment rule has it, as long as its
+    # lines come in the other's order (not paragraphs drawn in any order from a common stock).
+    full = found >= rule.full_share * n and (
+        lines is None or _in_order(*_placed(short, long_, _expand(lines, n)[0], mask)[:2])
+        >= rule.full_share * n)
+    if full and not detail:
         at = np.flatnonzero(mask)
         s, e = at[:1], at[-1:] + 1
         region = _region(long_, short, s, e)
@@ -224,7 +235,7 @@ def locate(
         return SharedBlock(side, 0, 0.0, (), (), "no_block")
     coverage = covered / n
     story: float | None = None
-    if coverage >= rule.full_share:
+    if coverage >= rule.full_share and full:
         reason = "block_copy"
     else:
         inside = _inside(n, s, e) & mask
@@ -238,6 +249,17 @@ def locate(
                 paragraphs = 0  # the blocks cover too few of its paragraphs for the most part
         if story < rule.copy_share or paragraphs < rule.min_paragraphs:
             return SharedBlock(side, covered, coverage, (), (), "block_small", story)
+        if lines is not None:
+            _, _, first, last = _placed(short, long_, number, inside)
+            if rule.junction and not _joined(first, last, rule.gap + rule.junction + 1):
+                # Paragraphs that are also in the other text, but none next to the one it
+                # follows there: drawn from a common stock, not a copied block.
+                return SharedBlock(side, covered, coverage, (), (), "no_junction", story)
+            weight, place, _, _ = _placed(short, long_, number, inside & prose)
+            if _in_order(weight, place) < rule.copy_share * n_story:
+                # Enough paragraphs are shared, but not in the other text's order: a copy
+                # keeps the order of what it copies; stories drawing on a common stock do not.
+                return SharedBlock(side, covered, coverage, (), (), "out_of_order", story)
         reason = "story_copy"
     if detail:
         copied = np.unique(short[_inside(n, s, e) & mask])
@@ -367,6 +389,40 @@ def _paragraph_share(number: np.ndarray, prose: np.ndarray, inside: np.ndarray) 
     hit = np.bincount(number[prose & inside], minlength=len(total))
     has = total > 0
     return float(np.count_nonzero(hit[has] * 2 >= total[has]) / np.count_nonzero(has))
+
+
+def _placed(short: np.ndarray, long_: np.ndarray, number: np.ndarray,
+            shared: np.ndarray) -> tuple[list[int], list[float], np.ndarray, np.ndarray]:
+    """Where the shorter unit's lines with ``shared`` positions lie in the longer unit: per such
+    line in text order, its shared positions, the median of their first occurrences in the
+    longer unit, and the occurrences of its first and of its last shared position."""
+    at = np.flatnonzero(shared)
+    order = np.argsort(long_, kind="stable")
+    where = order[np.searchsorted(long_[order], short[at])]  # first occurrence there
+    line = number[at]
+    cut = np.flatnonzero(np.r_[True, line[1:] != line[:-1]]) if len(at) else at
+    ends = np.r_[cut[1:], len(at)] - 1
+    weight = np.diff(np.r_[cut, len(at)]).tolist()
+    place = [float(np.median(w)) for w in np.split(where, cut[1:])] if len(at) else []
+    return weight, place, where[cut], where[ends]
+
+
+def _joined(first: np.ndarray, last: np.ndarray, reach: int) -> bool:
+    """Whether two consecutive lines with shared positions (:func:`_placed`: ``first`` and
+    ``last`` occurrences in the longer unit) follow each other there too: the next line's
+    first shared shingle at most ``reach`` positions after this line's last one (the shingles
+    across the break, and an edited word)."""
+    step = first[1:] - last[:-1]
+    return bool(np.any((step > 0) & (step <= reach)))
+
+
+def _in_order(weight: list[int], place: list[float]) -> int:
+    """The most shared positions of lines (:func:`_placed`) that come in the longer unit's
+    order: the heaviest chain of lines whose places increase."""
+    best: list[int] = []
+    for i, (p, w) in enumerate(zip(place, weight, strict=True)):
+        best.append(w + max((best[j] for j in range(i) if place[j] < p), default=0))
+    return max(best, default=0)
 
 
 def _expand(lines: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -190,6 +190,39 @@ def test_one_long_shared_paragraph_is_not_most_of_a_story() -> None:
     assert compare(c, d).reason == "story_copy"
 
 
+def test_paragraphs_from_a_common_stock_are_not_a_copy() -> None:
+    """Two pages that draw the same paragraphs from a common stock (background, a pool of
+    boilerplate), each in its own order, are not copies, however much of the shorter those
+    paragraphs cover: no two of them follow each other in the other page (``no_junction``)
+    and most of them are out of its order (``out_of_order``). The old rule took both for
+    copies (the first for a story copy, the shuffled page for a block copy)."""
+    stock = paras(60, 10)
+    page = "\n".join(stock)
+    own = paras(61, 2)
+    drawn = "\n".join([own[0], stock[8], own[1], stock[2], stock[6], stock[0], stock[4]])
+    v = compare(drawn, page)
+    assert v.story_coverage is not None and v.story_coverage >= BlockRule().copy_share
+    assert not v.is_copy and v.reason == "no_junction"
+    assert compare(drawn, page, BlockRule(junction=0)).reason == "out_of_order"
+    # The same paragraphs in the page's order, two of them next to each other there: a copy.
+    kept = "\n".join([own[0], stock[0], own[1], stock[2], stock[3], stock[6], stock[8]])
+    assert compare(kept, page).is_copy
+    # All of a page's paragraphs shuffled: the set rule alone would call it a copy.
+    shuffled = "\n".join(stock[i] for i in (3, 7, 1, 9, 5, 0, 8, 2, 6, 4))
+    assert not compare(shuffled, page).is_copy
+    assert compare(page, page).reason == "block_copy"
+
+
+def test_a_copy_keeps_linking_across_inserted_lines_and_dropped_paragraphs() -> None:
+    """The paragraph break that a copy must share may have a caption or a local paragraph
+    inserted in it in the copy, and one copied paragraph may be dropped from the middle."""
+    wire = paras(62, 8)
+    lede = paras(63, 2)
+    copy = "\n".join([*lede, wire[0], "Photo: AP", wire[1], *paras(64, 1), wire[2], wire[4]])
+    v = compare(copy, "\n".join(wire))
+    assert v.is_copy and v.reason == "story_copy"
+
+
 def test_template_alikes_share_no_block() -> None:
     rng = random.Random(5)
 

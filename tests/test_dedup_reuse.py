@@ -125,3 +125,22 @@ def test_a_copy_of_an_earlier_runs_story_under_its_own_lede_is_estimated(
         assert got.duplicate_of == "wire" and got.relation == "contained" and got.earlier
     else:
         assert got.duplicate_of is None
+
+
+def test_pages_drawing_on_a_common_stock_do_not_chain() -> None:
+    """Twelve unrelated pages each draw nine paragraphs of one stock of thirteen (a small
+    topic's background, a boilerplate pool) under a lede of their own, page ``i`` the
+    paragraphs ``i, 2i, 3i, ...`` (mod 13): each in its own order, no two pages with the
+    same two paragraphs one after the other. None is a copy of another (the old rule made
+    ten of them story copies of one page), while a real copy of a wire story under its own
+    lede still is."""
+    stock = paras(70, 13)
+    texts = {f"p{i:02d}": "\n".join([*paras(1000 + i, 1), *(stock[i * j % 13]
+                                                          for j in range(1, 10))])
+             for i in range(1, 13)}
+    wire = paras(71, 8)
+    texts["wire"] = "\n".join(wire)
+    texts["copy"] = "\n".join(["LOCAL HEADLINE", *paras(72, 2), *wire[:5]])
+    got = dedup(texts)
+    assert all(got[k].cluster == k and got[k].duplicate_of is None for k in texts if k[0] == "p")
+    assert got["copy"].cluster == "wire"

@@ -81,7 +81,7 @@ merge one dedup-dev hard negative; 0.15 keeps contained recall at share >= 0.7 a
 def block_rule(cfg: DedupConfig) -> BlockRule:
     """The shared-block rule of a dedup configuration (:mod:`segmenter.containment`)."""
     return BlockRule(copy_share=cfg.copy_share, full_share=cfg.containment,
-                     min_shingles=cfg.min_contained)
+                     min_shingles=cfg.min_contained, junction=cfg.shingle_size - 1)
 
 
 def sample_config(cfg: DedupConfig) -> SampleConfig:
