@@ -1,8 +1,9 @@
 """`make eval`: score split and dedup on the development sets with the shared scorers, and
 check the scores against bench/eval_baseline.json (the issue targets).
 
-Runs bench/eval_split.py (on split-dev and on split-real) and bench/eval_dedup.py (on dedup-dev
-and on dedup-reuse; each calls ../shared/eval/score_*.py or reuse_report.py) and prints their
+Runs bench/eval_split.py (on split-dev and on split-real), bench/eval_dedup.py (on dedup-dev
+and on dedup-reuse; each calls ../shared/eval/score_*.py or reuse_report.py) and
+bench/eval_scale.py (30k make_corpus.py documents, with and without blocks) and prints their
 tables, then one line per gated metric. Exit 1 when a metric misses its bound. Prints a note
 and exits 0 when ../shared is not present (a user's checkout without it).
 """
@@ -37,6 +38,8 @@ SETS: dict[str, tuple[str, list[str]]] = {
     # the same through a SQLite index fed in three consecutive runs
     "dedup-reuse-index": ("eval_dedup.py", ["--set", "dedup-reuse", "--reuse-report",
                                             "--runs", "3"]),
+    # block containment against --no-block on 30k make_corpus.py documents (shared paragraphs)
+    "dedup-scale": ("eval_scale.py", []),
 }
 
 
