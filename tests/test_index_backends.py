@@ -399,6 +399,37 @@ def test_sqlite_writers_in_one_file_see_each_other(tmp_path: Path) -> None:
     b.close()
 
 
+def test_sqlite_small_runs_are_merged_and_answers_stay(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two writers on one file add small batches, so the trailing small runs get merged while
+    the other writer has read only some of them: both answer what one in-memory index answers
+    for the same batches in the same order, and the file keeps few runs."""
+    from segmenter.index import sqlite as sqlite_index
+    from segmenter.index.memory import MemoryIndex
+
+    monkeypatch.setattr(sqlite_index, "SMALL_RUN", 40)
+    monkeypatch.setattr(sqlite_index, "MERGED_RUN", 100)
+    params = LSHParams(num_perm=32, bands=4, rows=2, max_bucket=3)
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 50, size=(130, 32), dtype=np.uint32)  # many shared bands
+    path = tmp_path / "merged.db"
+    writers = [SQLiteIndex(path, params), SQLiteIndex(path, params)]
+    mem = MemoryIndex(params)
+    lo = 0
+    for step, size in enumerate([3, 5, 2, 7, 4, 6, 1, 8, 5, 3, 9, 2, 6, 4] * 2):
+        keys = list(range(lo, lo + size))
+        got = writers[step % 3 % 2].query_insert("full", keys, sigs[lo : lo + size])
+        assert got == mem.query_insert("full", keys, sigs[lo : lo + size]), step
+        lo += size
+    for ix in writers:
+        assert ix.query("full", sigs) == mem.query("full", sigs)
+    runs = writers[0]._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    assert runs < 28 // 3
+    assert SQLiteIndex(path, params).query("full", sigs) == mem.query("full", sigs)
+    for ix in writers:
+        ix.close()
+
+
 def test_sqlite_failed_batch_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
     ix = SQLiteIndex(tmp_path / "x.db")

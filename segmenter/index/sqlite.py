@@ -33,11 +33,14 @@ the band entries they live in memory (:class:`~segmenter.blockindex.StoredBlocks
 ``block_max_df`` units per fingerprint: template text beyond), loaded the first time a batch
 brings fingerprints.
 
-Lookups never touch the runs on disk: each process keeps the band entries in memory
-(:class:`~segmenter.index.memory.BandTable`, loaded on first use: about 0.7 KB per unit at 1M
-units) and, in
-every transaction, first reads the runs other processes appended since (``runs.run`` above the
-last one it saw; ``meta.gen`` changes when ``prune`` rewrites runs, and the table is reloaded).
+Lookups never touch the runs on disk: each process keeps the band entries in memory as a few
+sorted arrays (:class:`SortedEntries`, loaded on first use: 12 bytes per entry, about 0.4 KB per
+unit) and runs each batch on a band table of just the batch's buckets. In every transaction it
+first reads the runs other processes appended since (``runs.run`` above the last one it saw;
+``meta.gen`` changes when ``prune`` rewrites runs, and when the run it saw last is gone, merged
+into a later one, it reloads them all). Runs of small batches (``--jobs`` workers send a few
+hundred units at a time) are merged into one once they hold :data:`MERGED_RUN` entries together,
+in the transaction of the batch that fills them: their key gaps would not fit 32 bits.
 
 ``units.sig`` is the low 16 bits of each value of the unit's full signature (``num_perm * 2``
 bytes: 256 at 128 permutations): enough for later runs to estimate Jaccard similarity and
@@ -130,6 +133,8 @@ CREATE TABLE IF NOT EXISTS blocks(
 """
 _BLOCK_COLUMNS = "entries, base, members, codes, fps, counts"
 _RUN_COLUMNS = "entries, base, first, gaps, wide, units"
+SMALL_RUN = 1 << 16  # band entries: a run of fewer is merged with the ones after it ...
+MERGED_RUN = 1 << 17  # ... once they hold this many (about 4,096 units' entries)
 _MAX_LOAD = 0.75  # fuller than in MemoryIndex: every process of a fleet holds this table
 
 
@@ -185,6 +190,72 @@ def decode_run(entries: int, base: int, first: int, gaps: bytes, wide: bytes, un
     keys[1:] += np.uint64(first)
     dtype = "<u2" if len(units) == 2 * entries else "<u4"
     return keys, np.frombuffer(units, dtype=dtype).astype(np.int64) + base
+
+
+class SortedEntries:
+    """Entries ``(key, value)`` held in memory as a few sorted levels (LSM-style): each level a
+    pair of arrays sorted by key (stable: a key's values in arrival order), the levels from
+    oldest to newest; a new level merges with the one before while it is at least half its size
+    (so there are about log2(batches) levels). For the band entries (uint64 keys, int32 units:
+    12 bytes per entry, where a hash table of every entry took 20-40 in half-empty
+    power-of-two slots) and the block postings (uint32 fingerprints, uint64 postings)."""
+
+    def __init__(self, narrow: bool = False, cap: int | None = None) -> None:
+        self.levels: list[tuple[np.ndarray, np.ndarray]] = []
+        self.narrow = narrow  # values kept as int32 while they fit
+        self.cap = cap  # at most this many values per key: the first ones (None: all)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(k.nbytes + v.nbytes for k, v in self.levels)
+
+    def add(self, keys: np.ndarray, values: np.ndarray, presorted: bool = False) -> None:
+        """Append entries (newer than all held; in arrival order, or sorted by key with a
+        key's values in arrival order when ``presorted``)."""
+        if not len(keys):
+            return
+        k, v = np.asarray(keys), np.asarray(values)
+        if not presorted:
+            order = np.argsort(k, kind="stable")
+            k, v = k[order], v[order]
+        if self.cap is not None:
+            first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+            sizes = np.diff(np.r_[first, len(k)])
+            room = np.full(len(first), self.cap, dtype=np.int64)
+            for held, _ in self.levels:
+                room -= np.searchsorted(held, k[first], "right") - np.searchsorted(held, k[first])
+            keep = np.arange(len(k)) - np.repeat(first, sizes) < np.repeat(room, sizes)
+            k, v = k[keep], v[keep]
+            if not len(k):
+                return
+        if self.narrow and int(v.max()) < 1 << 31:
+            v = v.astype(np.int32)
+        self.levels.append((k, v))
+        while len(self.levels) > 1 and len(self.levels[-2][0]) <= 2 * len(self.levels[-1][0]):
+            (k1, v1), (k2, v2) = self.levels.pop(-2), self.levels.pop()
+            k, v = np.concatenate([k1, k2]), np.concatenate([v1, v2])
+            del k1, v1, k2, v2
+            order = np.argsort(k, kind="stable")  # timsort: one merge of two sorted runs
+            self.levels.append((k[order], v[order]))
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every entry of these keys: grouped by level, oldest first (so a key's values are in
+        arrival order)."""
+        q = np.unique(keys)
+        found_k: list[np.ndarray] = []
+        found_v: list[np.ndarray] = []
+        for held, values in self.levels:
+            lo = np.searchsorted(held, q)
+            hit = np.flatnonzero(held[np.minimum(lo, len(held) - 1)] == q)
+            lo = lo[hit]
+            size = np.searchsorted(held, q[hit], side="right") - lo
+            ends = np.cumsum(size)
+            idx = np.repeat(lo - ends + size, size) + np.arange(int(ends[-1]) if len(ends) else 0)
+            found_k.append(held[idx])
+            found_v.append(values[idx])
+        if not found_k:
+            return np.zeros(0, dtype=np.asarray(keys).dtype), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_k), np.concatenate(found_v)
 
 
 _IN = "(SELECT value FROM json_each(?))"
@@ -265,12 +336,18 @@ class SQLiteIndex(PersistentIndex):
             check_meta(stored, lsh_meta(params), str(self.path))
         self.params = params
         self._bucket_cap = params.max_bucket
-        self._mem: BandTable | None = None  # every band entry, loaded on first use
-        self._blocks: StoredBlocks | None = None  # every block posting, loaded on first use
+        self._mem: SortedEntries | None = None  # every band entry, loaded on first use
+        self._blocks: SortedEntries | None = None  # every block posting, loaded on first use
         self._blocks_seen = 0  # the last blocks row in _blocks
         self._blocks_gen = ""
         self._seen = 0  # the last run in _mem
         self._gen = ""  # meta.gen when _mem was loaded
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes this process holds in memory for the index: band entries and block postings."""
+        return (self._mem.nbytes if self._mem is not None else 0) + \
+            (self._blocks.nbytes if self._blocks is not None else 0)
 
     def _has_table(self, name: str) -> bool:
         row = self._db.execute(
@@ -345,36 +422,33 @@ class SQLiteIndex(PersistentIndex):
             return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
         return np.concatenate([k for k, _ in parts]), np.concatenate([u for _, u in parts])
 
-    def _sync(self) -> BandTable:
-        """The in-memory band table, up to date with the file (call inside a transaction)."""
+    def _sync(self) -> SortedEntries:
+        """The band entries in memory, up to date with the file (call inside a transaction)."""
         gen = self._generation()
-        if self._mem is None or gen != self._gen:
-            self._mem = None
-            total = self._db.execute("SELECT COALESCE(SUM(entries), 0) FROM runs").fetchone()[0]
-            keys = np.empty(total, dtype=np.uint64)
-            units = np.empty(total, dtype=np.int64)
-            at = last = 0
-            for run, k, u in self._runs():
-                keys[at : at + len(k)] = k
-                units[at : at + len(k)] = u
-                at, last = at + len(k), run
-            self._mem = BandTable.from_entries(self._bucket_cap, keys, units, _MAX_LOAD)
-            self._seen = last
-            self._gen = gen
-            return self._mem
+        if self._mem is None or gen != self._gen or (self._seen and self._db.execute(
+                "SELECT 1 FROM runs WHERE run = ?", (self._seen,)).fetchone() is None):
+            # new, pruned, or the runs after the last one seen were merged: read them all
+            self._mem, self._seen, self._gen = SortedEntries(narrow=True), 0, gen
         for run, keys, units in self._runs(self._seen):
-            self._mem.run(units.tolist(), keys[:, None], collect=False)
+            self._mem.add(keys, units, presorted=True)
             self._seen = run
         return self._mem
 
-    def _block_table(self, max_df: int) -> StoredBlocks:
-        """The in-memory block postings, up to date with the file (inside a transaction)."""
+    def _table(self, digests: np.ndarray) -> BandTable:
+        """A band table of just these digests' buckets (every entry, in insertion order), inside
+        a transaction: a batch run on it gets the answers the table of every entry would."""
+        keys, units = self._sync().lookup(np.asarray(digests, dtype=np.uint64))
+        return BandTable.from_entries(self._bucket_cap, keys, units.astype(np.int64), _MAX_LOAD)
+
+    def _block_table(self, fps: np.ndarray, max_df: int) -> StoredBlocks:
+        """The stored block postings of these fingerprints (every one, in arrival order) as a
+        table, inside a transaction: a batch queried on it meets what the table of every
+        posting would give it."""
         from ..blockindex import StoredBlocks
 
         gen = self._generation()
-        if self._blocks is None or gen != self._blocks_gen or \
-                self._blocks.table.max_df != max_df:
-            self._blocks = StoredBlocks(max_df)
+        if self._blocks is None or gen != self._blocks_gen or self._blocks.cap != max_df:
+            self._blocks = SortedEntries(cap=max_df)
             self._blocks_seen = 0
             self._blocks_gen = gen
         rows = self._db.execute(
@@ -384,10 +458,13 @@ class SQLiteIndex(PersistentIndex):
         for run, *cols in rows:
             self._blocks.add(*decode_blocks(*cols))
             self._blocks_seen = run
-        return self._blocks
+        table = StoredBlocks(max_df)
+        table.add(*self._blocks.lookup(np.asarray(fps, dtype=np.uint32)))
+        return table
 
     def _append(self, log: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Write the entries a batch stored as one run (inside its transaction)."""
+        """Write the entries a batch stored as one run (inside its transaction), then merge the
+        small runs at the end of the table once they hold a large run's worth of entries."""
         log = [(k, u) for k, u in log if len(k)]
         if not log:
             return
@@ -397,6 +474,32 @@ class SQLiteIndex(PersistentIndex):
             f"INSERT INTO runs({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", encode_run(keys, units)
         )
         self._seen = int(cur.lastrowid or self._seen)
+        if self._mem is not None:
+            self._mem.add(keys, units)
+        self._merge_tail()
+
+    def _merge_tail(self) -> None:
+        """Small runs (fewer than :data:`SMALL_RUN` entries: batches of a few hundred units,
+        such as ``--jobs`` workers send) pack poorly (their key gaps pass 2**32). When the
+        trailing small runs hold :data:`MERGED_RUN` entries together, rewrite them as one run
+        under the last one's number (inside the batch's transaction; this process has every
+        entry in memory already). Another process that had read some of them but not all finds
+        the run it saw last gone, and reloads (:meth:`_sync`)."""
+        tail: list[int] = []
+        total = 0
+        for run, entries in self._db.execute("SELECT run, entries FROM runs ORDER BY run DESC"):
+            if entries >= SMALL_RUN:
+                break
+            tail.append(run)
+            total += entries
+        if len(tail) < 2 or total < MERGED_RUN:
+            return
+        parts = list(self._runs(tail[-1] - 1))
+        keys, units = (np.concatenate([p[i] for p in parts]) for i in (1, 2))
+        values = encode_run(keys, units)  # stable: a bucket keeps its units' order
+        self._db.execute("DELETE FROM runs WHERE run >= ? AND run < ?", (tail[-1], tail[0]))
+        self._db.execute(f"UPDATE runs SET ({_RUN_COLUMNS}) = (?, ?, ?, ?, ?, ?) WHERE run = ?",
+                         (*values, tail[0]))
 
     def _write(self, table: str, keys: Sequence[int], signatures: np.ndarray,
                collect: bool) -> list[list[int]]:
@@ -404,7 +507,7 @@ class SQLiteIndex(PersistentIndex):
         self._begin()
         try:
             log: list[tuple[np.ndarray, np.ndarray]] = []
-            out = self._sync().run([int(k) for k in keys], tk, collect, log)
+            out = self._table(tk).run([int(k) for k in keys], tk, collect, log)
             self._append(log)
             self._db.execute("COMMIT")
         except BaseException:
@@ -424,10 +527,10 @@ class SQLiteIndex(PersistentIndex):
         tk = table_keys(signatures, self.params, table).view(np.uint64)
         self._db.execute("BEGIN")
         try:
-            mem = self._sync()
+            buckets = self._table(tk)
         finally:
             self._db.execute("COMMIT")
-        return mem.run(None, tk, collect=True)
+        return buckets.run(None, tk, collect=True)
 
     def _migrate(self, old: str) -> None:
         """An older format to this one, in one transaction. Format 1: the ``bands`` rows become
@@ -530,10 +633,10 @@ class SQLiteIndex(PersistentIndex):
                     (n, u.id, u.digest, now, sources[u.source], u.length, int(u.complete),
                      u.shingles, sig16[i].tobytes(), run_key)
                 )
-            mem = self._sync()
+            sel = np.asarray(rows, dtype=np.intp)
+            mem = self._table(np.concatenate([keys[t][sel] for t in tables], axis=None))
             log: list[tuple[np.ndarray, np.ndarray]] = []
             cands: dict[str, list[list[int]]] = {t: [[] for _ in units] for t in tables}
-            sel = np.asarray(rows, dtype=np.intp)
             for t in tables:
                 found = mem.run(row_keys, keys[t][sel].view(np.uint64), True, log)
                 for i, key, c in zip(rows, row_keys, found, strict=True):
@@ -556,7 +659,7 @@ class SQLiteIndex(PersistentIndex):
                     ) -> list[list[int]]:
         """Block candidates of a batch among the stored units, then store the new units'
         fingerprints as one ``blocks`` row (inside the batch's transaction)."""
-        table = self._block_table(blocks.config.max_df)
+        table = self._block_table(blocks.fps, blocks.config.max_df)
         own = np.asarray(rowids, dtype=np.int64)
         found, (fps, postings) = table.query_insert(
             blocks, own, np.asarray([s == "new" for s in status], dtype=bool))
@@ -566,6 +669,8 @@ class SQLiteIndex(PersistentIndex):
                 f"INSERT INTO blocks({_BLOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                 encode_blocks(fps, postings))
             self._blocks_seen = int(cur.lastrowid or self._blocks_seen)
+            assert self._blocks is not None
+            self._blocks.add(fps, postings)
         return out
 
     def _source_id(self, name: str | None) -> int | None:
