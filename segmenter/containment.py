@@ -469,35 +469,55 @@ def char_spans(text: str, spans: tuple[Span, ...], size: int = 5) -> list[Span]:
 
 # --------------------------------------------------------------------------- containers
 class Containers:
-    """The regions of each container that its copies came from.
+    """The regions of each unit that the copies linked to it came from, and the region of each
+    partial copy that it copied.
 
     A container merges with the copies of one story. A copy whose block lies in a region of the
     container that overlaps none of the regions already linked is another story of a roundup:
-    :meth:`admit` returns ``False`` and the caller records the link (``also_contains``) without
+    :meth:`link` returns ``False`` and the caller records the link (``also_contains``) without
     merging the two clusters. Two stories glued in a roundup share no shingle position (the
     shingles across their junction belong to neither), while two copies of one article (a
-    prefix and a quoted middle) usually overlap somewhere. Regions are shingle positions in
-    the container.
+    prefix and a quoted middle) usually overlap somewhere.
+
+    A copy is a unit's story too: the copied block is where its story lies, and a unit that
+    holds text of another story (its own lede, a paragraph of background) is a container of
+    that text. So the same guard runs on both sides of a link: a unit whose copied block
+    overlaps none of the regions its own copies came from (or whose copies come from apart
+    from its copied block) is not merged either. A unit that shares one block with a story
+    and another block with a third unit does not chain the two into one cluster. Regions are
+    shingle positions in the unit they belong to.
     """
 
     def __init__(self) -> None:
         self._regions: dict[int, list[Span]] = {}
 
-    def regions(self, container: int) -> list[Span]:
-        """The spans of ``container`` that copies admitted so far were found in."""
-        return list(self._regions.get(container, ()))
+    def regions(self, unit: int) -> list[Span]:
+        """The spans of ``unit`` that links admitted so far were found in."""
+        return list(self._regions.get(unit, ()))
 
-    def admit(self, container: int, region: Span | None) -> bool:
-        """Record ``region`` of ``container``; ``True`` when it belongs to the container's
-        story (its first region, or one overlapping a linked region). ``None`` (the region is
-        not known) is admitted and not recorded, as links were before regions existed."""
-        if region is None:
-            return True
-        have = self._regions.setdefault(container, [])
-        same = not have or any(_overlaps(region, r) for r in have)
-        if same:
-            have.append(region)
-        return same
+    def fits(self, unit: int, region: Span | None) -> bool:
+        """Whether ``region`` of ``unit`` belongs to its story: its first region, or one
+        overlapping a region linked before; ``None`` (not known) always does."""
+        have = self._regions.get(unit)
+        return region is None or not have or any(_overlaps(region, r) for r in have)
+
+    def admit(self, unit: int, region: Span | None) -> bool:
+        """:meth:`fits`, and record the region when it does (``None`` is not recorded)."""
+        if not self.fits(unit, region):
+            return False
+        if region is not None:
+            self._regions.setdefault(unit, []).append(region)
+        return True
+
+    def link(self, copy: int, copied: Span | None, container: int, region: Span | None) -> bool:
+        """A containment link: ``copy``'s block ``copied`` (its own positions) came from
+        ``region`` of ``container``. ``True`` (both recorded) when each region belongs to its
+        unit's story; else nothing is recorded."""
+        if not (self.fits(container, region) and self.fits(copy, copied)):
+            return False
+        self.admit(container, region)
+        self.admit(copy, copied)
+        return True
 
 
 def _overlaps(x: Span, y: Span) -> bool:

@@ -107,10 +107,15 @@ class BlockReuse:
     def link(self, copy: int, container: int, block: SharedBlock | None) -> bool:
         """Whether the containment link ``copy`` -> ``container`` merges their clusters: not
         when the copy came from a region of the container apart from the regions its linked
-        copies came from (another story of a roundup; kept in :meth:`also_contains`)."""
+        copies came from (another story of a roundup), nor when the copy's own block lies
+        apart from the regions of it that its own copies came from (it shares one block with
+        the container and another with them: no chain); kept in :meth:`also_contains`."""
         # The copy is the shorter side of the block; the container's region is the other.
-        region = None if block is None else block.region("b" if block.shorter == "a" else "a")
-        if self.containers.admit(container, region):
+        region = copied = None
+        if block is not None:
+            region = block.region("b" if block.shorter == "a" else "a")
+            copied = block.region(block.shorter)
+        if self.containers.link(copy, copied, container, region):
             return True
         self._also.setdefault(container, []).append(copy)
         return False

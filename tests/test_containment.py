@@ -292,6 +292,19 @@ def test_a_roundup_does_not_merge_the_stories_it_contains() -> None:
     assert guard.admit(8, None) and guard.admit(8, None) and guard.regions(8) == []
 
 
+def test_a_link_is_guarded_on_both_sides() -> None:
+    """Unit 2 copied positions 40-200 of itself from unit 1; a later copy of unit 2's
+    positions 0-30 (its own lede) does not merge, nor does unit 2 as the copy of another
+    block of a third unit once its story is known. Refused links record nothing."""
+    guard = Containers()
+    assert guard.link(2, (40, 200), 1, (0, 160))
+    assert not guard.link(3, (0, 30), 2, (0, 30))  # a part of unit 2 apart from its copy
+    assert guard.regions(3) == [] and guard.regions(2) == [(40, 200)]
+    assert guard.link(4, (0, 90), 2, (60, 150))  # a copy of the copied block: same story
+    assert not guard.link(2, (0, 35), 5, (10, 45))  # unit 2's lede copied from a third unit
+    assert guard.link(6, None, 2, None)  # regions not known: linked, as before regions
+
+
 # ----------------------------------------------------------------------------- candidates
 def reference_lookup(postings: dict[int, list[int]], counts: dict[int, int], fp: int,
                      max_df: int) -> list[int]:

@@ -144,3 +144,21 @@ def test_pages_drawing_on_a_common_stock_do_not_chain() -> None:
     got = dedup(texts)
     assert all(got[k].cluster == k and got[k].duplicate_of is None for k in texts if k[0] == "p")
     assert got["copy"].cluster == "wire"
+
+
+def test_a_copy_does_not_chain_a_third_page_that_shares_another_block() -> None:
+    """A local page puts its own three-paragraph lede over six paragraphs of a wire story;
+    another page copies only that local lede. The local page joins the wire's cluster; the
+    other page shares nothing with the wire, so it is linked to the local page without
+    merging (it came from a part of it apart from its copied block), as a roundup's other
+    story is. The old guard looked at the container's regions only and chained all three."""
+    wire = paras(80, 12)
+    lede = paras(81, 3)
+    texts = {"wire": "\n".join(wire),
+             "local": "\n".join(["LOCAL HEADLINE", *lede, *wire[:6]]),
+             "echo": "\n".join([*lede, *paras(82, 2)])}
+    got = dedup(texts, explain=True)
+    assert got["local"].cluster == "wire"
+    assert got["echo"].cluster == "echo"
+    assert got["echo"].evidence["also_contained_in"] == ["local"]
+    assert got["local"].evidence["also_contains"] == ["echo"]
