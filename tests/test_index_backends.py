@@ -374,13 +374,53 @@ def units_for(texts: list[str]) -> tuple[list[UnitInfo], dict[str, np.ndarray]]:
 
 def test_sqlite_runs_round_trip() -> None:
     rng = np.random.default_rng(2)
-    for n, span in ((1, 1), (5000, 100), (5000, 1 << 20)):
+    for n, span in ((1, 1), (3, 5), (7, 1 << 16), (8, 2), (9, 1 << 17), (5000, 100),
+                    (5000, 4096), (5000, 1 << 16), (5000, (1 << 16) + 1), (5000, 1 << 20)):
         keys = rng.integers(0, 1 << 47, size=n, dtype=np.int64).astype(np.uint64)
         keys[: n // 3] = keys[0]  # one bucket with many units
         units = rng.integers(7, 7 + span, size=n)
         out_keys, out_units = decode_run(*encode_run(keys, units))
         order = np.argsort(keys, kind="stable")
         assert np.array_equal(out_keys, keys[order]) and np.array_equal(out_units, units[order])
+
+
+@pytest.mark.parametrize("bits", [1, 5, 12, 15, 16, 17, 31, 32])
+@pytest.mark.parametrize("count", [1, 7, 8, 9, 1000])
+def test_packed_offsets_round_trip_and_read_the_old_widths(bits: int, count: int) -> None:
+    from segmenter.index.sqlite import pack_bits, unpack_bits
+
+    values = np.random.default_rng(bits * count).integers(0, 1 << bits, size=count)
+    values[-1] = (1 << bits) - 1
+    data = pack_bits(values)
+    assert len(data) == (count * (2 if bits <= 16 else 4) if count < 8 else count * bits + 7 >> 3)
+    assert np.array_equal(unpack_bits(data, count), values)
+    for dtype in ("<u2", "<u4"):  # a format-4 run's offsets
+        if bits <= 8 * np.dtype(dtype).itemsize:
+            assert np.array_equal(unpack_bits(values.astype(dtype).tobytes(), count), values)
+
+
+def test_sqlite_format_4_is_read_and_migrated(tmp_path: Path) -> None:
+    """Format 4 wrote a run's unit offsets as uint16 (or uint32): the same file opened now says
+    format 5 and answers as before."""
+    path = tmp_path / "f4.db"
+    ix = SQLiteIndex(path)
+    ix.bind({})
+    infos, sigs = units_for([BASE, BASE + " officials said", TEXTS[2]])
+    ix.add_batch(infos[:2], {t: s[:2] for t, s in sigs.items()})
+    want = ix.query("full", sigs["full"])
+    ix.close()
+    db = sqlite3.connect(path)
+    for run, entries, base, units in db.execute("SELECT run, entries, base, units FROM runs"):
+        _, offsets = decode_run(entries, base, 0, b"\0" * 4 * (entries - 1), b"", units)
+        db.execute("UPDATE runs SET units = ? WHERE run = ?",
+                   ((offsets - base).astype("<u2").tobytes(), run))
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    ix = SQLiteIndex(path)
+    assert ix.meta()["format"] == FORMAT == "5"
+    assert ix.query("full", sigs["full"]) == want and want[1]
+    ix.close()
 
 
 def test_sqlite_writers_in_one_file_see_each_other(tmp_path: Path) -> None:

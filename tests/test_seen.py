@@ -231,7 +231,7 @@ def test_an_index_of_the_old_format_keeps_working(tmp_path: Path,
     exported = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert {r["run"] for r in exported} == {None, report["index"]["run_id"]}
     code, out = invoke("index", "stats", str(index), "--json")
-    assert json.loads(out)["meta"]["format"] == "4"  # run ids (format 3), block fingerprints (4)
+    assert json.loads(out)["meta"]["format"] == "5"  # run ids (3), blocks (4), packed (5)
 
 
 @pytest.mark.redis

@@ -21,8 +21,9 @@ the table name) and the ``n`` of a unit in that bucket; a bucket keeps at most `
 units (the first inserted). Each batch appends its new band entries as one *run*, sorted by key
 and packed: ``first`` key, then the uint32 gaps between consecutive keys (``wide``: uint32
 pairs ``(index, gap >> 32)`` for the few gaps of 2**32 or more), and ``units`` as offsets from
-``base`` (uint16 when they fit, else uint32): about 6 bytes per entry, 200 per unit, where a
-B-tree row per entry took 16 and rewrote pages all over the file at every batch.
+``base`` in as few bits as the largest needs (:func:`pack_bits`: 12 for a batch of 4,096
+units; format 4 wrote uint16 or uint32, which read the same): about 5.5 bytes per entry, 180 per
+unit, where a B-tree row per entry took 16 and rewrote pages all over the file at every batch.
 
 ``blocks`` holds the block fingerprints of each batch's new units (:mod:`segmenter.blockindex`:
 the shingles sampled wherever they sit, so a later run finds a copy that is not a prefix):
@@ -53,7 +54,8 @@ met each first), so a page that was an exact copy in an earlier run is ``seen`` 
 
 Older formats are migrated when opened, in one transaction: format 1 (a ``bands(key, unit)``
 table, one row per entry) to runs, formats 1 and 2 (no run ids) get the ``run_id`` column,
-formats 1 to 3 the (empty) ``blocks`` table: their units are found through the bands only.
+formats 1 to 3 the (empty) ``blocks`` table: their units are found through the bands only;
+format 4 rows are format 5 rows already (only older segmenters cannot read packed offsets).
 """
 
 from __future__ import annotations
@@ -89,8 +91,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SQLiteIndex", "lsh_meta", "open"]
 
-FORMAT = "4"
-OLD_FORMATS = ("1", "2", "3")
+FORMAT = "5"
+OLD_FORMATS = ("1", "2", "3", "4")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -149,9 +151,38 @@ def encode_run(keys: np.ndarray, units: np.ndarray) -> tuple[int, int, int, byte
     pairs = np.stack([wide.astype(np.uint64), gaps[wide] >> np.uint64(32)], axis=1)
     base = int(u.min())
     offsets = u - base
-    dtype = "<u2" if int(offsets.max()) < 1 << 16 else "<u4"
     return (len(k), base, int(k[0]), (gaps & np.uint64(0xFFFFFFFF)).astype("<u4").tobytes(),
-            pairs.astype("<u4").tobytes(), offsets.astype(dtype).tobytes())
+            pairs.astype("<u4").tobytes(), pack_bits(offsets))
+
+
+def pack_bits(values: np.ndarray) -> bytes:
+    """Non-negative integers below 2**32 in as few bits each as the largest needs, least
+    significant bit first (so 16 or 32 bits are the bytes of ``<u2`` or ``<u4``); fewer than 8
+    values take 16 or 32 bits, so that :func:`unpack_bits` tells the width from the length."""
+    v = np.asarray(values, dtype=np.uint64)
+    top = int(v.max()) if len(v) else 0
+    bits = max(1, top.bit_length())
+    if bits > 32:
+        raise ValueError(f"{top} does not fit 32 bits")
+    if len(v) < 8 or bits in (16, 32):
+        return v.astype("<u2" if bits <= 16 else "<u4").tobytes()
+    planes = (v[:, None] >> np.arange(bits, dtype=np.uint64)) & np.uint64(1)
+    return np.packbits(planes.astype(np.uint8).ravel(), bitorder="little").tobytes()
+
+
+def unpack_bits(data: bytes, count: int) -> np.ndarray:
+    """The ``count`` values :func:`pack_bits` packed (int64)."""
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    bits = len(data) * 8 // count
+    if bits in (16, 32):
+        return np.frombuffer(data, dtype="<u2" if bits == 16 else "<u4").astype(np.int64)
+    planes = np.unpackbits(np.frombuffer(data, dtype=np.uint8), count=count * bits,
+                           bitorder="little").reshape(count, bits)
+    out = np.zeros(count, dtype=np.int64)
+    for b in range(bits):
+        out |= planes[:, b].astype(np.int64) << b
+    return out
 
 
 def encode_blocks(fps: np.ndarray, postings: np.ndarray) -> tuple[int, int, bytes, bytes,
@@ -188,8 +219,7 @@ def decode_run(entries: int, base: int, first: int, gaps: bytes, wide: bytes, un
     keys[0] = first
     np.cumsum(g, out=keys[1:])
     keys[1:] += np.uint64(first)
-    dtype = "<u2" if len(units) == 2 * entries else "<u4"
-    return keys, np.frombuffer(units, dtype=dtype).astype(np.int64) + base
+    return keys, unpack_bits(units, entries) + base
 
 
 class SortedEntries:
