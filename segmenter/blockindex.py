@@ -418,6 +418,11 @@ def select_pairs(
     need = np.maximum(need, np.ceil(config.share * smaller))
     lined = spread | one_x[o] | one_c[o]
     good = ((shared >= need) & lined) | ((anchored > 0) & (smaller <= config.few))
+    if config.anchors:
+        # Every prefix anchor shared: the two texts open with the same words (a teaser, an
+        # abridged copy), whatever their sampled shingles say (those of a widely reused
+        # paragraph are template text and stop counting).
+        good |= anchored >= config.anchors
     good &= ~same[o]
     px, pc, shared = px[good], pc[good], shared[good]
     order = np.lexsort((pc, -shared, px))

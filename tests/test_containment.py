@@ -408,6 +408,23 @@ def test_anchors_find_a_short_prefix_copy() -> None:
     assert (0, 4) not in pairs  # too short for the sample alone
 
 
+def test_anchors_find_a_prefix_copy_of_widely_reused_paragraphs() -> None:
+    """An article made of paragraphs that many other pages reuse (their sampled shingles are
+    template text: in more than ``max_df`` units) and its abridged copy, its first three
+    paragraphs: they share every prefix anchor, so they are candidates. Without that rule
+    the copy had none, as at 1M make_corpus.py documents."""
+    pool = paras(120, 6)
+    crowd = ["\n".join([*paras(130 + i, 1), *pool[1:][i % 5:], *pool[1:][: i % 5]])
+             for i in range(6)]
+    article = "\n".join(pool)
+    copy = "\n".join(pool[:3])
+    config = SampleConfig(sample=8, max_df=4)
+    pairs = find_all([*crowd, article, copy], config, 3)
+    assert (6, 7) in pairs
+    assert (6, 7) not in find_all([*crowd, article, copy], SampleConfig(sample=8, max_df=4,
+                                                                        anchors=0), 3)
+
+
 # ----------------------------------------------------------------------------- earlier runs
 def test_estimate_against_a_stored_signature_sees_a_block_anywhere() -> None:
     signer = Signer(128, 1)
