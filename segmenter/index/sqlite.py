@@ -222,13 +222,29 @@ def decode_run(entries: int, base: int, first: int, gaps: bytes, wide: bytes, un
     return keys, unpack_bits(units, entries) + base
 
 
+def _merged(older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.ndarray]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Two key-sorted levels as one (a key's older values first), without a sort."""
+    (k1, v1), (k2, v2) = older, newer
+    at = np.searchsorted(k1, k2, side="right")
+    at += np.arange(len(k2))  # where each newer entry lands
+    keys = np.empty(len(k1) + len(k2), dtype=np.result_type(k1, k2))
+    values = np.empty(len(keys), dtype=np.result_type(v1, v2))
+    rest = np.ones(len(keys), dtype=bool)
+    rest[at] = False
+    keys[at], values[at] = k2, v2
+    keys[rest], values[rest] = k1, v1
+    return keys, values
+
+
 class SortedEntries:
     """Entries ``(key, value)`` held in memory as a few sorted levels (LSM-style): each level a
     pair of arrays sorted by key (stable: a key's values in arrival order), the levels from
-    oldest to newest; a new level merges with the one before while it is at least half its size
-    (so there are about log2(batches) levels). For the band entries (uint64 keys, int32 units:
-    12 bytes per entry, where a hash table of every entry took 20-40 in half-empty
-    power-of-two slots) and the block postings (uint32 fingerprints, uint64 postings)."""
+    oldest to newest; a new level merges with the one before while it is at least half its
+    size (so there are about log2(batches) levels; a merge is one pass, :func:`_merged`). For
+    the band entries (uint64 keys, int32 units: 12 bytes per entry, where a hash table of every
+    entry took 20-40 in half-empty power-of-two slots) and the block postings (uint32
+    fingerprints, uint64 postings)."""
 
     def __init__(self, narrow: bool = False, cap: int | None = None) -> None:
         self.levels: list[tuple[np.ndarray, np.ndarray]] = []
@@ -262,11 +278,7 @@ class SortedEntries:
             v = v.astype(np.int32)
         self.levels.append((k, v))
         while len(self.levels) > 1 and len(self.levels[-2][0]) <= 2 * len(self.levels[-1][0]):
-            (k1, v1), (k2, v2) = self.levels.pop(-2), self.levels.pop()
-            k, v = np.concatenate([k1, k2]), np.concatenate([v1, v2])
-            del k1, v1, k2, v2
-            order = np.argsort(k, kind="stable")  # timsort: one merge of two sorted runs
-            self.levels.append((k[order], v[order]))
+            self.levels.append(_merged(self.levels.pop(-2), self.levels.pop()))
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every entry of these keys: grouped by level, oldest first (so a key's values are in
