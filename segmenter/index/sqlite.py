@@ -30,9 +30,10 @@ the shingles sampled wherever they sit, so a later run finds a copy that is not 
 ``members`` the units' ``n - base`` (uint32), ``codes`` their fingerprint count and one-line flag
 (uint32 ``nfp << 1 | one_line``), ``fps`` their fingerprints, unit by unit (uint32) and ``counts``
 how many each unit has (uint32): 4 bytes per fingerprint, 12 per unit (about 80 per unit). Like
-the band entries they live in memory (:class:`~segmenter.blockindex.StoredBlocks`, at most
-``block_max_df`` units per fingerprint: template text beyond), loaded the first time a batch
-brings fingerprints.
+the band entries they live in memory as sorted levels (:class:`SortedEntries`: 12 bytes per
+posting, at most ``block_max_df`` per fingerprint, the first stored: template text beyond),
+loaded the first time a batch brings fingerprints; a batch is queried on a
+:class:`~segmenter.blockindex.StoredBlocks` of just its fingerprints' postings.
 
 Lookups never touch the runs on disk: each process keeps the band entries in memory as a few
 sorted arrays (:class:`SortedEntries`, loaded on first use: 12 bytes per entry, about 0.4 KB per
