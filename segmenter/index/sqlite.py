@@ -39,10 +39,11 @@ Lookups never touch the runs on disk: each process keeps the band entries in mem
 sorted arrays (:class:`SortedEntries`, loaded on first use: 12 bytes per entry, about 0.4 KB per
 unit) and runs each batch on a band table of just the batch's buckets. In every transaction it
 first reads the runs other processes appended since (``runs.run`` above the last one it saw;
-``meta.gen`` changes when ``prune`` rewrites runs, and when the run it saw last is gone, merged
-into a later one, it reloads them all). Runs of small batches (``--jobs`` workers send a few
-hundred units at a time) are merged into one once they hold :data:`MERGED_RUN` entries together,
-in the transaction of the batch that fills them: their key gaps would not fit 32 bits.
+``meta.gen`` changes when ``prune`` rewrites runs, and it reloads them all; when the run it saw
+last is gone, merged into the next one, it adds the entries of that one it does not hold).
+Runs of small batches (``--jobs`` workers send a few hundred units at a time) are merged into
+one once they hold :data:`MERGED_RUN` entries together, in the transaction of the batch that
+fills them: their key gaps would not fit 32 bits.
 
 ``units.sig`` is the low 16 bits of each value of the unit's full signature (``num_perm * 2``
 bytes: 256 at 128 permutations): enough for later runs to estimate Jaccard similarity and
@@ -281,6 +282,16 @@ class SortedEntries:
         while len(self.levels) > 1 and len(self.levels[-2][0]) <= 2 * len(self.levels[-1][0]):
             self.levels.append(_merged(self.levels.pop(-2), self.levels.pop()))
 
+    def unseen(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The entries ``(key, value)`` not held yet (values below 2**32; order kept)."""
+        held_k, held_v = self.lookup(keys)
+        if not len(held_k):
+            return keys, values
+        _, dense = np.unique(np.concatenate([keys, held_k]), return_inverse=True)
+        pairs = dense.astype(np.int64) << 32 | np.concatenate([values, held_v]).astype(np.int64)
+        keep = ~np.isin(pairs[: len(keys)], pairs[len(keys):])
+        return keys[keep], values[keep]
+
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every entry of these keys: grouped by level, oldest first (so a key's values are in
         arrival order)."""
@@ -468,11 +479,16 @@ class SQLiteIndex(PersistentIndex):
     def _sync(self) -> SortedEntries:
         """The band entries in memory, up to date with the file (call inside a transaction)."""
         gen = self._generation()
-        if self._mem is None or gen != self._gen or (self._seen and self._db.execute(
-                "SELECT 1 FROM runs WHERE run = ?", (self._seen,)).fetchone() is None):
-            # new, pruned, or the runs after the last one seen were merged: read them all
+        if self._mem is None or gen != self._gen:  # new, or pruned: read them all
             self._mem, self._seen, self._gen = SortedEntries(narrow=True), 0, gen
+        # The run seen last is gone: merged into the first run after it (:meth:`_merge_tail`),
+        # with others this process read before it, whose entries it must not add twice.
+        merged = bool(self._seen) and self._db.execute(
+            "SELECT 1 FROM runs WHERE run = ?", (self._seen,)).fetchone() is None
         for run, keys, units in self._runs(self._seen):
+            if merged:
+                keys, units = self._mem.unseen(keys, units)
+                merged = False
             self._mem.add(keys, units, presorted=True)
             self._seen = run
         return self._mem
@@ -527,7 +543,8 @@ class SQLiteIndex(PersistentIndex):
         trailing small runs hold :data:`MERGED_RUN` entries together, rewrite them as one run
         under the last one's number (inside the batch's transaction; this process has every
         entry in memory already). Another process that had read some of them but not all finds
-        the run it saw last gone, and reloads (:meth:`_sync`)."""
+        the run it saw last gone, and adds the entries of the merged run it does not hold yet
+        (:meth:`_sync`)."""
         tail: list[int] = []
         total = 0
         for run, entries in self._db.execute("SELECT run, entries FROM runs ORDER BY run DESC"):
