@@ -439,6 +439,38 @@ def test_sqlite_writers_in_one_file_see_each_other(tmp_path: Path) -> None:
     b.close()
 
 
+@pytest.mark.parametrize("cap", [None, 3])
+def test_sorted_entries_find_every_entry_in_arrival_order(cap: int | None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of entries into sorted levels (merged up to MAX_LEVEL): a lookup gives each key's
+    values in arrival order (the first ``cap`` of them), as a list per key would."""
+    from segmenter.index import sqlite as sqlite_index
+
+    monkeypatch.setattr(sqlite_index, "MAX_LEVEL", 60)
+    rng = np.random.default_rng(9)
+    held = sqlite_index.SortedEntries(narrow=True, cap=cap)
+    want: dict[int, list[int]] = {}
+    value = 0
+    for size in rng.integers(1, 25, size=40):
+        keys = rng.integers(0, 30, size=size).astype(np.uint64)
+        values = np.arange(value, value + size)
+        value += size
+        held.add(keys, values)
+        for k, v in zip(keys.tolist(), values.tolist(), strict=True):
+            if cap is None or len(want.setdefault(k, [])) < cap:
+                want.setdefault(k, []).append(v)
+        assert all(len(k) <= 60 for k, _ in held.levels) and len(held.levels) <= 6 + value // 20
+        q = np.arange(35, dtype=np.uint64)
+        got_k, got_v = held.lookup(q)
+        got: dict[int, list[int]] = {}
+        for k, v in zip(got_k[np.argsort(got_k, kind="stable")].tolist(),
+                        got_v[np.argsort(got_k, kind="stable")].tolist(), strict=True):
+            got.setdefault(k, []).append(v)
+        assert got == want
+        assert held.unseen(q[:5], np.zeros(5, dtype=np.int64))[0].tolist() == [
+            k for k in range(5) if 0 not in want.get(k, [])]
+
+
 def test_sqlite_small_runs_are_merged_and_answers_stay(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Two writers on one file add small batches, so the trailing small runs get merged while

@@ -139,6 +139,7 @@ _BLOCK_COLUMNS = "entries, base, members, codes, fps, counts"
 _RUN_COLUMNS = "entries, base, first, gaps, wide, units"
 SMALL_RUN = 1 << 16  # band entries: a run of fewer is merged with the ones after it ...
 MERGED_RUN = 1 << 17  # ... once they hold this many (about 4,096 units' entries)
+MAX_LEVEL = 1 << 23  # entries: the largest level of SortedEntries (96 MiB of band entries)
 _MAX_LOAD = 0.75  # fuller than in MemoryIndex: every process of a fleet holds this table
 
 
@@ -243,7 +244,9 @@ class SortedEntries:
     """Entries ``(key, value)`` held in memory as a few sorted levels (LSM-style): each level a
     pair of arrays sorted by key (stable: a key's values in arrival order), the levels from
     oldest to newest; a new level merges with the one before while it is at least half its
-    size (so there are about log2(batches) levels; a merge is one pass, :func:`_merged`). For
+    size and they hold at most :data:`MAX_LEVEL` entries together (so there are about
+    log2(batches) levels up to that size, and a merge needs at most that many more entries'
+    memory for a moment; a merge is one pass, :func:`_merged`). For
     the band entries (uint64 keys, int32 units: 12 bytes per entry, where a hash table of every
     entry took 20-40 in half-empty power-of-two slots) and the block postings (uint32
     fingerprints, uint64 postings)."""
@@ -279,7 +282,9 @@ class SortedEntries:
         if self.narrow and int(v.max()) < 1 << 31:
             v = v.astype(np.int32)
         self.levels.append((k, v))
-        while len(self.levels) > 1 and len(self.levels[-2][0]) <= 2 * len(self.levels[-1][0]):
+        while len(self.levels) > 1 and \
+                len(self.levels[-2][0]) <= min(2 * len(self.levels[-1][0]),
+                                               MAX_LEVEL - len(self.levels[-1][0])):
             self.levels.append(_merged(self.levels.pop(-2), self.levels.pop()))
 
     def unseen(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
