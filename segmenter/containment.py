@@ -221,9 +221,11 @@ def locate(
     # Nearly all of the shorter unit is in the other (a teaser, an abridged or re-scraped
     # copy): a copy whatever its runs are, as the set containment rule has it, as long as its
     # lines come in the other's order (not paragraphs drawn in any order from a common stock).
-    full = found >= rule.full_share * n and (
-        lines is None or _in_order(*_placed(short, long_, _expand(lines, n)[0], mask)[:2])
-        >= rule.full_share * n)
+    where: np.ndarray | None = None
+    full = found >= rule.full_share * n
+    if full and lines is not None:
+        where = _first_at(short, long_)
+        full = _in_order(*_placed(where, _expand(lines, n)[0], mask)[:2]) >= rule.full_share * n
     if full and not detail:
         at = np.flatnonzero(mask)
         s, e = at[:1], at[-1:] + 1
@@ -250,12 +252,13 @@ def locate(
         if story < rule.copy_share or paragraphs < rule.min_paragraphs:
             return SharedBlock(side, covered, coverage, (), (), "block_small", story)
         if lines is not None:
-            _, _, first, last = _placed(short, long_, number, inside)
+            where = _first_at(short, long_) if where is None else where
+            _, _, first, last = _placed(where, number, inside)
             if rule.junction and not _joined(first, last, rule.gap + rule.junction + 1):
                 # Paragraphs that are also in the other text, but none next to the one it
                 # follows there: drawn from a common stock, not a copied block.
                 return SharedBlock(side, covered, coverage, (), (), "no_junction", story)
-            weight, place, _, _ = _placed(short, long_, number, inside & prose)
+            weight, place, _, _ = _placed(where, number, inside & prose)
             if _in_order(weight, place) < rule.copy_share * n_story:
                 # Enough paragraphs are shared, but not in the other text's order: a copy
                 # keeps the order of what it copies; stories drawing on a common stock do not.
@@ -391,14 +394,22 @@ def _paragraph_share(number: np.ndarray, prose: np.ndarray, inside: np.ndarray) 
     return float(np.count_nonzero(hit[has] * 2 >= total[has]) / np.count_nonzero(has))
 
 
-def _placed(short: np.ndarray, long_: np.ndarray, number: np.ndarray,
-            shared: np.ndarray) -> tuple[list[int], list[float], np.ndarray, np.ndarray]:
-    """Where the shorter unit's lines with ``shared`` positions lie in the longer unit: per such
-    line in text order, its shared positions, the median of their first occurrences in the
-    longer unit, and the occurrences of its first and of its last shared position."""
-    at = np.flatnonzero(shared)
+def _first_at(short: np.ndarray, long_: np.ndarray) -> np.ndarray:
+    """For every position of the shorter unit, the first position of its shingle in the longer
+    one (meaningless where it does not occur there)."""
     order = np.argsort(long_, kind="stable")
-    where = order[np.searchsorted(long_[order], short[at])]  # first occurrence there
+    at = np.searchsorted(long_[order], short)
+    return order[np.minimum(at, len(order) - 1)]
+
+
+def _placed(where: np.ndarray, number: np.ndarray,
+            shared: np.ndarray) -> tuple[list[int], list[float], np.ndarray, np.ndarray]:
+    """Where the shorter unit's lines with ``shared`` positions lie in the longer unit
+    (``where``: :func:`_first_at`): per such line in text order, its shared positions, the
+    median of their places in the longer unit, and the places of its first and of its last
+    shared position."""
+    at = np.flatnonzero(shared)
+    where = where[at]
     line = number[at]
     cut = np.flatnonzero(np.r_[True, line[1:] != line[:-1]]) if len(at) else at
     ends = np.r_[cut[1:], len(at)] - 1
