@@ -403,19 +403,20 @@ def _first_at(short: np.ndarray, long_: np.ndarray) -> np.ndarray:
 
 
 def _placed(where: np.ndarray, number: np.ndarray,
-            shared: np.ndarray) -> tuple[list[int], list[float], np.ndarray, np.ndarray]:
+            shared: np.ndarray) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
     """Where the shorter unit's lines with ``shared`` positions lie in the longer unit
     (``where``: :func:`_first_at`): per such line in text order, its shared positions, the
-    median of their places in the longer unit, and the places of its first and of its last
-    shared position."""
+    (lower) median of their places in the longer unit, and the places of its first and of
+    its last shared position."""
     at = np.flatnonzero(shared)
     where = where[at]
-    line = number[at]
-    cut = np.flatnonzero(np.r_[True, line[1:] != line[:-1]]) if len(at) else at
-    ends = np.r_[cut[1:], len(at)] - 1
-    weight = np.diff(np.r_[cut, len(at)]).tolist()
-    place = [float(np.median(w)) for w in np.split(where, cut[1:])] if len(at) else []
-    return weight, place, where[cut], where[ends]
+    line = number[at]  # non-decreasing
+    if not len(at):
+        return [], [], where, where
+    cut = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
+    size = np.diff(np.r_[cut, len(at)])
+    middle = where[np.lexsort((where, line))][cut + (size - 1) // 2]
+    return size.tolist(), middle.tolist(), where[cut], where[cut + size - 1]
 
 
 def _joined(first: np.ndarray, last: np.ndarray, reach: int) -> bool:
@@ -427,7 +428,7 @@ def _joined(first: np.ndarray, last: np.ndarray, reach: int) -> bool:
     return bool(np.any((step > 0) & (step <= reach)))
 
 
-def _in_order(weight: list[int], place: list[float]) -> int:
+def _in_order(weight: list[int], place: list[int]) -> int:
     """The most shared positions of lines (:func:`_placed`) that come in the longer unit's
     order: the heaviest chain of lines whose places increase."""
     best: list[int] = []
