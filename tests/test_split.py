@@ -241,3 +241,28 @@ def test_a_page_without_language_cues_is_not_split_on_cohesion_alone() -> None:
     stories = split("\n".join([*_PT_FUTEBOL, teaser]))
     assert [(s.kind, s.kicker) for s in stories] == [
         ("article", None), ("teaser", "ALERTA VERMELHO")]
+
+
+def test_line_features_the_same_split_at_once_or_line_by_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A text is split into lines at once (short) or one line at a time (long); an ASCII
+    text's words are found in the page lower-cased once: the same lines, words and stories
+    as each line's own ``_vocab``."""
+    import json
+
+    features = importlib.import_module("segmenter.split.features")
+
+    from .conftest import FIXTURES
+
+    texts = [json.loads(line)["text"] for line in
+             (FIXTURES / "split" / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts += ["\r\n  Lead line here.\r\n\n" + "x" * 700 + " WORDS after the prefix\n", "\n\n"]
+    cfg = SplitConfig()
+    at_once = [line_features(t, cfg) for t in texts]
+    for lines in at_once:
+        for line in lines:
+            words = features._vocab(line.text[:600]) if line.boilerplate is None else frozenset()
+            assert line.vocab == words
+    monkeypatch.setattr(features, "_SPLIT_AT", 0)
+    assert [line_features(t, cfg) for t in texts] == at_once

@@ -9,7 +9,7 @@ used for lexical cohesion.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .boilerplate import boilerplate_label, dateline_prefix, kicker_of, read_more_tail
@@ -32,6 +32,7 @@ _EMPTY: frozenset[str] = frozenset()
 # Above this many characters a text keeps each line's words as a tuple of strings shared by all
 # its lines (about 1/10 of the memory of one frozenset per line; a little slower to build).
 COMPACT_TEXT = 1 << 22
+_SPLIT_AT = 1 << 20  # texts longer than this are split into lines one at a time
 _COHESION_PREFIX = 600  # content words are taken from at most this many characters of a line
 
 # Generic English function words: never evidence of a shared topic.
@@ -176,63 +177,90 @@ def _caps_lead(text: str) -> bool:
     return False
 
 
+def _pieces(text: str) -> Iterable[str]:
+    """The lines of ``text`` split on ``\\n`` (a list below ``_SPLIT_AT`` characters; found one
+    at a time above it, so a very long text is not copied a second time at once)."""
+    if len(text) < _SPLIT_AT:
+        return text.split("\n")
+    return _iter_pieces(text)
+
+
+def _iter_pieces(text: str) -> Iterator[str]:
+    pos = 0
+    while True:
+        nl = text.find("\n", pos)
+        if nl < 0:
+            yield text[pos:]
+            return
+        yield text[pos:nl]
+        pos = nl + 1
+
+
 def line_features(text: str, config: SplitConfig) -> list[Line]:
     """Features of every non-blank line of ``text`` (split on ``\\n`` only, like the gold)."""
     lines: list[Line] = []
+    append = lines.append
     pos = 0
     n = len(text)
-    index = 0
     bp_max = config.boilerplate_max_chars
     head_chars = config.headline_max_chars
     head_words = config.headline_max_words
+    teaser_min = config.teaser_min_chars
+    short_teaser_min = config.short_teaser_min_chars
+    kicker_words = config.kicker_max_words
     vocab: Callable[[str], frozenset[str] | tuple[str, ...]] = _vocab
+    # An ASCII page is lower-cased once; each line's words are found in place (the same words
+    # as ``_vocab`` of the line: lower-casing ASCII is per character).
+    low = text.lower() if n <= COMPACT_TEXT and text.isascii() else None
+    words_in = _ASCII_WORD.findall
     if n > COMPACT_TEXT:
         shared: dict[str, str] = {}
 
         def vocab(part: str) -> tuple[str, ...]:
             return tuple([shared.setdefault(w, w) for w in _vocab(part)])
 
-    while pos <= n:
-        nl = text.find("\n", pos)
-        if nl < 0:
-            nl = n
-        raw = text[pos:nl]
-        stripped = raw.strip()
-        if stripped:
-            s = stripped
+    for index, raw in enumerate(_pieces(text)):
+        nl = pos + len(raw)
+        s = raw.strip()
+        if s:
             lead = raw.find(s[0])
-            body_end = pos + lead + len(s)
+            start = pos + lead
             chars = len(s)
             ellipsis = s.endswith(_ELLIPSES)
-            rm = read_more_tail(s) if chars > config.short_teaser_min_chars else None
+            rm = read_more_tail(s) if chars > short_teaser_min else None
             label = boilerplate_label(s, bp_max) if chars <= bp_max else None
             words = s.count(" ") + 1 if chars < 400 else 99
             terminal = ends_terminal(s) and not ellipsis
-            lines.append(
+            if label is not None:
+                v: frozenset[str] | tuple[str, ...] = _EMPTY
+            elif low is not None:
+                v = frozenset(words_in(low, start, start + min(chars, _COHESION_PREFIX))) - _STOP
+            else:
+                v = vocab(s[:_COHESION_PREFIX])
+            append(
                 Line(
                     index,
                     pos,
-                    body_end,
-                    nl - 1 if nl > pos and text[nl - 1] == "\r" else nl,
+                    start + chars,
+                    nl - 1 if raw[-1:] == "\r" else nl,
                     s,
                     chars,
                     words,
                     terminal,
                     ellipsis,
-                    None if rm is None else pos + lead + rm,
+                    None if rm is None else start + rm,
                     label,
-                    None if label else kicker_of(s, config.kicker_max_words),
+                    None if label else kicker_of(s, kicker_words),
                     dateline_prefix(s),
                     _first_word(s) in _CONTINUATIONS,
-                    chars >= config.teaser_min_chars and _caps_lead(s),
+                    chars >= teaser_min and _caps_lead(s),
                     label is None
                     and chars <= head_chars
                     and words <= head_words
                     and (not terminal or words <= 12 and s[-1] == "?"),
-                    vocab(s[:_COHESION_PREFIX]) if label is None else _EMPTY,
+                    v,
                     not terminal or ellipsis or rm is not None,
                 )
             )
         pos = nl + 1
-        index += 1
     return lines
