@@ -87,6 +87,20 @@ _AUTHOR_BIO = re.compile(
     r"(?:about the author|the author|this article was written by)\b",
     re.IGNORECASE,
 )
+
+
+def _may_be_bio(text: str) -> bool:
+    """False when ``_AUTHOR_BIO`` cannot match ``text`` (its verb or its opening words are not
+    in the first 200 characters): a cheap test before the expression. Only ASCII is judged
+    (case-insensitive matching pairs some letters with non-ASCII ones)."""
+    head = text[:200]
+    if not head.isascii():
+        return True
+    head = head.lower()
+    return (" is " in head or " was " in head or " has been " in head or " writes " in head
+            or " covers " in head or head.startswith(("about the author", "the author")))
+
+
 _NAME = re.compile(r"[A-Z][a-z'’\-]+(?: [A-Z]\.?)?(?: [A-Z][A-Za-z'’\-]+){1,2}")
 _TIME_LEAD = re.compile(r"\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?|[AP]M|Uhr|h)?\b")
 
@@ -113,7 +127,7 @@ class Segment:
         if line.boilerplate is None:
             body = self.body
             if body:
-                if line.headline_like(config):
+                if line.headline:
                     self.subheads += 1
                 self.only_headline = self.teaser = False
             else:
@@ -210,7 +224,7 @@ def boundary_features(
     if body[-1].text[-1] == ":":
         feats.append("after_colon")
     headline = False
-    if line.headline_like(config) and not only_headline:
+    if line.headline and not only_headline:
         if text[-1] == ":":
             feats.append("headline_colon")
         elif i + 1 < len(lines) and lines[i + 1].boilerplate in HEAD_LABELS:
@@ -228,7 +242,7 @@ def boundary_features(
             (text[0].isupper() or text[0].isdigit())
             and nxt is not None
             and nxt.chars >= max(2 * chars, 80)
-            and not nxt.headline_like(config)
+            and not nxt.headline
         ):
             headline = True
             feats.append("headline_question" if text[-1] == "?" else "headline")
@@ -250,7 +264,7 @@ def boundary_features(
             feats.append("time_stamp")
     if len(body) >= 6:
         feats.append("long_story")
-    if first.isupper() and _AUTHOR_BIO.match(text, 0, 200):
+    if first.isupper() and _may_be_bio(text) and _AUTHOR_BIO.match(text, 0, 200):
         feats.append("author_bio")
     # lexical cohesion with the whole story so far and with what follows
     words = seg.words
@@ -329,7 +343,7 @@ def _opens_story(
     k = len(seg.lines)
     while k > 0 and seg.lines[k - 1].boilerplate is not None:
         k -= 1
-    if k > 1 and seg.lines[k - 1].headline_like(config):
+    if k > 1 and seg.lines[k - 1].headline:
         return True
     line = lines[i]
     if (
@@ -361,7 +375,7 @@ def _headline_tail(seg: Segment, config: SplitConfig) -> list[Line]:
     heads = 0
     while cut > 1 and heads < 2:
         cand = seg.lines[cut - 1]
-        if cand.boilerplate is not None or not cand.headline_like(config):
+        if cand.boilerplate is not None or not cand.headline:
             break
         if heads and cand.words < 3:
             break  # a name signing the story off, not a headline above a deck
