@@ -399,6 +399,22 @@ def test_packed_offsets_round_trip_and_read_the_old_widths(bits: int, count: int
             assert np.array_equal(unpack_bits(values.astype(dtype).tobytes(), count), values)
 
 
+def test_sqlite_new_files_have_8k_pages_and_old_ones_keep_theirs(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    db = sqlite3.connect(old)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("CREATE TABLE x(a)")
+    db.execute("DROP TABLE x")
+    db.close()
+    infos, sigs = units_for([BASE, BASE + " officials said"])
+    for path, size in ((tmp_path / "new.db", 8192), (old, 4096)):
+        ix = SQLiteIndex(path)
+        ix.add_batch(infos, sigs)
+        assert ix._db.execute("PRAGMA page_size").fetchone()[0] == size
+        assert ix.query("full", sigs["full"][1:])[0] == [1, 2]
+        ix.close()
+
+
 def test_sqlite_format_4_is_read_and_migrated(tmp_path: Path) -> None:
     """Format 4 wrote a run's unit offsets as uint16 (or uint32): the same file opened now says
     format 5 and answers as before."""
