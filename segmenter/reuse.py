@@ -28,10 +28,9 @@ import numpy as np
 from .blockindex import BlockCandidates, SampleConfig
 from .containment import BlockRule, Containers, SharedBlock, char_spans, line_maps, locate
 from .fingerprint import ShingleBatch
+from .ragged import RaggedStore
 
 __all__ = ["BlockReuse"]
-
-_NONE = np.zeros(0, dtype=np.uint32)
 
 
 class BlockReuse:
@@ -49,22 +48,19 @@ class BlockReuse:
         self.candidates = BlockCandidates(sample)
         self.containers = Containers()
         self.shingle_size = shingle_size
-        self._seq: list[np.ndarray] = []  # by key: shingle hashes in text order
-        self._lines: list[np.ndarray] = []  # by key: line map
+        self._seq = RaggedStore(np.uint32)  # by key: shingle hashes in text order
+        self._lines = RaggedStore(np.uint32)  # by key: line map
         self._also: dict[int, list[int]] = {}  # container -> copies linked without merging
 
     @property
     def nbytes(self) -> int:
         """Bytes of the candidate table and the line maps (the sequences are the units'
         shingles, which the deduplicator keeps in one form or another anyway)."""
-        return self.candidates.nbytes + sum(int(m.nbytes) for m in self._lines)
+        return self.candidates.nbytes + self._lines.nbytes
 
     def _keep(self, key: int, seq: np.ndarray, lines: np.ndarray) -> None:
-        while len(self._seq) <= key:
-            self._seq.append(_NONE)
-            self._lines.append(_NONE)
-        self._seq[key] = seq
-        self._lines[key] = lines
+        self._seq.put(key, seq)
+        self._lines.put(key, lines)
 
     def add_batch(
         self, keys: Sequence[int], texts: Sequence[str], batch: ShingleBatch
@@ -87,7 +83,7 @@ class BlockReuse:
 
     def knows(self, key: int) -> bool:
         """Whether unit ``key`` was kept (a unit of this run with shingles)."""
-        return key < len(self._seq) and len(self._seq[key]) > 0
+        return self._seq.has(key)
 
     def judge(
         self,

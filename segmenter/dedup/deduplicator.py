@@ -142,12 +142,13 @@ class Deduplicator:
         self.stats = DedupStats()
         self._signer = BatchSigner(cfg)
         self._pending: list[Unit] = []
-        self._nodes = Nodes(cfg.explain)
         self._clusters = ClusterState()
         self._prior = EarlierRuns(self._signer.signer)
         # Block containment: in memory its candidates replace the head table's; with a
         # persistent index they add this run's block copies to the index's candidates.
         self._reuse = block_reuse(cfg) if cfg.block else None
+        # with block containment a unit's set is made from its sequence (held once)
+        self._nodes = Nodes(cfg.explain, None if self._reuse is None else self._reuse.sequence)
         self._perm_seq: tuple[int, np.ndarray] | None = None  # o, its permuted shingles
         self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
         self._seen_ids: set[str] = set()
@@ -233,9 +234,8 @@ class Deduplicator:
         for i, unit in enumerate(batch):
             first = self._digests.get(signed.digests[i])
             complete = not (unit.kind == "teaser" or unit.truncated)
-            shingles = nodes.sets[first] if first is not None else sets[i]
-            o = nodes.add(unit.id, complete, len(unit.text), shingles,
-                          signed.full[i].copy() if nodes.explain else None, unit.text)
+            o = nodes.add(unit.id, complete, len(unit.text), sets[i],
+                          signed.full[i].copy() if nodes.explain else None, unit.text, first)
             clusters.add(exact_of=first)
             if first is not None:
                 clusters.union(o, first)
@@ -261,7 +261,7 @@ class Deduplicator:
         rows = np.asarray(fresh, dtype=np.int64)
         keys = [base + i for i in fresh]
         # Units without shingles have the empty signature and must not meet each other.
-        has = [len(nodes.sets[k]) > 0 for k in keys]
+        has = [nodes.size(k) > 0 for k in keys]
         cand_full = self.index.query_insert("full", keys, signed.full[rows])
         cand_head: list[list[int]] = [[] for _ in keys]
         if signed.heads is not None:
@@ -290,7 +290,7 @@ class Deduplicator:
         index, nodes, clusters, prior = self._persistent, self._nodes, self._clusters, \
             self._prior
         base = self._ord_of_last - len(batch) + 1
-        rows = [i for i in range(len(batch)) if len(nodes.sets[base + i]) > 0]
+        rows = [i for i in range(len(batch)) if nodes.size(base + i) > 0]
         if not rows:
             return
         linked = set(range(len(batch))).difference(fresh)
@@ -298,7 +298,7 @@ class Deduplicator:
         infos = [
             UnitInfo(batch[i].id, int.from_bytes(signed.digests[i][:8], "little", signed=True),
                      len(batch[i].text), bool(nodes.complete[base + i]),
-                     len(nodes.sets[base + i]), batch[i].source)
+                     nodes.size(base + i), batch[i].source)
             for i in rows
         ]
         sigs = {"full": signed.full[sel]}
@@ -373,7 +373,7 @@ class Deduplicator:
 
     def _size(self, o: int) -> int:
         prior = self._prior.units.get(o)
-        return prior.shingles if prior is not None else len(self._nodes.sets[o])
+        return prior.shingles if prior is not None else self._nodes.size(o)
 
     def _verify(self, o: int, from_full: list[int], from_head: list[int]) -> None:
         """Verify unit ``o``'s candidates (full-sketch ones first, then the head table's or
@@ -396,11 +396,12 @@ class Deduplicator:
             if n_other == 0:
                 continue
             stats.candidates += 1
+            other = self._nodes.sets[c]  # (empty for a unit of an earlier run)
             if is_prior:
                 stats.prior_candidates += 1
                 v = prior.estimate(o, mine, c)
             else:
-                v = verify(mine, self._nodes.sets[c])
+                v = verify(mine, other)
             block: SharedBlock | None = None
             share = v.containment
             if reuse is None or is_prior or v.jaccard >= cfg.threshold:
@@ -412,7 +413,7 @@ class Deduplicator:
                         what = "contained" if block.shorter == "a" else "contains"
                         share = block.coverage
             else:
-                block = reuse.judge(o, c, mine, self._nodes.sets[c], v.shared)
+                block = reuse.judge(o, c, mine, other, v.shared)
                 what = None if not block.is_copy else \
                     "contained" if block.shorter == "a" else "contains"
                 share = block.story_coverage or block.coverage
@@ -456,7 +457,7 @@ class Deduplicator:
             reason = "block_small"
         if reason == "block_small":
             return None
-        shorter = "a" if len(self._nodes.sets[o]) <= stored.shingles else "b"
+        shorter = "a" if self._nodes.size(o) <= stored.shingles else "b"
         span = () if est.span is None else (est.span,)
         return SharedBlock(shorter, round(est.shared), est.coverage, span, (), reason)
 

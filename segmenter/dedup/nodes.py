@@ -3,36 +3,97 @@ compact facts, not texts (texts and signatures only in explain mode)."""
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable
+
 import numpy as np
 
-__all__ = ["EMPTY", "Nodes"]
+from ..ragged import RaggedStore
+
+__all__ = ["EMPTY", "Nodes", "ShingleSets"]
 
 EMPTY = np.empty(0, dtype=np.uint32)
 
 
-class Nodes:
-    """Ids, completeness, lengths and shingle sets of every node, by ordinal."""
+class ShingleSets:
+    """Every node's shingle set (sorted unique hashes), by ordinal: ``sets[o]``.
 
-    def __init__(self, explain: bool = False) -> None:
+    With ``sequences`` (a node's shingles in text order, which block containment keeps
+    anyway), a set is not stored but made from its sequence when asked for (``np.unique``):
+    a unit's shingles are then held once, not twice. A node that is an exact copy reads its
+    first copy's. Otherwise the sets are stored (:class:`~segmenter.ragged.RaggedStore`)."""
+
+    def __init__(self, sequences: Callable[[int], np.ndarray] | None = None) -> None:
+        self._sequences = sequences
+        self._stored = RaggedStore(np.uint32) if sequences is None else None
+        self._source = array("q")  # the node whose sequence has this node's shingles
+        self.sizes = array("q")  # distinct shingles by node
+        self._last: tuple[int, np.ndarray] = (-1, EMPTY)  # the last set made (source, set)
+
+    def add(self, shingles: np.ndarray, copy_of: int | None = None) -> int:
+        """Append a node with these shingles (``copy_of``: an earlier node with the same text,
+        whose shingles these are); returns its ordinal."""
+        o = len(self.sizes)
+        self.sizes.append(len(shingles))
+        self._source.append(o if copy_of is None else self._source[copy_of])
+        if self._stored is not None and copy_of is None:
+            self._stored.put(o, shingles)
+        return o
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def __getitem__(self, o: int) -> np.ndarray:
+        src = self._source[o]
+        if self._stored is not None:
+            return self._stored[src]
+        if self.sizes[o] == 0:
+            return EMPTY
+        last = self._last
+        if last[0] != src:
+            assert self._sequences is not None
+            last = self._last = (src, np.unique(self._sequences(src)))
+        return last[1]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held (stored sets, or only the per-node table when made from sequences)."""
+        table = self.sizes.itemsize * (len(self.sizes) + len(self._source))
+        return table + (self._stored.nbytes if self._stored is not None else 0)
+
+
+class Nodes:
+    """Ids, completeness, lengths and shingle sets of every node, by ordinal.
+
+    ``sequences``: where a node's shingles in text order are kept (block containment), so
+    that its set is made from them when needed (:class:`ShingleSets`)."""
+
+    def __init__(self, explain: bool = False,
+                 sequences: Callable[[int], np.ndarray] | None = None) -> None:
         self.explain = explain
         self.ids: list[str] = []
         self.complete = bytearray()  # 1 = an article / whole document not truncated
-        self.length: list[int] = []  # characters
-        self.sets: list[np.ndarray] = []  # sorted unique shingle hashes
+        self.length = array("q")  # characters
+        self.sets = ShingleSets(sequences)  # sorted unique shingle hashes
         self.sigs: list[np.ndarray] = []  # explain only
         self.texts: list[str] = []  # explain only
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def size(self, o: int) -> int:
+        """Node ``o``'s distinct shingles."""
+        return self.sets.sizes[o]
+
     def add(self, node_id: str, complete: bool, length: int, shingles: np.ndarray,
-            sig: np.ndarray | None = None, text: str = "") -> int:
-        """Append a node; returns its ordinal."""
+            sig: np.ndarray | None = None, text: str = "", copy_of: int | None = None) -> int:
+        """Append a node; returns its ordinal. ``copy_of``: an earlier node with the same text
+        (``shingles`` are its)."""
         o = len(self.ids)
         self.ids.append(node_id)
         self.complete.append(1 if complete else 0)
         self.length.append(length)
-        self.sets.append(shingles)
+        self.sets.add(shingles, copy_of)
         if self.explain:
             self.sigs.append(EMPTY if sig is None else sig)
             self.texts.append(text)
