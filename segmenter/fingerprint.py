@@ -215,6 +215,8 @@ class ShingleBatch:
 
 _SPACE_LUT = np.zeros(256, dtype=bool)
 _SPACE_LUT[list(b" \t\n\r\x0b\x0c")] = True  # what bytes.split() splits on
+_SEP_LUT = _SPACE_LUT.copy()  # what separates words: spaces, and punctuation (_BYTES_TABLE)
+_SEP_LUT[list(_ASCII_PUNCT)] = True
 _POLY = _U64(0x100000001B3)  # odd, so invertible mod 2^64
 _POLY_INV = _U64(pow(int(_POLY), -1, 1 << 64))
 _pow_cache: dict[str, np.ndarray] = {}
@@ -226,21 +228,23 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """``p**k`` and ``p**-k`` mod 2^64 for ``k < n`` (cached, grown by doubling)."""
     have = _pow_cache.get("p")
     if have is None or len(have) < n:
-        size = max(n, 2 * len(have) if have is not None else 1 << 21)
-        p = np.full(size, _POLY, dtype=_U64)
-        p[0] = 1
-        q = np.full(size, _POLY_INV, dtype=_U64)
-        q[0] = 1
-        _pow_cache["p"], _pow_cache["q"] = np.cumprod(p, dtype=_U64), np.cumprod(q, dtype=_U64)
+        # a piece is _PIECE bytes and the rest of a word: most never need more
+        size = max(n, 2 * len(have) if have is not None else _PIECE + (1 << 16))
+        _pow_cache.clear()
+        for name, base in (("p", _POLY), ("q", _POLY_INV)):
+            table = np.full(size, base, dtype=_U64)
+            table[0] = 1
+            _pow_cache[name] = np.cumprod(table, out=table)
     return _pow_cache["p"], _pow_cache["q"]
 
 
 def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """32-bit hashes of the whitespace-separated words of ``joined`` (blobs of ``sizes`` bytes
-    joined by one space, plus a trailing space), the number of words of each blob, and the
+    """32-bit hashes of the words of ``joined`` (blobs of ``sizes`` bytes joined by one space,
+    plus a trailing space; words are separated by whitespace and ASCII punctuation, as in
+    ``joined.translate(_BYTES_TABLE).split()``), the number of words of each blob, and the
     byte offset where each word starts. Vectorised over the batch: a polynomial hash mod 2^64
     of each word's bytes from prefix sums, then a 64-bit finaliser. The bytes are hashed in
-    pieces of about ``_PIECE`` bytes cut at whitespace (a word's hash does not depend on where
+    pieces of about ``_PIECE`` bytes cut at a separator (a word's hash does not depend on where
     it sits), so the 64-bit work arrays stay small however long one text is."""
     n = len(sizes)
     arr = np.frombuffer(joined, dtype=np.uint8)
@@ -250,7 +254,7 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     while pos < total:
         cut = _piece_end(arr, pos)
         seg = arr[pos:cut]
-        isword = ~_SPACE_LUT[seg]
+        isword = ~_SEP_LUT[seg]
         edges = np.diff(isword.view(np.int8), prepend=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
@@ -274,12 +278,13 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _piece_end(arr: np.ndarray, pos: int) -> int:
-    """The end of the piece of ``arr`` that starts at ``pos``: just after the first whitespace
-    byte at or past ``pos + _PIECE`` (the end of ``arr`` when there is none)."""
+    """The end of the piece of ``arr`` that starts at ``pos``: just after the first separator
+    byte (whitespace or punctuation) at or past ``pos + _PIECE`` (the end of ``arr`` when there
+    is none)."""
     end = pos + _PIECE
     window = 4096
     while end < len(arr):
-        ws = np.flatnonzero(_SPACE_LUT[arr[end : end + window]])
+        ws = np.flatnonzero(_SEP_LUT[arr[end : end + window]])
         if len(ws):
             return end + int(ws[0]) + 1
         end += window
@@ -344,8 +349,10 @@ def shingle_batch(
         else:
             blobs.append(normalize(text).encode("utf-8", "surrogatepass"))
     sizes = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=n)
-    data = b" ".join(blobs) + b" "
-    allw, nwords, word_starts = _word_hashes(data.translate(_BYTES_TABLE), sizes)
+    blobs.append(b"")  # the trailing space
+    data = b" ".join(blobs)
+    del blobs
+    allw, nwords, word_starts = _word_hashes(data, sizes)
     short = np.flatnonzero((nwords > 0) & (nwords < size))
     if len(short):
         wstarts = np.concatenate([[0], np.cumsum(nwords)[:-1]])
@@ -358,11 +365,13 @@ def shingle_batch(
     info = _lines(data, sizes, word_starts, nwords, grams, special) if lines else None
     combined = _combine(allw, size) if len(allw) >= size else np.empty(0, dtype=_U32)
     if not special:
-        # Keep the n-grams that start at word j of a text with j <= nwords - size.
-        starts = np.zeros(n, dtype=np.int64)
-        np.cumsum(nwords[:-1], out=starts[1:])
-        sel = _ranges(starts, grams)
-        return ShingleBatch(combined[sel], offsets, info)
+        # Keep the n-grams that start at word j of a text with j <= nwords - size (a mask:
+        # an index array would be 8 bytes an n-gram).
+        ends = np.cumsum(nwords)
+        keep = np.ones(len(combined), dtype=bool)
+        cross = _ranges(ends - nwords + grams, nwords - grams)
+        keep[cross[cross < len(combined)]] = False
+        return ShingleBatch(combined[keep], offsets, info)
     hashes = np.empty(int(offsets[-1]), dtype=_U32)
     wstart = 0
     for i in range(n):
