@@ -471,7 +471,11 @@ def test_sorted_entries_find_every_entry_in_arrival_order(cap: int | None,
         keys = rng.integers(0, 30, size=size).astype(np.uint64)
         values = np.arange(value, value + size)
         value += size
-        held.add(keys, values)
+        if size % 2:
+            held.add(keys, values)
+        else:  # as a file is loaded: parts in arrival order
+            held.extend([(keys[: size // 2], values[: size // 2]),
+                         (keys[size // 2 :], values[size // 2 :])])
         for k, v in zip(keys.tolist(), values.tolist(), strict=True):
             if cap is None or len(want.setdefault(k, [])) < cap:
                 want.setdefault(k, []).append(v)

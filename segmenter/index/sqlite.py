@@ -67,7 +67,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -288,6 +288,22 @@ class SortedEntries:
                                                MAX_LEVEL - len(self.levels[-1][0])):
             self.levels.append(_merged(self.levels.pop(-2), self.levels.pop()))
 
+    def extend(self, parts: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """:meth:`add` parts in arrival order, up to ``MAX_LEVEL // 2`` entries at a time (one
+        sort each: loading a file's runs or rows makes few large levels, not one per row)."""
+        keys: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        size = 0
+        for k, v in parts:
+            keys.append(k)
+            values.append(v)
+            size += len(k)
+            if size >= MAX_LEVEL // 2:
+                self.add(np.concatenate(keys), np.concatenate(values))
+                keys, values, size = [], [], 0
+        if keys:
+            self.add(np.concatenate(keys), np.concatenate(values))
+
     def unseen(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The entries ``(key, value)`` not held yet (values below 2**32; order kept)."""
         held_k, held_v = self.lookup(keys)
@@ -494,13 +510,17 @@ class SQLiteIndex(PersistentIndex):
         # with others this process read before it, whose entries it must not add twice.
         merged = bool(self._seen) and self._db.execute(
             "SELECT 1 FROM runs WHERE run = ?", (self._seen,)).fetchone() is None
-        for run, keys, units in self._runs(self._seen):
-            if merged:
-                keys, units = self._mem.unseen(keys, units)
-                merged = False
-            self._mem.add(keys, units, presorted=True)
-            self._seen = run
-        return self._mem
+        mem = self._mem
+
+        def runs() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            first = merged
+            for run, keys, units in self._runs(self._seen):
+                yield mem.unseen(keys, units) if first else (keys, units)
+                first = False
+                self._seen = run
+
+        mem.extend(runs())
+        return mem
 
     def _table(self, digests: np.ndarray) -> BandTable:
         """A band table of just these digests' buckets (every entry, in insertion order), inside
@@ -523,9 +543,13 @@ class SQLiteIndex(PersistentIndex):
             f"SELECT run, {_BLOCK_COLUMNS} FROM blocks WHERE run > ? ORDER BY run",
             (self._blocks_seen,),
         )
-        for run, *cols in rows:
-            self._blocks.add(*decode_blocks(*cols))
-            self._blocks_seen = run
+
+        def postings() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for run, *cols in rows:
+                yield decode_blocks(*cols)
+                self._blocks_seen = run
+
+        self._blocks.extend(postings())
         table = StoredBlocks(max_df)
         table.add(*self._blocks.lookup(np.asarray(fps, dtype=np.uint32)))
         return table
