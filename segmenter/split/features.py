@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import filterfalse
 
 from .boilerplate import boilerplate_label, dateline_prefix, kicker_of, read_more_tail
 from .config import SplitConfig
@@ -213,6 +214,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
     # as ``_vocab`` of the line: lower-casing ASCII is per character).
     low = text.lower() if n <= COMPACT_TEXT and text.isascii() else None
     words_in = _ASCII_WORD.findall
+    is_stop = _STOP.__contains__
     if n > COMPACT_TEXT:
         shared: dict[str, str] = {}
 
@@ -234,7 +236,8 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             if label is not None:
                 v: frozenset[str] | tuple[str, ...] = _EMPTY
             elif low is not None:
-                v = frozenset(words_in(low, start, start + min(chars, _COHESION_PREFIX))) - _STOP
+                found = words_in(low, start, start + min(chars, _COHESION_PREFIX))
+                v = frozenset(filterfalse(is_stop, found))
             else:
                 v = vocab(s[:_COHESION_PREFIX])
             append(

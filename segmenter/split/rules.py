@@ -87,20 +87,6 @@ _AUTHOR_BIO = re.compile(
     r"(?:about the author|the author|this article was written by)\b",
     re.IGNORECASE,
 )
-
-
-def _may_be_bio(text: str) -> bool:
-    """False when ``_AUTHOR_BIO`` cannot match ``text`` (its verb or its opening words are not
-    in the first 200 characters): a cheap test before the expression. Only ASCII is judged
-    (case-insensitive matching pairs some letters with non-ASCII ones)."""
-    head = text[:200]
-    if not head.isascii():
-        return True
-    head = head.lower()
-    return (" is " in head or " was " in head or " has been " in head or " writes " in head
-            or " covers " in head or head.startswith(("about the author", "the author")))
-
-
 _NAME = re.compile(r"[A-Z][a-z'’\-]+(?: [A-Z]\.?)?(?: [A-Z][A-Za-z'’\-]+){1,2}")
 _TIME_LEAD = re.compile(r"\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?|[AP]M|Uhr|h)?\b")
 
@@ -264,7 +250,7 @@ def boundary_features(
             feats.append("time_stamp")
     if len(body) >= 6:
         feats.append("long_story")
-    if first.isupper() and _may_be_bio(text) and _AUTHOR_BIO.match(text, 0, 200):
+    if first.isupper() and _AUTHOR_BIO.match(text, 0, 200):
         feats.append("author_bio")
     # lexical cohesion with the whole story so far and with what follows
     words = seg.words
