@@ -413,8 +413,9 @@ def _placed(where: np.ndarray, number: np.ndarray,
     line = number[at]  # non-decreasing
     if not len(at):
         return [], [], where, where
-    cut = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
-    size = np.diff(np.r_[cut, len(at)])
+    cut = np.flatnonzero(line[1:] != line[:-1]) + 1
+    size = np.diff(cut, prepend=0, append=len(at))
+    cut = np.concatenate((np.zeros(1, np.int64), cut))
     middle = where[np.lexsort((where, line))][cut + (size - 1) // 2]
     return size.tolist(), middle.tolist(), where[cut], where[cut + size - 1]
 
