@@ -38,7 +38,7 @@ from segmenter.dedup import verify  # noqa: E402
 from segmenter.dedup.clusters import ClusterState  # noqa: E402
 from segmenter.fingerprint import Signer, shingle_batch  # noqa: E402
 from segmenter.index import LSHParams, open_index  # noqa: E402
-from segmenter.reuse import BlockReuse  # noqa: E402
+from segmenter.reuse import BlockReuse, block_inputs  # noqa: E402
 from segmenter.signing import text_digest  # noqa: E402
 
 SETS = ("dedup-reuse", "dedup-dev")
@@ -100,7 +100,8 @@ class BlockDedup:
                 for j, got in enumerate(self.index.query_insert(name, keys, sigs[rows])):
                     cands[fresh[j]].update(got)
         if self.reuse is not None:
-            block = self.reuse.add_batch(range(base, base + len(docs)), texts, sb)
+            block = self.reuse.add_batch(range(base, base + len(docs)), block_inputs(
+                texts, sb, self.reuse.candidates.config))
             if self.d.block:
                 for i, got in enumerate(block):
                     cands[i].update(got)

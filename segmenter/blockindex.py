@@ -313,13 +313,16 @@ class BlockCandidates:
         self._nfp[keys] = np.minimum(nfp, 0xFFFF)
         self._one_line[keys] = one_line
 
-    def query_insert(self, keys: Sequence[int], batch: ShingleBatch) -> list[list[int]]:
-        """The block candidates of each unit of ``batch`` (keys inserted before it, in this
+    def query_insert(self, keys: Sequence[int], rows: BlockRows) -> list[list[int]]:
+        """The block candidates of each unit of a batch (``rows``: its fingerprints,
+        :func:`block_rows`, made with this table's config; keys inserted before it, in this
         batch or earlier ones), then the batch's fingerprints inserted under ``keys``."""
         cfg = self.config
-        n = len(batch)
+        n = len(rows)
         karr = np.asarray(keys, dtype=np.int64)
-        fps, row, lines, nfp, one_line = unit_fingerprints(batch, cfg)
+        if rows.config != cfg:
+            raise ConfigError("block rows made with another sampling config than the table's")
+        fps, row, lines, nfp, one_line = rows.fps, rows.row, rows.lines, rows.nfp, rows.one_line
         self._remember(karr, nfp, one_line)
         if not len(fps):
             return [[] for _ in range(n)]

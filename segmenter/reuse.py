@@ -7,9 +7,10 @@ containment link merges clusters (:class:`segmenter.containment.Containers`: a r
 not merge the stories it holds) and gives the character offsets of the shared block for
 ``--explain``. The deduplicator keeps its own union-find, sets and records; the calls it makes:
 
-1. per batch, after ``shingle_batch(texts, ..., lines=True)``: ``cands = reuse.add_batch(keys,
-   texts, shingles)`` (keys: the units' ordinals), and verify ``cands[i]`` with the ``full``
-   LSH candidates of row ``i``;
+1. per batch, after ``shingle_batch(texts, ..., lines=True)``: ``inputs = block_inputs(texts,
+   shingles, sample)`` (where the batch is signed: a ``--jobs`` worker), then ``cands =
+   reuse.add_batch(keys, inputs)`` (keys: the units' ordinals), and verify ``cands[i]`` with
+   the ``full`` LSH candidates of row ``i``;
 2. per candidate pair that is not ``near`` (Jaccard below the threshold): ``block =
    reuse.judge(o, c, set_o, set_c, verdict.shared)``; ``block.is_copy`` says ``contained``,
    ``block.shorter`` which one is the copy, ``block.reason`` why;
@@ -21,16 +22,67 @@ not merge the stories it holds) and gives the character offsets of the shared bl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .blockindex import BlockCandidates, SampleConfig
+from .blockindex import BlockCandidates, BlockRows, SampleConfig, unit_fingerprints
 from .containment import BlockRule, Containers, SharedBlock, char_spans, line_maps, locate
 from .fingerprint import ShingleBatch
 from .ragged import RaggedStore
 
-__all__ = ["BlockReuse"]
+__all__ = ["BlockInputs", "BlockReuse", "block_inputs"]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockInputs:
+    """What block containment needs of each unit of a batch, computed per unit where the batch
+    is signed (a ``--jobs`` worker), so that the process holding the run's state only looks
+    things up: its shingles in text order, its line map (:func:`~segmenter.containment.
+    line_maps`) and its block fingerprints (:func:`~segmenter.blockindex.unit_fingerprints`,
+    grouped by unit). Ragged numpy arrays only (pickled as flat buffers)."""
+
+    sample: SampleConfig
+    seq: ShingleBatch  # shingle hashes in text order (no lines)
+    # ragged arrays (ShingleBatch as a container: unit i owns values[offsets[i]:offsets[i+1]])
+    maps: ShingleBatch  # line maps (uint32)
+    fps: ShingleBatch  # block fingerprints of each unit: sampled (odd) then anchors (even)
+    fp_lines: ShingleBatch  # uint16: the line of each fingerprint (anchors: 0)
+    nfp: np.ndarray  # int64 per unit: its sampled fingerprints
+    one_line: np.ndarray  # bool per unit: all of them on one line
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    def take(self, rows: Sequence[int]) -> BlockInputs:
+        """The inputs of units ``rows`` only, in that order."""
+        sel = np.asarray(rows, dtype=np.int64)
+        return BlockInputs(self.sample, self.seq.take(rows), self.maps.take(rows),
+                           self.fps.take(rows), self.fp_lines.take(rows), self.nfp[sel],
+                           self.one_line[sel])
+
+    def block_rows(self) -> BlockRows:
+        """The fingerprints as :func:`~segmenter.blockindex.block_rows` gives them."""
+        row = np.repeat(np.arange(len(self), dtype=np.int64), self.fps.counts())
+        return BlockRows(self.sample, self.fps.hashes, row,
+                         self.fp_lines.hashes.astype(np.int64),
+                         self.nfp, self.one_line)
+
+
+def block_inputs(texts: Sequence[str], batch: ShingleBatch, sample: SampleConfig) -> BlockInputs:
+    """The :class:`BlockInputs` of a batch made with ``shingle_batch(texts, ..., lines=True)``."""
+    maps = line_maps(texts, batch)
+    offsets = np.zeros(len(maps) + 1, dtype=np.int64)
+    np.cumsum([len(m) for m in maps], out=offsets[1:])
+    flat = np.concatenate(maps) if maps else _NONE
+    fps, row, lines, nfp, one_line = unit_fingerprints(batch, sample)
+    order = np.argsort(row, kind="stable")
+    fp_offsets = np.zeros(len(batch) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=len(batch)), out=fp_offsets[1:])
+    return BlockInputs(sample, ShingleBatch(batch.hashes, batch.offsets),
+                       ShingleBatch(flat, offsets), ShingleBatch(fps[order], fp_offsets),
+                       ShingleBatch(lines[order].astype(np.uint16), fp_offsets), nfp, one_line)
 
 
 class BlockReuse:
@@ -62,20 +114,18 @@ class BlockReuse:
         self._seq.put(key, seq)
         self._lines.put(key, lines)
 
-    def add_batch(
-        self, keys: Sequence[int], texts: Sequence[str], batch: ShingleBatch
-    ) -> list[list[int]]:
-        """Keep the batch's units (``batch`` made with ``lines=True``) and return, for each
-        row, the keys of earlier units that are block candidates of it."""
-        self.keep_batch(keys, texts, batch)
-        return self.candidates.query_insert(keys, batch)
+    def add_batch(self, keys: Sequence[int], inputs: BlockInputs) -> list[list[int]]:
+        """Keep the batch's units (``inputs``: theirs, :func:`block_inputs`, one row per key)
+        and return, for each row, the keys of earlier units that are block candidates of it."""
+        self.keep_batch(keys, inputs)
+        return self.candidates.query_insert(keys, inputs.block_rows())
 
-    def keep_batch(self, keys: Sequence[int], texts: Sequence[str], batch: ShingleBatch) -> None:
+    def keep_batch(self, keys: Sequence[int], inputs: BlockInputs) -> None:
         """Keep the batch's units for :meth:`judge` without looking for candidates (when they
         come from elsewhere: the distributed plan's replay)."""
-        maps = line_maps(texts, batch)
+        seq, maps = inputs.seq, inputs.maps
         for i, key in enumerate(keys):
-            self._keep(key, batch.unit(i), maps[i])
+            self._keep(key, seq.unit(i), maps.unit(i))
 
     def sequence(self, key: int) -> np.ndarray:
         """Unit ``key``'s shingle hashes in text order."""

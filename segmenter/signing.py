@@ -1,6 +1,9 @@
 """Batch signing: the one step, shared by every engine (the local deduplicator and the Ray shard
 tasks), that turns a batch of unit texts into what dedup compares: shingles, full and head
-MinHash signatures (:mod:`segmenter.fingerprint`) and exact-text digests.
+MinHash signatures (:mod:`segmenter.fingerprint`) and exact-text digests; for the local
+deduplicator (:meth:`BatchSigner.prepare`) also the shingle sets and what block containment
+needs of each unit (:class:`~segmenter.reuse.BlockInputs`), all computed per batch where it is
+signed (a ``--jobs`` worker).
 
 Also :func:`ranges`, the ragged-array helper both the signing path and the Ray plan cut with.
 """
@@ -13,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blockindex import SampleConfig
 from .config import DedupConfig
 from .fingerprint import ShingleBatch, Signer, shingle_batch
+from .reuse import BlockInputs, block_inputs
 
 __all__ = ["BatchSigner", "SignedBatch", "ranges", "text_digest"]
 
@@ -52,6 +57,7 @@ class SignedBatch:
     # each unit's shingles as a sorted unique array, computed for the whole batch at once
     # (:meth:`with_sets`); ``shingles`` may then be left empty
     sets: ShingleBatch | None = None
+    blocks: BlockInputs | None = None  # block containment's inputs (BatchSigner.prepare)
 
     def __len__(self) -> int:
         return len(self.digests)
@@ -79,18 +85,18 @@ class SignedBatch:
         values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         return np.split(values, cut[1:-1])
 
-    def with_sets(self, keep_shingles: bool = False) -> SignedBatch:
-        """This batch with every unit's shingle set computed (one sort for the whole batch) and,
-        unless ``keep_shingles``, the shingles in text order left out: what a ``--jobs`` worker
-        sends back."""
+    def with_sets(self, blocks: BlockInputs | None = None) -> SignedBatch:
+        """This batch with every unit's shingle set computed (one sort for the whole batch),
+        ``blocks`` added and the shingles in text order left out (``blocks.seq`` has them when
+        block containment needs them): what a ``--jobs`` worker sends back."""
         sets = self.shingle_sets()
         offsets = np.zeros(len(sets) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in sets], out=offsets[1:])
         hashes = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
-        shingles = self.shingles if keep_shingles else ShingleBatch(
-            np.empty(0, dtype=np.uint32), np.zeros(len(sets) + 1, dtype=np.int64))
+        shingles = ShingleBatch(np.empty(0, dtype=np.uint32),
+                                np.zeros(len(sets) + 1, dtype=np.int64))
         return SignedBatch(shingles, self.full, self.heads, self.digests,
-                           ShingleBatch(hashes, offsets))
+                           ShingleBatch(hashes, offsets), blocks)
 
     def digest_words(self) -> np.ndarray:
         """The digests as a ``(units, 2)`` uint64 array."""
@@ -114,3 +120,12 @@ class BatchSigner:
                                  lines=lines)
         full, heads = self.signer.sign(shingles, cfg.head if head is None else head)
         return SignedBatch(shingles, full, heads, [text_digest(t) for t in texts])
+
+    def prepare(self, texts: Sequence[str], head: int | None = None,
+                blocks: SampleConfig | None = None) -> SignedBatch:
+        """:meth:`sign` ``texts`` and compute everything the deduplicator needs of each unit
+        (:meth:`SignedBatch.with_sets`; with ``blocks``, block containment's inputs sampled
+        with it): what :meth:`~segmenter.dedup.Deduplicator.add_signed` takes."""
+        signed = self.sign(texts, head, lines=blocks is not None)
+        inputs = None if blocks is None else block_inputs(texts, signed.shingles, blocks)
+        return signed.with_sets(inputs)

@@ -14,6 +14,7 @@ from segmenter.blockindex import (
     BlockCandidates,
     FingerprintTable,
     SampleConfig,
+    block_rows,
     sample_fingerprints,
 )
 from segmenter.containment import (
@@ -354,7 +355,8 @@ def find_all(texts: list[str], config: SampleConfig, batch: int) -> set[tuple[in
     pairs: set[tuple[int, int]] = set()
     for start in range(0, len(texts), batch):
         chunk = texts[start : start + batch]
-        got = found.query_insert(range(start, start + len(chunk)), shingle_batch(chunk, lines=True))
+        rows = block_rows(shingle_batch(chunk, lines=True), config)
+        got = found.query_insert(range(start, start + len(chunk)), rows)
         for i, cands in enumerate(got):
             assert all(c < start + i for c in cands)  # only units seen before
             pairs.update((c, start + i) for c in cands)
@@ -468,14 +470,15 @@ def test_estimate_of_a_copy_under_its_own_lede_against_the_stored_wire() -> None
 
 # ----------------------------------------------------------------------------- the run's state
 def test_block_reuse_links_a_roundup_to_each_story_without_merging_them() -> None:
-    from segmenter.reuse import BlockReuse
+    from segmenter.reuse import BlockReuse, block_inputs
 
     one, two = "\n".join(paras(140, 5)), "\n".join(paras(141, 5))
     roundup = "\n".join(["ROUNDUP", one, "SECOND STORY", two])
     copy_of_one = "\n".join(paras(140, 5)[:4])
     texts = [one, two, roundup, copy_of_one]
     reuse = BlockReuse(sample=SampleConfig(sample=8))
-    cands = reuse.add_batch(range(4), texts, shingle_batch(texts, lines=True))
+    cands = reuse.add_batch(range(4), block_inputs(texts, shingle_batch(texts, lines=True),
+                                                   reuse.candidates.config))
     assert set(cands[2]) == {0, 1} and 0 in cands[3]
     first = reuse.judge(0, 2)
     second = reuse.judge(1, 2)

@@ -230,18 +230,38 @@ def test_input_error_survives_the_process_boundary() -> None:
         str(exc), "a.jsonl", 7, 12, "bad_json")
 
 
-@pytest.mark.parametrize("lines", [False, True])
-def test_signed_with_sets_is_what_dedup_compares(lines: bool) -> None:
+@pytest.mark.parametrize("blocks", [False, True])
+def test_a_prepared_batch_is_what_dedup_compares(blocks: bool) -> None:
     import numpy as np
 
+    from segmenter.blockindex import SampleConfig, block_rows
+    from segmenter.containment import line_maps
+
     texts = [story(i, n) for i, n in enumerate([0, 3, 50, 200, 7, 120])] + ["", "x"]
-    signed = BatchSigner(DedupConfig()).sign(texts, lines=lines)
-    sent = signed.with_sets(keep_shingles=lines)
-    assert len(sent.shingles.hashes) == (len(signed.shingles.hashes) if lines else 0)
+    texts[3] = "KICKER: a b c d e f\n" + texts[3] + "\nPhoto: AFP"
+    sample = SampleConfig(sample=8)
+    signer = BatchSigner(DedupConfig())
+    signed = signer.sign(texts, lines=blocks)
+    sent = signer.prepare(texts, blocks=sample if blocks else None)
+    assert len(sent.shingles.hashes) == 0 and (sent.blocks is None) != blocks
     for i, got in enumerate(sent.shingle_sets()):
         assert np.array_equal(got, np.unique(signed.shingles.unit(i)))
         assert np.array_equal(sent.shingle_set(i), got)
     assert np.array_equal(sent.full, signed.full) and sent.digests == signed.digests
+    if sent.blocks is None:
+        return
+    # Any rows of a prepared batch are what those units alone give (the deduplicator takes
+    # the rows that are not exact copies).
+    for rows in ([0, 1, 2, 3, 4, 5, 6, 7], [5, 3, 7], [3], []):
+        got = sent.blocks.take(rows)
+        alone = signer.sign([texts[r] for r in rows], lines=True).shingles
+        maps = line_maps([texts[r] for r in rows], alone)
+        for j in range(len(rows)):
+            assert np.array_equal(got.seq.unit(j), alone.unit(j))
+            assert np.array_equal(got.maps.unit(j), maps[j])
+        want, have = block_rows(alone, sample), got.block_rows()
+        for name in ("fps", "row", "lines", "nfp", "one_line"):
+            assert np.array_equal(getattr(have, name), getattr(want, name)), name
 
 
 # --------------------------------------------------------------------------- processes

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..blockindex import SampleConfig, block_meta, block_rows
+from ..blockindex import SampleConfig, block_meta
 from ..config import DedupConfig
 from ..containment import BlockRule, SharedBlock, estimate_block, judge_estimate
 from ..errors import ConfigError, SegmenterError
@@ -199,15 +199,17 @@ class Deduplicator:
 
     @property
     def signing(self) -> dict[str, Any]:
-        """The options of :meth:`~segmenter.signing.BatchSigner.sign` this deduplicator signs
-        its batches with: a batch for :meth:`add_signed` must be signed with them."""
+        """The options of :meth:`~segmenter.signing.BatchSigner.prepare` this deduplicator
+        prepares its batches with: a batch for :meth:`add_signed` must be prepared with them."""
         reuse = self._reuse
         in_memory = self._persistent is None
-        return {"head": 0 if reuse and in_memory else None, "lines": reuse is not None}
+        return {"head": 0 if reuse and in_memory else None,
+                "blocks": None if reuse is None else reuse.candidates.config}
 
     def add_signed(self, units: list[Unit], signed: SignedBatch) -> None:
-        """Add a batch of units signed elsewhere (a ``--jobs`` worker) with this configuration's
-        :class:`~segmenter.signing.BatchSigner`: the same as :meth:`add` of each unit."""
+        """Add a batch of units prepared elsewhere (a ``--jobs`` worker) with this
+        configuration's :meth:`BatchSigner.prepare <segmenter.signing.BatchSigner.prepare>`
+        and :attr:`signing`: the same as :meth:`add` of each unit."""
         self._flush()
         if self._done is not None:
             raise SegmenterError("this Deduplicator is finished; create a new one to add units")
@@ -228,7 +230,10 @@ class Deduplicator:
         base = len(nodes)
         reuse = self._reuse
         if signed is None:  # (self.signing: the options, in one place for add_signed too)
-            signed = self._signer.sign([u.text for u in batch], **self.signing)
+            signed = self._signer.prepare([u.text for u in batch], **self.signing)
+        blocks = signed.blocks
+        if reuse is not None and blocks is None:
+            raise SegmenterError("a batch for add_signed must be prepared with .signing")
         fresh: list[int] = []  # batch rows that are not exact copies
         sets = signed.shingle_sets()
         for i, unit in enumerate(batch):
@@ -250,9 +255,9 @@ class Deduplicator:
         if self._persistent is not None:
             block: dict[int, list[int]] = {}
             if reuse is not None and fresh:
+                assert blocks is not None
                 keys = [base + i for i in fresh]
-                found = reuse.add_batch(keys, [batch[i].text for i in fresh],
-                                        signed.shingles.take(fresh))
+                found = reuse.add_batch(keys, blocks.take(fresh))
                 block = dict(zip(keys, found, strict=True))
             self._flush_persistent(batch, fresh, signed, block)
             return
@@ -267,13 +272,14 @@ class Deduplicator:
         if signed.heads is not None:
             cand_head = self.index.query_insert("head", keys, signed.heads[rows])
         if reuse is not None:
-            texts, fresh_rows = [batch[i].text for i in fresh], signed.shingles.take(fresh)
+            assert blocks is not None
+            fresh_rows = blocks.take(fresh)
             # An index that knows the block candidates (the distributed plan's replay).
             known = getattr(self.index, "block_candidates", None)
             if known is None:
-                cand_head = reuse.add_batch(keys, texts, fresh_rows)
+                cand_head = reuse.add_batch(keys, fresh_rows)
             else:
-                reuse.keep_batch(keys, texts, fresh_rows)
+                reuse.keep_batch(keys, fresh_rows)
                 cand_head = known(keys)
         for j, o in enumerate(keys):
             if has[j]:
@@ -305,8 +311,8 @@ class Deduplicator:
         if signed.heads is not None:
             sigs["head"] = signed.heads[sel]
         blocks = None
-        if self._reuse is not None:  # earlier runs' units as block candidates too
-            blocks = block_rows(signed.shingles.take(rows), self._reuse.candidates.config)
+        if signed.blocks is not None:  # earlier runs' units as block candidates too
+            blocks = signed.blocks.take(rows).block_rows()
         res = index.add_batch(infos, sigs, run=self.run_id, blocks=blocks)
         wanted: set[int] = set()
         for j, i in enumerate(rows):

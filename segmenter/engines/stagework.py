@@ -3,9 +3,11 @@ and the output records, returned in compact form.
 
 A batch crosses the process boundary twice: the documents in (as read: id, text, source, line,
 meta), and a :class:`StageBatch` out: the units (ids, texts and kinds), their signatures,
-text digests and shingle sets (:meth:`~segmenter.signing.SignedBatch.with_sets`: numpy
-arrays, pickled as flat buffers), the records already encoded as JSON lines and the batch's
-counters. Nothing a worker returns is a Python object per shingle.
+text digests, shingle sets and block containment's inputs
+(:meth:`~segmenter.signing.BatchSigner.prepare`: numpy arrays, pickled as flat buffers), the
+records already encoded as JSON lines and the batch's counters. Nothing a worker returns is a
+Python object per shingle, and the process that dedups does no per-unit work that needs no
+shared state.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class StageTask:
     records: bool = False
     observe: bool = False
     sign: bool = True
-    signing: dict[str, Any] | None = None  # BatchSigner.sign's options (Deduplicator.signing)
+    signing: dict[str, Any] | None = None  # BatchSigner.prepare's options (Deduplicator.signing)
 
     def __call__(self, items: list[Document | RawLine]) -> StageBatch:
         counters = Counters()
@@ -89,8 +91,7 @@ class StageTask:
         if self.sign:
             t0 = time.perf_counter()
             options = self.signing or {}
-            signed = _signer(self.config.dedup).sign([u.text for u in units], **options) \
-                .with_sets(keep_shingles=bool(options.get("lines")))
+            signed = _signer(self.config.dedup).prepare([u.text for u in units], **options)
             counters.seconds["dedup"] += time.perf_counter() - t0
         return StageBatch(counters, units, records, signed, doc_ids, observed)
 
