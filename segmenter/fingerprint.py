@@ -269,12 +269,27 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
         hashes.append((h >> _U64(32)).astype(_U32))
         word_starts.append(starts + pos)
         pos = cut
-    allw = np.concatenate(hashes) if hashes else np.empty(0, dtype=_U32)
-    starts_all = np.concatenate(word_starts) if word_starts else np.empty(0, dtype=np.int64)
+    allw = _concatenated(hashes, _U32)
+    starts_all = _concatenated(word_starts, np.int64)
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes + 1, out=bounds[1:])
     counts = np.diff(np.searchsorted(starts_all, bounds))
     return allw, counts, starts_all
+
+
+def _concatenated(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """``np.concatenate(parts)``, each part let go once copied (``parts`` is emptied): a long
+    text's arrays are not held twice."""
+    if len(parts) == 1:
+        return parts.pop()
+    out: np.ndarray = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        out[at : at + len(part)] = part
+        at += len(part)
+    return out
 
 
 def _piece_end(arr: np.ndarray, pos: int) -> int:
@@ -400,8 +415,16 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def unique_sorted(hashes: np.ndarray) -> np.ndarray:
-    """The set of shingle hashes of one unit, as a sorted unique uint32 array."""
-    return np.unique(hashes)
+    """The set of shingle hashes of one unit, as a sorted unique array: ``np.unique(hashes)``
+    with one sorted copy and a mask as work space (``np.unique`` takes about 20 bytes a value
+    on a long array)."""
+    s = np.sort(hashes)
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:

@@ -38,7 +38,8 @@ class RaggedStore:
             + int(self._where.nbytes)
 
     def put(self, key: int, values: np.ndarray) -> None:
-        """Keep (a copy of) ``values`` for ``key``, replacing what it had."""
+        """Keep (a copy of) ``values`` for ``key``, replacing what it had (an array of at least a
+    chunk's size that owns its data is kept as it is, made read-only)."""
         if key >= len(self._where):
             grown = np.full((max(key + 1, 2 * len(self._where), 1024), 3), -1, dtype=np.int32)
             grown[: len(self._where)] = self._where
@@ -49,6 +50,13 @@ class RaggedStore:
             return
         if n > np.iinfo(np.int32).max:  # pragma: no cover - 8 GB of one unit's values
             raise ValueError("a value array longer than 2**31 - 1")
+        if n >= self._chunk_items and values.base is None and values.dtype == self.dtype \
+                and values.flags.c_contiguous:  # a large array of its own: kept, not copied
+            self._cut()
+            values.flags.writeable = False
+            self._where[key] = (len(self._chunks), 0, n)
+            self._chunks.append(values)
+            return
         if self._open and self._open_base + self._open_size + n > self._chunk_items:
             self._cut()
         if not self._open:

@@ -61,3 +61,34 @@ def test_sets_made_from_sequences_equal_stored_sets():
         assert np.array_equal(derived.sets[o], stored.sets[o])
         assert derived.size(o) == stored.size(o) == len(stored.sets[o])
     assert derived.sets.nbytes < stored.sets.nbytes
+
+
+def test_ragged_store_keeps_a_large_owned_array_without_copying():
+    store = RaggedStore(np.uint32, chunk_bytes=4 * 8)
+    store.put(0, np.arange(3, dtype=np.uint32))
+    big = np.arange(100, dtype=np.uint32)
+    store.put(1, big)
+    store.put(2, np.arange(5, dtype=np.uint32))
+    assert np.shares_memory(store[1], big) and not big.flags.writeable
+    view = np.arange(200, dtype=np.uint32)[50:150]  # a view: copied (its base is not kept)
+    store.put(3, view)
+    assert np.array_equal(store[3], view) and not np.shares_memory(store[3], view)
+    assert [len(store[k]) for k in range(4)] == [3, 100, 5, 100]
+
+
+def test_shingle_sets_of_a_batch_with_long_units(monkeypatch):
+    from segmenter import signing
+    from segmenter.config import DedupConfig
+    from segmenter.fingerprint import unique_sorted
+
+    rng = np.random.default_rng(5)
+    words = [f"w{k}" for k in range(40)]
+    texts = [" ".join(rng.choice(words, size=n)) for n in (3, 900, 0, 40, 2000, 7)]
+    signed = signing.BatchSigner(DedupConfig()).sign(texts)
+    whole = signed.shingle_sets()
+    monkeypatch.setattr(signing, "_ALONE", 500)  # the two long texts by themselves
+    parts = signed.shingle_sets()
+    for i, text in enumerate(texts):
+        want = np.unique(signed.shingles.unit(i))
+        assert np.array_equal(whole[i], want) and np.array_equal(parts[i], want), text[:20]
+        assert np.array_equal(unique_sorted(signed.shingles.unit(i)), want)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..fingerprint import unique_sorted
 from ..ragged import RaggedStore
 
 __all__ = ["EMPTY", "Nodes", "ShingleSets"]
@@ -21,10 +22,15 @@ class ShingleSets:
     With ``sequences`` (a node's shingles in text order, which block containment keeps
     anyway), a set is not stored but made from its sequence when asked for (``np.unique``):
     a unit's shingles are then held once, not twice. A node that is an exact copy reads its
-    first copy's. Otherwise the sets are stored (:class:`~segmenter.ragged.RaggedStore`)."""
+    first copy's; the sets given for the last ``recent`` nodes (their batch's, which the
+    deduplicator compares them in) are used as given. Otherwise the sets are stored
+    (:class:`~segmenter.ragged.RaggedStore`)."""
 
-    def __init__(self, sequences: Callable[[int], np.ndarray] | None = None) -> None:
+    def __init__(self, sequences: Callable[[int], np.ndarray] | None = None,
+                 recent: int = 4096) -> None:
         self._sequences = sequences
+        self._recent: dict[int, np.ndarray] = {}
+        self._window = recent
         self._stored = RaggedStore(np.uint32) if sequences is None else None
         self._source = array("q")  # the node whose sequence has this node's shingles
         self.sizes = array("q")  # distinct shingles by node
@@ -36,8 +42,14 @@ class ShingleSets:
         o = len(self.sizes)
         self.sizes.append(len(shingles))
         self._source.append(o if copy_of is None else self._source[copy_of])
-        if self._stored is not None and copy_of is None:
-            self._stored.put(o, shingles)
+        if copy_of is None and len(shingles):
+            if self._stored is not None:
+                self._stored.put(o, shingles)
+            else:
+                recent = self._recent
+                recent[o] = shingles
+                if len(recent) > self._window:
+                    del recent[next(iter(recent))]
         return o
 
     def __len__(self) -> int:
@@ -49,10 +61,13 @@ class ShingleSets:
             return self._stored[src]
         if self.sizes[o] == 0:
             return EMPTY
+        given = self._recent.get(src)
+        if given is not None:
+            return given
         last = self._last
         if last[0] != src:
             assert self._sequences is not None
-            last = self._last = (src, np.unique(self._sequences(src)))
+            last = self._last = (src, unique_sorted(self._sequences(src)))
         return last[1]
 
     @property

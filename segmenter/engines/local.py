@@ -74,11 +74,13 @@ class LocalEngine:
                     if spool is not None and out.records:
                         spool.write("\n".join(out.records))
                         spool.write("\n")
+                        out.records.clear()  # spooled: not held while the batch is deduped
                     assert out.signed is not None
                     dedup.add_signed(out.units, out.signed)
                     seconds["dedup"] += time.perf_counter() - t0
                     if job.progress is not None:
                         job.progress(counters)
+                    del out  # not held while the next batch is made
             t0 = time.perf_counter()
             results = dedup.finish()
             seconds["dedup"] += time.perf_counter() - t0
