@@ -18,10 +18,15 @@ import numpy as np
 
 from .blockindex import SampleConfig
 from .config import DedupConfig
-from .fingerprint import ShingleBatch, Signer, shingle_batch
+from .fingerprint import ShingleBatch, Signer, shingle_batch, unique_sorted
 from .reuse import BlockInputs, block_inputs
 
 __all__ = ["BatchSigner", "SignedBatch", "ranges", "text_digest"]
+
+_ALONE = 1 << 18
+"""A unit with at least this many shingles gets its set by itself (the batch's one sort takes
+24 bytes a shingle of work space)."""
+_EMPTY = np.empty(0, dtype=np.uint32)
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -74,7 +79,19 @@ class SignedBatch:
             return [self.sets.unit(i) for i in range(len(self.sets))]
         sb = self.shingles
         n = len(sb)
-        unit = np.repeat(np.arange(n, dtype=np.uint64), sb.counts())
+        counts = sb.counts()
+        alone = np.flatnonzero(counts >= _ALONE)
+        if len(alone):  # a long unit by itself: 4-byte values, not 8-byte keys
+            rest = np.flatnonzero(counts < _ALONE)
+            out: list[np.ndarray] = [_EMPTY] * n
+            if len(rest):
+                short = SignedBatch(sb.take(rest.tolist()), self.full, self.heads, self.digests)
+                for i, s in zip(rest.tolist(), short.shingle_sets(), strict=True):
+                    out[i] = s
+            for i in alone.tolist():
+                out[i] = unique_sorted(sb.unit(i))
+            return out
+        unit = np.repeat(np.arange(n, dtype=np.uint64), counts)
         keys = np.sort((unit << np.uint64(32)) | sb.hashes.astype(np.uint64))
         if len(keys):
             first = np.empty(len(keys), dtype=bool)
