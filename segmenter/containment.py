@@ -313,7 +313,7 @@ def prose_lines(text: str) -> list[bool]:
 def prose_flags(lines: Lines, texts: Sequence[str]) -> np.ndarray:
     """:func:`prose_lines` of every line of a batch (``ShingleBatch.lines``; ``texts``: the
     batch's texts, read only for kickers), vectorised over its normalised bytes."""
-    raw = np.frombuffer(lines.data + b" ", dtype=np.uint8)
+    raw = np.frombuffer(lines.data or b" ", dtype=np.uint8)  # (not copied: it may be long)
     begin, end = lines.begin, lines.end
     last = end - 1  # the last byte before the line's trailing blanks
     while True:
@@ -327,7 +327,9 @@ def prose_flags(lines: Lines, texts: Sequence[str]) -> np.ndarray:
     dots &= (raw[np.maximum(last - 1, 0)] == 0x2E) & (raw[np.maximum(last - 2, 0)] == 0x2E)
     ok &= ~dots
     # Kickers: only prose lines with ': ' are looked at, in the text itself (capitals).
-    colon = np.flatnonzero((raw[:-1] == 0x3A) & (raw[1:] == 0x20))
+    colon = np.flatnonzero(raw == 0x3A)
+    after = np.minimum(colon + 1, len(raw) - 1)
+    colon = colon[(raw[after] == 0x20) | (colon + 1 == len(raw))]  # the end reads as a space
     on = np.searchsorted(end, colon)
     inside = on < len(end)  # lines may cover only part of data (ShingleBatch.take)
     on = on[inside]
