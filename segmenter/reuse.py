@@ -34,6 +34,8 @@ from .ragged import RaggedStore
 
 __all__ = ["BlockInputs", "BlockReuse", "block_inputs"]
 
+_NONE = np.zeros(0, dtype=np.uint32)
+
 
 @dataclass(frozen=True, slots=True)
 class BlockInputs:
