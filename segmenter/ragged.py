@@ -13,6 +13,14 @@ import numpy as np
 __all__ = ["RaggedStore"]
 
 
+def _owns(values: np.ndarray) -> bool:
+    """Whether keeping ``values`` keeps no more memory alive than its own (it owns its data, or
+    views all of an array's)."""
+    base = values.base
+    return base is None or (isinstance(base, np.ndarray) and base.base is None
+                            and base.nbytes == values.nbytes)
+
+
 class RaggedStore:
     """Arrays of one dtype by integer key (keys never put read as empty)."""
 
@@ -39,7 +47,7 @@ class RaggedStore:
 
     def put(self, key: int, values: np.ndarray) -> None:
         """Keep (a copy of) ``values`` for ``key``, replacing what it had (an array of at least a
-    chunk's size that owns its data is kept as it is, made read-only)."""
+    chunk's size that owns its data, or is all of its base, is kept as it is, made read-only)."""
         if key >= len(self._where):
             grown = np.full((max(key + 1, 2 * len(self._where), 1024), 3), -1, dtype=np.int32)
             grown[: len(self._where)] = self._where
@@ -50,7 +58,7 @@ class RaggedStore:
             return
         if n > np.iinfo(np.int32).max:  # pragma: no cover - 8 GB of one unit's values
             raise ValueError("a value array longer than 2**31 - 1")
-        if n >= self._chunk_items and values.base is None and values.dtype == self.dtype \
+        if n >= self._chunk_items and _owns(values) and values.dtype == self.dtype \
                 and values.flags.c_contiguous:  # a large array of its own: kept, not copied
             self._cut()
             values.flags.writeable = False
