@@ -266,3 +266,27 @@ def test_line_features_the_same_split_at_once_or_line_by_line(
             assert line.vocab == words
     monkeypatch.setattr(features, "_SPLIT_AT", 0)
     assert [line_features(t, cfg) for t in texts] == at_once
+
+
+@pytest.mark.parametrize("line", [
+    "TAIPEI, June 19 (Reuters) - The cabinet met.", "WASHINGTON - Lawmakers voted.",
+    "U.S. officials said on Monday.", "NEW YORK (AP) — Stocks fell.", "Taipei, June 19 - no.",
+    "A - b", "ÉLYSÉE, Paris - x", "STEADFAST FRIEND: The dog waited.", "Read more »",
+    "He said it would go on... Continue reading", "The BIG NEWS TODAY is here and more",
+    "BREAKING NEWS UPDATE the market fell sharply as traders fled " + "x " * 60,
+])
+def test_the_cheap_tests_before_the_line_expressions_never_hide_a_match(line: str) -> None:
+    """``line_features`` tests a line's first characters (dateline), its end ('Read more',
+    terminal mark) and its colon (kicker) before calling the functions: same answers."""
+    boilerplate = importlib.import_module("segmenter.split.boilerplate")
+    features = importlib.import_module("segmenter.split.features")
+    if boilerplate.dateline_prefix(line):
+        assert "A" <= line[0] <= "Z" and line[1] in boilerplate.DATELINE_SECOND
+    if boilerplate.read_more_tail(line) is not None:
+        assert line.endswith(boilerplate.READ_MORE_ENDS)
+    if boilerplate.kicker_of(line, 8) is not None:
+        assert ":" in line
+    (got,) = line_features(line, SplitConfig())
+    assert got.terminal == (features.ends_terminal(line) and not got.ellipsis)
+    assert got.dateline == boilerplate.dateline_prefix(line)
+    assert got.caps_lead == (len(line) >= 150 and features._caps_lead(line))

@@ -11,6 +11,8 @@ import re
 __all__ = [
     "HEAD_LABELS",
     "END_LABELS",
+    "DATELINE_SECOND",
+    "READ_MORE_ENDS",
     "boilerplate_label",
     "dateline_prefix",
     "kicker_of",
@@ -86,6 +88,9 @@ _DATELINE_ONLY = re.compile(
     r"|(?:updated|published|posted)?:? ?" + _TIME + r"$",
     re.IGNORECASE,
 )
+# The second character of a line a dateline opens (``_DATELINE_LEAD`` starts ``[A-Z]`` and then
+# one of these): a cheap test before the expression.
+DATELINE_SECOND = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ.'’-")
 _DATELINE_LEAD = re.compile(
     r"[A-Z][A-Z.'’\-]{1,}(?: [A-Z][A-Za-z.'’\-]*){0,3}(?:, [A-Z][A-Za-z.]*){0,2}"
     r"(?:, " + _MONTHS + r" \d{1,2}(?:, \d{4})?)?"
@@ -191,7 +196,8 @@ _READ_MORE_TAIL = re.compile(
 )
 
 
-_TAIL_ENDS = (
+# How a line with a trailing 'Read more' cue ends (a cheap test before ``_READ_MORE_TAIL``).
+READ_MORE_ENDS = (
     "more",
     "More",
     "MORE",
@@ -318,7 +324,7 @@ def dateline_prefix(line: str) -> bool:
 
 def read_more_tail(line: str) -> int | None:
     """Offset (in ``line``) of a trailing 'Read more' cue in a long paragraph, or None."""
-    if not line.endswith(_TAIL_ENDS):
+    if not line.endswith(READ_MORE_ENDS):
         return None
     tail_start = max(0, len(line) - 40)
     m = _READ_MORE_TAIL.search(line, tail_start)

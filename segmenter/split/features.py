@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import filterfalse
 
-from .boilerplate import boilerplate_label, dateline_prefix, kicker_of, read_more_tail
+from .boilerplate import (
+    DATELINE_SECOND,
+    READ_MORE_ENDS,
+    boilerplate_label,
+    dateline_prefix,
+    kicker_of,
+    read_more_tail,
+)
 from .config import SplitConfig
 
 __all__ = ["Line", "line_features", "ends_terminal"]
@@ -229,10 +236,16 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             start = pos + lead
             chars = len(s)
             ellipsis = s.endswith(_ELLIPSES)
-            rm = read_more_tail(s) if chars > short_teaser_min else None
+            # cheap tests first (each function makes the same test before its expressions)
+            rm = read_more_tail(s) if chars > short_teaser_min and s.endswith(READ_MORE_ENDS) \
+                else None
             label = boilerplate_label(s, bp_max) if chars <= bp_max else None
             words = s.count(" ") + 1 if chars < 400 else 99
-            terminal = ends_terminal(s) and not ellipsis
+            last = s[-1]  # not a space: ``ends_terminal`` looks further back only past closers
+            terminal = (last in _TERMINALS or last in _CLOSERS and ends_terminal(s)) \
+                and not ellipsis
+            first = s[0]
+            sp = s.find(" ", 0, 40)
             if label is not None:
                 v: frozenset[str] | tuple[str, ...] = _EMPTY
             elif low is not None:
@@ -253,10 +266,10 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
                     ellipsis,
                     None if rm is None else start + rm,
                     label,
-                    None if label else kicker_of(s, kicker_words),
-                    dateline_prefix(s),
+                    None if label or ":" not in s else kicker_of(s, kicker_words),
+                    "A" <= first <= "Z" and s[1:2] in DATELINE_SECOND and dateline_prefix(s),
                     _first_word(s) in _CONTINUATIONS,
-                    chars >= teaser_min and _caps_lead(s),
+                    chars >= teaser_min and sp > 1 and s[:sp].isupper() and _caps_lead(s),
                     label is None
                     and chars <= head_chars
                     and words <= head_words
