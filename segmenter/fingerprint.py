@@ -251,6 +251,7 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     hashes: list[np.ndarray] = []
     word_starts: list[np.ndarray] = []
     pos, total = 0, len(arr)
+    starts_type = np.int32 if total < 1 << 31 else np.int64  # 4 bytes a word when they do
     while pos < total:
         cut = _piece_end(arr, pos)
         seg = arr[pos:cut]
@@ -267,13 +268,13 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
         h *= _U64(0x9E3779B97F4A7C15)
         h ^= h >> _U64(29)
         hashes.append((h >> _U64(32)).astype(_U32))
-        word_starts.append(starts + pos)
+        word_starts.append((starts + pos).astype(starts_type, copy=False))
         pos = cut
     allw = _concatenated(hashes, _U32)
-    starts_all = _concatenated(word_starts, np.int64)
+    starts_all = _concatenated(word_starts, starts_type)
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes + 1, out=bounds[1:])
-    counts = np.diff(np.searchsorted(starts_all, bounds))
+    counts = np.diff(np.searchsorted(starts_all, bounds.astype(starts_type)))
     return allw, counts, starts_all
 
 
@@ -323,7 +324,7 @@ def _lines(data: bytes, sizes: np.ndarray, word_starts: np.ndarray, nwords: np.n
     text = np.repeat(np.arange(n), per)
     wfirst = np.zeros(n, dtype=np.int64)
     np.cumsum(nwords[:-1], out=wfirst[1:])
-    start = np.searchsorted(word_starts, begin) - wfirst[text]
+    start = np.searchsorted(word_starts, begin.astype(word_starts.dtype)) - wfirst[text]
     start = np.clip(start, 0, grams[text])
     if special:
         start[np.isin(text, list(special))] = 0

@@ -72,6 +72,7 @@ class StageTask:
         records: list[str] | None = [] if self.records else None
         observed: list[Analysed] = []
         doc_ids: list[str] = []
+        done: list[Analysed] = []
         for item in items:
             doc = raw_document(item, self.config.read, counters.read) \
                 if isinstance(item, RawLine) else item
@@ -81,10 +82,7 @@ class StageTask:
             analysed = _located(stage, doc)
             units.extend(analysed.units)
             if records is not None:
-                steps = analysed.report.steps if self.clean else None
-                for unit in analysed.units:
-                    records.append(dumps({"id": unit.id, **unit_record(
-                        analysed.doc, analysed.stories, steps, unit, explain=self.explain)}))
+                done.append(analysed)
             if self.observe:
                 observed.append(analysed)
         signed = None
@@ -93,6 +91,13 @@ class StageTask:
             options = self.signing or {}
             signed = _signer(self.config.dedup).prepare([u.text for u in units], **options)
             counters.seconds["dedup"] += time.perf_counter() - t0
+        if records is not None:  # after signing: a long page's record and its signing
+            for analysed in done:  # work space are not held at once
+                steps = analysed.report.steps if self.clean else None
+                for unit in analysed.units:
+                    records.append(dumps({"id": unit.id, **unit_record(
+                        analysed.doc, analysed.stories, steps, unit, explain=self.explain)}))
+            done.clear()
         return StageBatch(counters, units, records, signed, doc_ids, observed)
 
 
