@@ -25,7 +25,7 @@ from .engines import Assigned, Engine, Job
 from .engines.stagework import dumps
 from .index import Index
 from .io import RejectSink, staged_folder, write_lines
-from .io.writers import compressed_writer, run_file
+from .io.writers import compressed_writer, run_file, write_extended
 from .records import assignment_fields
 
 __all__ = ["assignments", "dedup_records", "run", "write_report_json"]
@@ -127,13 +127,17 @@ def run(
                     raise RuntimeError("the engine gave no record for a run")
                 fields = assignment_fields(a, explain)
                 if isinstance(record, str):  # encoded by the engine: add the fields' JSON
-                    line = f"{record[:-1]},{dumps(fields)[1:]}"
+                    encoded = dumps(fields)
+                    write_extended(stories_out, record, encoded)
+                    if a.duplicate_of is None:
+                        write_extended(unique_out, record, encoded)
                 else:
                     record.update(fields)
                     line = dumps(record)
-                write_lines(stories_out, [line])
-                if a.duplicate_of is None:
-                    write_lines(unique_out, [line])
+                    write_lines(stories_out, [line])
+                    if a.duplicate_of is None:
+                        write_lines(unique_out, [line])
+                del row, record  # a long record is not held while the next one is read
                 counters.seconds["write"] += time.perf_counter() - t0
         report = write_report_json(stage, counters, config, items, clean=clean, split=split,
                                   started=started)

@@ -95,7 +95,10 @@ class LocalEngine:
                 # the record as encoded in the worker: {"id":...,...}; not decoded again
                 if not line.startswith(_ID_PREFIX + dumps(a.id)):  # pragma: no cover
                     raise RuntimeError(f"unit order mismatch at {a.id!r}: {line[:80]!r}")
-                yield a, line.rstrip("\n")
+                record = line.rstrip("\n")
+                del line  # (a long record is held once while it is written)
+                yield a, record
+                del record
         finally:
             if spool is not None:
                 spool.close()

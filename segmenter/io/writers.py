@@ -75,6 +75,22 @@ def write_lines(stream: IO[str], lines: Iterable[str]) -> int:
     return n
 
 
+_PIECE = 1 << 20  # characters written at once from a long record
+
+
+def write_extended(stream: IO[str], record: str, fields: str) -> None:
+    """Write the JSON object ``record`` (one line, without its newline) with the members of the
+    JSON object ``fields`` added at its end, and a newline: ``{...,"a":1}`` + ``{"b":2}`` ->
+    ``{...,"a":1,"b":2}``. A long record is written a piece at a time (never copied whole)."""
+    end = len(record) - 1  # its closing brace
+    if end <= _PIECE:
+        stream.write(f"{record[:end]},{fields[1:]}\n")
+        return
+    for at in range(0, end, _PIECE):
+        stream.write(record[at : min(at + _PIECE, end)])
+    stream.write(f",{fields[1:]}\n")
+
+
 def umask() -> int:
     """The process's umask (read by setting it and putting it back)."""
     mask = os.umask(0o022)
