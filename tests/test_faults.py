@@ -72,15 +72,15 @@ def test_signal_during_run_leaves_complete_outputs_or_none(big: Path, tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def disk_full_after(n: int, write: Callable[..., int]) -> Callable[..., int]:
+def disk_full_after(n: int, write: Callable[..., Any]) -> Callable[..., Any]:
     """``write`` that fails with ENOSPC (a full disk) from its ``n + 1``-th call on."""
     calls = {"n": 0}
 
-    def failing(stream: Any, records: Any) -> int:
+    def failing(*args: Any) -> Any:
         calls["n"] += 1
         if calls["n"] > n:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return write(stream, records)
+        return write(*args)
 
     return failing
 
@@ -89,8 +89,9 @@ def test_full_disk_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     import segmenter.pipeline as pipeline_module
 
     src = corpus(tmp_path / "in.jsonl", 50)
-    monkeypatch.setattr(pipeline_module, "write_lines",
-                        disk_full_after(10, pipeline_module.write_lines))
+    # (the engine's records are written with their cluster fields by write_extended)
+    monkeypatch.setattr(pipeline_module, "write_extended",
+                        disk_full_after(10, pipeline_module.write_extended))
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(src), "-o", str(out)])
     assert result.exit_code == 1
