@@ -77,7 +77,7 @@ def block_inputs(texts: Sequence[str], batch: ShingleBatch, sample: SampleConfig
     maps = line_maps(texts, batch)
     offsets = np.zeros(len(maps) + 1, dtype=np.int64)
     np.cumsum([len(m) for m in maps], out=offsets[1:])
-    flat = np.concatenate(maps) if maps else _NONE
+    flat = np.concatenate(maps) if maps else np.zeros(0, dtype=np.uint32)
     fps, row, lines, nfp, one_line = unit_fingerprints(batch, sample)
     order = np.argsort(row, kind="stable")
     fp_offsets = np.zeros(len(batch) + 1, dtype=np.int64)
