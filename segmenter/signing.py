@@ -63,6 +63,7 @@ class SignedBatch:
     # (:meth:`with_sets`); ``shingles`` may then be left empty
     sets: ShingleBatch | None = None
     blocks: BlockInputs | None = None  # block containment's inputs (BatchSigner.prepare)
+    lengths: np.ndarray | None = None  # int64: each text's length in characters
 
     def __len__(self) -> int:
         return len(self.digests)
@@ -113,7 +114,7 @@ class SignedBatch:
         shingles = ShingleBatch(np.empty(0, dtype=np.uint32),
                                 np.zeros(len(sets) + 1, dtype=np.int64))
         return SignedBatch(shingles, self.full, self.heads, self.digests,
-                           ShingleBatch(hashes, offsets), blocks)
+                           ShingleBatch(hashes, offsets), blocks, self.lengths)
 
     def digest_words(self) -> np.ndarray:
         """The digests as a ``(units, 2)`` uint64 array."""
@@ -136,7 +137,8 @@ class BatchSigner:
         shingles = shingle_batch(texts, cfg.shingle_kind, cfg.shingle_size, cfg.char_size,
                                  lines=lines)
         full, heads = self.signer.sign(shingles, cfg.head if head is None else head)
-        return SignedBatch(shingles, full, heads, [text_digest(t) for t in texts])
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        return SignedBatch(shingles, full, heads, [text_digest(t) for t in texts], lengths=lengths)
 
     def prepare(self, texts: Sequence[str], head: int | None = None,
                 blocks: SampleConfig | None = None) -> SignedBatch:

@@ -209,7 +209,9 @@ class Deduplicator:
     def add_signed(self, units: list[Unit], signed: SignedBatch) -> None:
         """Add a batch of units prepared elsewhere (a ``--jobs`` worker) with this
         configuration's :meth:`BatchSigner.prepare <segmenter.signing.BatchSigner.prepare>`
-        and :attr:`signing`: the same as :meth:`add` of each unit."""
+        and :attr:`signing`: the same as :meth:`add` of each unit. The units' texts are read
+        only with ``explain`` (their lengths are ``signed.lengths``): a worker may send them
+        without."""
         self._flush()
         if self._done is not None:
             raise SegmenterError("this Deduplicator is finished; create a new one to add units")
@@ -236,10 +238,13 @@ class Deduplicator:
             raise SegmenterError("a batch for add_signed must be prepared with .signing")
         fresh: list[int] = []  # batch rows that are not exact copies
         sets = signed.shingle_sets()
+        # characters of each unit (a worker may leave the texts out: only explain reads them)
+        length = [len(u.text) for u in batch] if signed.lengths is None else \
+            signed.lengths.tolist()
         for i, unit in enumerate(batch):
             first = self._digests.get(signed.digests[i])
             complete = not (unit.kind == "teaser" or unit.truncated)
-            o = nodes.add(unit.id, complete, len(unit.text), sets[i],
+            o = nodes.add(unit.id, complete, length[i], sets[i],
                           signed.full[i].copy() if nodes.explain else None, unit.text, first)
             clusters.add(exact_of=first)
             if first is not None:
@@ -303,7 +308,7 @@ class Deduplicator:
         sel = np.asarray(rows, dtype=np.int64)
         infos = [
             UnitInfo(batch[i].id, int.from_bytes(signed.digests[i][:8], "little", signed=True),
-                     len(batch[i].text), bool(nodes.complete[base + i]),
+                     nodes.length[base + i], bool(nodes.complete[base + i]),
                      nodes.size(base + i), batch[i].source)
             for i in rows
         ]

@@ -2,8 +2,8 @@
 and the output records, returned in compact form.
 
 A batch crosses the process boundary twice: the documents in (as read: id, text, source, line,
-meta), and a :class:`StageBatch` out: the units (ids, texts and kinds), their signatures,
-text digests, shingle sets and block containment's inputs
+meta), and a :class:`StageBatch` out: the units (ids and kinds; their texts only to explain),
+their signatures, lengths, text digests, shingle sets and block containment's inputs
 (:meth:`~segmenter.signing.BatchSigner.prepare`: numpy arrays, pickled as flat buffers), the
 records already encoded as JSON lines and the batch's counters. Nothing a worker returns is a
 Python object per shingle, and the process that dedups does no per-unit work that needs no
@@ -12,6 +12,7 @@ shared state.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -44,7 +45,7 @@ class StageBatch:
     """A worker's result for one batch of documents, in input order."""
 
     counters: Counters
-    units: list[Unit]
+    units: list[Unit]  # texts left out ("") unless explain: signed.lengths has their lengths
     records: list[str] | None  # stories.jsonl records (without cluster fields), JSON lines
     signed: SignedBatch | None  # signatures, digests and shingle sets; None when not signed
     doc_ids: list[str]  # the documents' ids as read (the parent renames repeated ones)
@@ -98,6 +99,8 @@ class StageTask:
                     records.append(dumps({"id": unit.id, **unit_record(
                         analysed.doc, analysed.stories, steps, unit, explain=self.explain)}))
             done.clear()
+        if signed is not None and not self.explain:  # the parent needs no texts: not sent back
+            units = [dataclasses.replace(u, text="") for u in units]
         return StageBatch(counters, units, records, signed, doc_ids, observed)
 
 
