@@ -102,9 +102,9 @@ def signed(shared: Path, n: int, cfg: DedupConfig
     return full, head, infos
 
 
-def blocked(shared: Path, n: int, cfg: DedupConfig) -> list[BlockRows]:
-    """The block rows of every batch (what a dedup run passes to add_batch), cached beside the
-    signatures."""
+def blocked(shared: Path, n: int, cfg: DedupConfig, batch: int = BATCH) -> list[BlockRows]:
+    """The block rows of every batch of ``batch`` units (what a dedup run passes to add_batch),
+    cached beside the signatures."""
     from bench_dedup import CACHE
 
     config = SampleConfig(sample=cfg.block_sample)
@@ -125,12 +125,12 @@ def blocked(shared: Path, n: int, cfg: DedupConfig) -> list[BlockRows]:
         tmp.rename(path)
     with np.load(path) as z:  # each z[name] reads the whole array again: once per name
         fps, row, lines, nfp, one = (z[k] for k in ("fps", "row", "lines", "nfp", "one"))
-    bounds = np.searchsorted(row, np.arange(0, n + BATCH, BATCH))
+    bounds = np.searchsorted(row, np.arange(0, n + batch, batch))
     out = []
-    for i, lo in enumerate(range(0, n, BATCH)):
+    for i, lo in enumerate(range(0, n, batch)):
         a, b = bounds[i], bounds[i + 1]
         out.append(BlockRows(config, fps[a:b], row[a:b] - lo, lines[a:b],
-                             nfp[lo : lo + BATCH], one[lo : lo + BATCH]))
+                             nfp[lo : lo + batch], one[lo : lo + batch]))
     return out
 
 
@@ -157,7 +157,7 @@ def reset_peak() -> None:
 
 
 def run_index(url: str, full: np.ndarray, head: np.ndarray, infos: list[UnitInfo],
-              cfg: DedupConfig, blocks: list[BlockRows] | None = None
+              cfg: DedupConfig, blocks: list[BlockRows] | None = None, batch: int = BATCH
               ) -> tuple[float, PersistentIndex]:
     params = LSHParams(cfg.num_perm, cfg.bands, cfg.rows, cfg.max_bucket, cfg.seed)
     ix = open_index(url, params)
@@ -165,10 +165,10 @@ def run_index(url: str, full: np.ndarray, head: np.ndarray, infos: list[UnitInfo
     ix.bind({"shingle": cfg.shingle, "head": str(cfg.head), "char_size": str(cfg.char_size),
              "scheme": "affine32"})
     t0 = time.perf_counter()
-    for lo in range(0, len(infos), BATCH):
-        ix.add_batch(infos[lo : lo + BATCH],
-                     {"full": full[lo : lo + BATCH], "head": head[lo : lo + BATCH]},
-                     blocks=None if blocks is None else blocks[lo // BATCH])
+    for lo in range(0, len(infos), batch):
+        ix.add_batch(infos[lo : lo + batch],
+                     {"full": full[lo : lo + batch], "head": head[lo : lo + batch]},
+                     blocks=None if blocks is None else blocks[lo // batch])
     return time.perf_counter() - t0, ix
 
 
@@ -213,15 +213,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-redis", action="store_true")
     ap.add_argument("--no-blocks", action="store_true", help="no block fingerprints")
     ap.add_argument("--keep", help="keep the SQLite index at this path")
+    ap.add_argument("--batch", type=int, default=BATCH,
+                    help=f"units per add_batch (default {BATCH}; a --jobs run adds its "
+                    "workers' batches of 256)")
     args, _unknown = ap.parse_known_args(argv)
 
     cfg = DedupConfig()
     full, head, infos = signed(args.shared, args.n, cfg)
     n = len(infos)
-    blocks = None if args.no_blocks else blocked(args.shared, args.n, cfg)
+    blocks = None if args.no_blocks else blocked(args.shared, args.n, cfg, args.batch)
     print(f"bench_index: {n} units, num_perm={cfg.num_perm}, {cfg.bands}x{cfg.rows} bands, "
           f"tables full+head{'' if blocks is None else ' + block fingerprints'}, "
-          f"batches of {BATCH}")
+          f"batches of {args.batch}")
     print(f"{'backend':38s} {'units/s':>9s} {'target':>8s}  size")
     status = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -231,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         before = rss()
         reset_peak()
         cpu = time.process_time()
-        secs, ix = run_index(path, full, head, infos, cfg, blocks)
+        secs, ix = run_index(path, full, head, infos, cfg, blocks, args.batch)
         cpu = time.process_time() - cpu
         st = ix.stats()
         held = getattr(ix, "nbytes", 0)
