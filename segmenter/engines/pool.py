@@ -152,7 +152,10 @@ class _Pool(multiprocessing.pool.Pool):
     replaced and seen."""
 
     def _get_sentinels(self) -> list[Any]:
-        return [self._change_notifier._reader]  # type: ignore[attr-defined]
+        notifier = getattr(self, "_change_notifier", None)
+        if notifier is None:  # a Python whose Pool is built otherwise: its own sentinels
+            return list(super()._get_sentinels())  # type: ignore[misc]
+        return [notifier._reader]
 
 
 def _context() -> Any:
