@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from segmenter import containment
 from segmenter.blockindex import (
     BlockCandidates,
     FingerprintTable,
@@ -503,3 +504,20 @@ def test_block_candidates_do_not_depend_on_batching(spec: list[tuple[int, int, i
     texts = ["\n".join(paras(300 + s, 8)[start : start + n]) for s, n, start in spec]
     config = SampleConfig(sample=8, max_df=3)
     assert find_all(texts, config, 1) == find_all(texts, config, size)
+
+
+def _in_order_by_pairs(weight: list[int], place: list[int]) -> int:
+    best: list[int] = []
+    for i, (p, w) in enumerate(zip(place, weight, strict=True)):
+        best.append(w + max((best[j] for j in range(i) if place[j] < p), default=0))
+    return max(best, default=0)
+
+
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 30)), max_size=40))
+def test_heaviest_ordered_chain_matches_the_pairwise_definition(lines: list[tuple[int, int]]
+                                                                ) -> None:
+    # The heaviest chain of lines whose places strictly increase, as the O(L^2) definition
+    # says (equal places do not chain: two lines cannot sit at one place in order).
+    weight = [w for w, _ in lines]
+    place = [p for _, p in lines]
+    assert containment._in_order(weight, place) == _in_order_by_pairs(weight, place)
