@@ -369,3 +369,34 @@ def test_signal_stops_every_worker(tmp_path: Path, signum: int, code: int) -> No
     if signum != signal.SIGKILL:
         assert "stopped; no output was replaced" in err
         assert not out.exists()
+
+
+def test_a_result_lock_left_by_a_killed_worker_is_freed() -> None:
+    # Pool.terminate SIGTERMs workers; one killed while sending a result leaves the result
+    # queue's write lock taken, and the pool's task thread waited for it for ever (a CI hang).
+    import multiprocessing
+    import threading
+    from types import SimpleNamespace
+
+    lock = multiprocessing.get_context("spawn").Lock()
+    lock.acquire()  # taken by a worker that is gone
+    put_done = threading.Event()
+
+    def task_thread() -> None:  # the pool's task thread sending its end marker
+        with lock:
+            put_done.set()
+
+    tasks = threading.Thread(target=task_thread, daemon=True)
+    tasks.start()
+    dead_handler = threading.Thread(target=lambda: None)
+    dead_handler.start()
+    dead_handler.join()
+    alive = SimpleNamespace(exitcode=None)
+    fake = SimpleNamespace(_pool=[SimpleNamespace(exitcode=-15), alive],
+                           _worker_handler=dead_handler, _task_handler=tasks,
+                           _outqueue=SimpleNamespace(_wlock=lock))
+    pool._free_result_lock(fake, seconds=1.0)  # a worker still alive may hold it: left alone
+    assert not put_done.is_set()
+    alive.exitcode = 0
+    pool._free_result_lock(fake, seconds=10.0)
+    assert put_done.wait(5), "the lock was not freed"

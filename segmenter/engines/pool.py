@@ -142,6 +142,37 @@ def _call(func: Callable[[Any], R], batch: Any) -> tuple[R, list[tuple[type[Warn
     return result, [(w.category, str(w.message)) for w in caught]
 
 
+def _free_result_lock(pool: Any, seconds: float = 30.0) -> None:
+    """Watch a terminating ``pool`` and free its result queue's write lock if a worker died
+    holding it. ``Pool.terminate`` kills the workers with SIGTERM; one killed while it was
+    sending a result leaves that lock taken for good, and the pool's task thread, which sends
+    the result thread its end marker through the same queue, then waits for ever (and the
+    command with it: seen as a hang after an error in CI). Only once every worker has ended
+    and the worker thread is gone can nobody else want the lock; it must stay taken for a
+    while (a real send takes microseconds) before it is released."""
+    workers = getattr(pool, "_pool", [])  # the live list (the pool replaces dead workers)
+    handler = getattr(pool, "_worker_handler", None)
+    tasks = getattr(pool, "_task_handler", None)
+    lock = getattr(getattr(pool, "_outqueue", None), "_wlock", None)
+    if handler is None or tasks is None or lock is None:
+        return  # a Pool built otherwise: nothing to watch
+    deadline = time.monotonic() + seconds
+    taken = 0
+    while tasks.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+        if handler.is_alive() or any(w.exitcode is None for w in list(workers)):
+            taken = 0
+            continue
+        if lock.acquire(False):
+            lock.release()
+            taken = 0
+        else:
+            taken += 1
+            if taken >= 5:  # half a second taken with no process alive to hold it
+                lock.release()
+                taken = 0
+
+
 def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
@@ -207,6 +238,8 @@ class OrderedPool(Generic[T, R]):
             return
         if failed:
             self._wait_started()
+            watchdog = threading.Thread(target=_free_result_lock, args=(pool,), daemon=True)
+            watchdog.start()
             pool.terminate()
         else:
             pool.close()
