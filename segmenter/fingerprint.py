@@ -187,6 +187,13 @@ class ShingleBatch:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    @staticmethod
+    def of(parts: Sequence[np.ndarray]) -> ShingleBatch:
+        """A batch whose unit ``i`` owns ``parts[i]`` (concatenated; uint32 when empty)."""
+        offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in parts], out=offsets[1:])
+        return ShingleBatch(np.concatenate(parts) if parts else np.empty(0, dtype=_U32), offsets)
+
     def counts(self) -> np.ndarray:
         """The number of shingles of each unit."""
         return np.diff(self.offsets)
@@ -347,15 +354,13 @@ def shingle_batch(
         parts = [_char_shingles(t, size) for t in texts] if kind == "char" else []
         if kind not in ("word", "char"):
             raise ConfigError(f"shingle kind must be 'word' or 'char', got {kind!r}")
-        if parts:
-            np.cumsum([len(p) for p in parts], out=offsets[1:])
-        hashes = np.concatenate(parts) if parts else np.empty(0, dtype=_U32)
+        batch = ShingleBatch.of(parts)
         info = None
         if lines:  # one line per text, and no text to look at
             one = np.arange(n + 1, dtype=np.int64)
             zero = np.zeros(n, dtype=np.int64)
             info = Lines(one, zero, zero, zero, b"")
-        return ShingleBatch(hashes.astype(_U32, copy=False), offsets, info)
+        return ShingleBatch(batch.hashes.astype(_U32, copy=False), batch.offsets, info)
     special: dict[int, np.ndarray] = {}  # texts without spaces, or with fewer than `size` words
     blobs: list[bytes] = []  # normalised, punctuation not yet turned into spaces
     for i, text in enumerate(texts):

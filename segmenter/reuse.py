@@ -34,9 +34,6 @@ from .ragged import RaggedStore
 
 __all__ = ["BlockInputs", "BlockReuse", "block_inputs"]
 
-_NONE = np.zeros(0, dtype=np.uint32)
-
-
 @dataclass(frozen=True, slots=True)
 class BlockInputs:
     """What block containment needs of each unit of a batch, computed per unit where the batch
@@ -74,16 +71,13 @@ class BlockInputs:
 
 def block_inputs(texts: Sequence[str], batch: ShingleBatch, sample: SampleConfig) -> BlockInputs:
     """The :class:`BlockInputs` of a batch made with ``shingle_batch(texts, ..., lines=True)``."""
-    maps = line_maps(texts, batch)
-    offsets = np.zeros(len(maps) + 1, dtype=np.int64)
-    np.cumsum([len(m) for m in maps], out=offsets[1:])
-    flat = np.concatenate(maps) if maps else np.zeros(0, dtype=np.uint32)
+    maps = ShingleBatch.of(line_maps(texts, batch))
     fps, row, lines, nfp, one_line = unit_fingerprints(batch, sample)
     order = np.argsort(row, kind="stable")
     fp_offsets = np.zeros(len(batch) + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=len(batch)), out=fp_offsets[1:])
     return BlockInputs(sample, ShingleBatch(batch.hashes, batch.offsets),
-                       ShingleBatch(flat, offsets), ShingleBatch(fps[order], fp_offsets),
+                       maps, ShingleBatch(fps[order], fp_offsets),
                        ShingleBatch(lines[order].astype(np.uint16), fp_offsets), nfp, one_line)
 
 

@@ -108,13 +108,10 @@ class SignedBatch:
         ``blocks`` added and the shingles in text order left out (``blocks.seq`` has them when
         block containment needs them): what a ``--jobs`` worker sends back."""
         sets = self.shingle_sets()
-        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-        np.cumsum([len(s) for s in sets], out=offsets[1:])
-        hashes = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
         shingles = ShingleBatch(np.empty(0, dtype=np.uint32),
                                 np.zeros(len(sets) + 1, dtype=np.int64))
         return SignedBatch(shingles, self.full, self.heads, self.digests,
-                           ShingleBatch(hashes, offsets), blocks, self.lengths)
+                           ShingleBatch.of(sets), blocks, self.lengths)
 
     def digest_words(self) -> np.ndarray:
         """The digests as a ``(units, 2)`` uint64 array."""
