@@ -41,6 +41,7 @@ __all__ = [
     "Signer",
     "normalize",
     "normalized_words",
+    "ranges",
     "shingle_batch",
     "shingle_hashes",
     "signatures",
@@ -209,13 +210,13 @@ class ShingleBatch:
         counts = self.counts()[sel]
         offsets = np.zeros(len(sel) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
-        hashes = self.hashes[_ranges(self.offsets[:-1][sel], counts)]
+        hashes = self.hashes[ranges(self.offsets[:-1][sel], counts)]
         info = self.lines
         if info is not None:
             per = np.diff(info.first)[sel]
             first = np.zeros(len(sel) + 1, dtype=np.int64)
             np.cumsum(per, out=first[1:])
-            at = _ranges(info.first[:-1][sel], per)
+            at = ranges(info.first[:-1][sel], per)
             info = Lines(first, info.start[at], info.begin[at], info.end[at], info.data)
         return ShingleBatch(hashes, offsets, info)
 
@@ -390,7 +391,7 @@ def shingle_batch(
         # an index array would be 8 bytes an n-gram).
         ends = np.cumsum(nwords)
         keep = np.ones(len(combined), dtype=bool)
-        cross = _ranges(ends - nwords + grams, nwords - grams)
+        cross = ranges(ends - nwords + grams, nwords - grams)
         keep[cross[cross < len(combined)]] = False
         return ShingleBatch(combined[keep], offsets, info)
     hashes = np.empty(int(offsets[-1]), dtype=_U32)
@@ -405,19 +406,15 @@ def shingle_batch(
     return ShingleBatch(hashes, offsets, info)
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(starts[i], starts[i] + lengths[i])`` for all ``i``."""
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(starts[i], starts[i] + lengths[i])`` for all ``i`` (int64)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
     total = int(lengths.sum())
     if total == 0:
         return np.empty(0, dtype=np.int64)
     ends = np.cumsum(lengths)
-    out = np.ones(total, dtype=np.int64)
-    keep = lengths > 0
-    s, e, ln = starts[keep], ends[keep], lengths[keep]
-    out[0] = s[0]
-    # At each segment start, jump from the previous segment's last value to this start.
-    out[(e - ln)[1:]] = s[1:] - (s[:-1] + ln[:-1] - 1)
-    return np.cumsum(out)
+    return np.repeat(np.asarray(starts, dtype=np.int64) - ends + lengths, lengths) + np.arange(
+        total)
 
 
 def unique_sorted(hashes: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ deduplicator (:meth:`BatchSigner.prepare`) also the shingle sets and what block 
 needs of each unit (:class:`~segmenter.reuse.BlockInputs`), all computed per batch where it is
 signed (a ``--jobs`` worker).
 
-Also :func:`ranges`, the ragged-array helper both the signing path and the Ray plan cut with.
+Also :func:`ranges` (from :mod:`segmenter.fingerprint`), the ragged-array helper both the
+signing path and the Ray plan cut with.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from .blockindex import SampleConfig
 from .config import DedupConfig
-from .fingerprint import ShingleBatch, Signer, shingle_batch, unique_sorted
+from .fingerprint import ShingleBatch, Signer, ranges, shingle_batch, unique_sorted
 from .reuse import BlockInputs, block_inputs
 
 __all__ = ["BatchSigner", "SignedBatch", "ranges", "text_digest"]
@@ -27,22 +28,6 @@ _ALONE = 1 << 18
 """A unit with at least this many shingles gets its set by itself (the batch's one sort takes
 24 bytes a shingle of work space)."""
 _EMPTY = np.empty(0, dtype=np.uint32)
-
-
-def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(starts[i], starts[i] + lengths[i])`` for all ``i`` (int64)."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    keep = lengths > 0
-    s, ln = np.asarray(starts, dtype=np.int64)[keep], lengths[keep]
-    ends = np.cumsum(ln)
-    out = np.ones(total, dtype=np.int64)
-    out[0] = s[0]
-    # At each segment start, jump from the previous segment's last value to this start.
-    out[(ends - ln)[1:]] = s[1:] - (s[:-1] + ln[:-1] - 1)
-    return np.cumsum(out)
 
 
 def text_digest(text: str) -> bytes:

@@ -6,21 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..fingerprint import ranges
 from . import Index, LSHParams, band_digests
 
 __all__ = ["BandTable", "DatasketchIndex", "MemoryIndex"]
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    return np.repeat(np.asarray(starts, dtype=np.int64) - ends + lengths, lengths) + np.arange(
-        total
-    )
 
 
 def _first_of_runs(*columns: np.ndarray) -> np.ndarray:
@@ -151,7 +140,7 @@ class BandTable:
         values = k[starts]
         multi = np.flatnonzero(sizes > 1)
         if len(multi):
-            values[multi] = table._new_buckets(k[_ranges(starts[multi], sizes[multi])],
+            values[multi] = table._new_buckets(k[ranges(starts[multi], sizes[multi])],
                                                sizes[multi], tight=True)
         table._fill(d[starts], values)
         table.count = len(starts)
@@ -259,7 +248,7 @@ class BandTable:
         room = sizes if tight else self._room(sizes)
         start = self._blocks(sizes, room)
         (pool,) = self.pool.arrays
-        pool[_ranges(start, sizes)] = keys
+        pool[ranges(start, sizes)] = keys
         m = self.buckets.take(len(sizes))
         b_start, b_len, b_room = self.buckets.arrays
         b_start[m], b_len[m], b_room[m] = start, sizes, room
@@ -275,10 +264,10 @@ class BandTable:
             room = self._room(length[move] + sizes[move])
             start = self._blocks(length[move], room)
             (pool,) = self.pool.arrays  # after _blocks: it may have grown
-            pool[_ranges(start, length[move])] = pool[_ranges(b_start[mm], length[move])]
+            pool[ranges(start, length[move])] = pool[ranges(b_start[mm], length[move])]
             b_start[mm], b_room[mm] = start, room
         (pool,) = self.pool.arrays
-        pool[_ranges(b_start[m] + length, sizes)] = keys
+        pool[ranges(b_start[m] + length, sizes)] = keys
         b_len[m] = length + sizes
 
     # ------------------------------------------------------------------ batches
@@ -368,15 +357,15 @@ class BandTable:
         if len(m):
             b_start, b_len, _ = self.buckets.arrays
             (pool,) = self.pool.arrays
-            keys[_ranges(off[pos[~one]], b_len[m])] = pool[_ranges(b_start[m], b_len[m])]
+            keys[ranges(off[pos[~one]], b_len[m])] = pool[ranges(b_start[m], b_len[m])]
         # what earlier rows of the batch stored (stored positions: by group, then position)
         sel = took > 0
         if sel.any():
             s_idx = np.flatnonzero(stored)
             g_start = np.searchsorted(gid[s_idx], gid[sel])
-            src = s_idx[_ranges(g_start, took[sel])]
+            src = s_idx[ranges(g_start, took[sel])]
             pos = order[sel]
-            keys[_ranges(off[pos] + had[sel], took[sel])] = key_arr[row_of[src]]
+            keys[ranges(off[pos] + had[sel], took[sel])] = key_arr[row_of[src]]
         rows = np.repeat(np.arange(n, dtype=np.int64) // bands, count)
         # each key once per row, at its first place
         if int(keys.max()) < 1 << 40 and n < 1 << 22:
@@ -413,7 +402,7 @@ class BandTable:
             chains = sizes > 1
             if chains.any():
                 values[chains] = self._new_buckets(
-                    s_keys[_ranges(groups[new][chains], sizes[chains])], sizes[chains])
+                    s_keys[ranges(groups[new][chains], sizes[chains])], sizes[chains])
             first_pos = order[g_first[grp[new]]]
             self._place(flat[first_pos], values, free[first_pos])
             self.count += int(new.sum())
@@ -421,14 +410,14 @@ class BandTable:
         one = val >= 0
         if one.any():
             sizes = n_new[one]
-            keys = np.insert(s_keys[_ranges(groups[one], sizes)], np.cumsum(sizes) - sizes,
+            keys = np.insert(s_keys[ranges(groups[one], sizes)], np.cumsum(sizes) - sizes,
                              val[one])
             self.slots[slot_of_group[grp[one]], 1] = self._new_buckets(keys, sizes + 1) + 1
         # chains that grow
         more = val <= -2
         if more.any():
             sizes = n_new[more]
-            self._extend(-2 - val[more], s_keys[_ranges(groups[more], sizes)], sizes)
+            self._extend(-2 - val[more], s_keys[ranges(groups[more], sizes)], sizes)
 
 
 class MemoryIndex(Index):

@@ -74,6 +74,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import IndexError_
+from ..fingerprint import ranges
 from . import (
     BatchResult,
     LSHParams,
@@ -324,9 +325,7 @@ class SortedEntries:
             lo = np.searchsorted(held, q)
             hit = np.flatnonzero(held[np.minimum(lo, len(held) - 1)] == q)
             lo = lo[hit]
-            size = np.searchsorted(held, q[hit], side="right") - lo
-            ends = np.cumsum(size)
-            idx = np.repeat(lo - ends + size, size) + np.arange(int(ends[-1]) if len(ends) else 0)
+            idx = ranges(lo, np.searchsorted(held, q[hit], side="right") - lo)
             found_k.append(held[idx])
             found_v.append(values[idx])
         if not found_k:
