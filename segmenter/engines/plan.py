@@ -54,6 +54,7 @@ from ..containment import line_maps
 from ..counters import Counters
 from ..dedup import lsh_params, sample_config
 from ..errors import SegmenterError
+from ..fingerprint import ShingleBatch
 from ..index import Index, LSHParams, band_digests
 from ..io import InputFile, RejectSink, read_file
 from ..model import Assignment, Unit
@@ -136,10 +137,9 @@ class Ragged:
 
     @staticmethod
     def of(keys: np.ndarray, rows: Sequence[np.ndarray]) -> Ragged:
-        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in rows], out=offsets[1:])
-        flat = np.concatenate(rows).astype(np.uint32) if rows else _EMPTY_U
-        return Ragged(np.asarray(keys, dtype=np.int64), offsets, flat)
+        batch = ShingleBatch.of(rows)
+        return Ragged(np.asarray(keys, dtype=np.int64), batch.offsets,
+                      batch.hashes.astype(np.uint32))
 
     def take(self, idx: np.ndarray) -> Ragged:
         lengths = self.offsets[idx + 1] - self.offsets[idx]
