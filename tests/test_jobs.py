@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -371,32 +372,31 @@ def test_signal_stops_every_worker(tmp_path: Path, signum: int, code: int) -> No
         assert not out.exists()
 
 
-def test_a_result_lock_left_by_a_killed_worker_is_freed() -> None:
-    # Pool.terminate SIGTERMs workers; one killed while sending a result leaves the result
-    # queue's write lock taken, and the pool's task thread waited for it for ever (a CI hang).
-    import multiprocessing
-    import threading
-    from types import SimpleNamespace
 
-    lock = multiprocessing.get_context("spawn").Lock()
-    lock.acquire()  # taken by a worker that is gone
-    put_done = threading.Event()
+def _slow_sorted(batch: list[int]) -> list[int]:
+    time.sleep(0.3)
+    return sorted(batch)
 
-    def task_thread() -> None:  # the pool's task thread sending its end marker
-        with lock:
-            put_done.set()
 
-    tasks = threading.Thread(target=task_thread, daemon=True)
-    tasks.start()
-    dead_handler = threading.Thread(target=lambda: None)
-    dead_handler.start()
-    dead_handler.join()
-    alive = SimpleNamespace(exitcode=None)
-    fake = SimpleNamespace(_pool=[SimpleNamespace(exitcode=-15), alive],
-                           _worker_handler=dead_handler, _task_handler=tasks,
-                           _outqueue=SimpleNamespace(_wlock=lock))
-    pool._free_result_lock(fake, seconds=1.0)  # a worker still alive may hold it: left alone
-    assert not put_done.is_set()
-    alive.exitcode = 0
-    pool._free_result_lock(fake, seconds=10.0)
-    assert put_done.wait(5), "the lock was not freed"
+def test_a_failure_waits_for_the_batches_in_flight_before_terminating(monkeypatch) -> None:
+    # Pool.terminate kills workers; one killed while sending a result leaves the result pipe
+    # with half a message and the pool waited for ever (a CI hang). So after a failure the
+    # pool lets the batches in flight come back first, then terminates.
+    import multiprocessing.pool as mp_pool
+
+    ready_at_terminate: list[bool] = []
+    terminate = mp_pool.Pool.terminate
+
+    def checked(self):  # type: ignore[no-untyped-def]
+        ready_at_terminate.append(all(r.ready() for r in in_flight))
+        terminate(self)
+
+    monkeypatch.setattr(mp_pool.Pool, "terminate", checked)
+    in_flight: list[Any] = []
+    p = OrderedPool(_slow_sorted, 2, window=4)
+    with pytest.raises(RuntimeError), p:
+        for _ in p.map([[3, 1], [2, 0], [5, 4], [7, 6], [9, 8]]):
+            in_flight.extend(r for _, r in p._in_flight)  # still running when it fails
+            raise RuntimeError("the consumer failed")
+    assert in_flight  # batches were still running when the consumer failed
+    assert ready_at_terminate == [True]

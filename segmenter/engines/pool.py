@@ -142,37 +142,6 @@ def _call(func: Callable[[Any], R], batch: Any) -> tuple[R, list[tuple[type[Warn
     return result, [(w.category, str(w.message)) for w in caught]
 
 
-def _free_result_lock(pool: Any, seconds: float = 30.0) -> None:
-    """Watch a terminating ``pool`` and free its result queue's write lock if a worker died
-    holding it. ``Pool.terminate`` kills the workers with SIGTERM; one killed while it was
-    sending a result leaves that lock taken for good, and the pool's task thread, which sends
-    the result thread its end marker through the same queue, then waits for ever (and the
-    command with it: seen as a hang after an error in CI). Only once every worker has ended
-    and the worker thread is gone can nobody else want the lock; it must stay taken for a
-    while (a real send takes microseconds) before it is released."""
-    workers = getattr(pool, "_pool", [])  # the live list (the pool replaces dead workers)
-    handler = getattr(pool, "_worker_handler", None)
-    tasks = getattr(pool, "_task_handler", None)
-    lock = getattr(getattr(pool, "_outqueue", None), "_wlock", None)
-    if handler is None or tasks is None or lock is None:
-        return  # a Pool built otherwise: nothing to watch
-    deadline = time.monotonic() + seconds
-    taken = 0
-    while tasks.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.1)
-        if handler.is_alive() or any(w.exitcode is None for w in list(workers)):
-            taken = 0
-            continue
-        if lock.acquire(False):
-            lock.release()
-            taken = 0
-        else:
-            taken += 1
-            if taken >= 5:  # half a second taken with no process alive to hold it
-                lock.release()
-                taken = 0
-
-
 def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
@@ -195,6 +164,7 @@ class OrderedPool(Generic[T, R]):
         self._workers: list[Any] = []
         self._lifeline: Any = None
         self._started = 0
+        self._in_flight: deque[tuple[T, Any]] = deque()
 
     def __enter__(self) -> OrderedPool[T, R]:
         return self
@@ -238,8 +208,7 @@ class OrderedPool(Generic[T, R]):
             return
         if failed:
             self._wait_started()
-            watchdog = threading.Thread(target=_free_result_lock, args=(pool,), daemon=True)
-            watchdog.start()
+            self._drain()
             pool.terminate()
         else:
             pool.close()
@@ -247,6 +216,19 @@ class OrderedPool(Generic[T, R]):
         for end in self._lifeline or ():
             end.close()
         self._lifeline = None
+
+    def _drain(self, seconds: float = 30.0) -> None:
+        """Wait (a while at most) for the batches in flight before the workers are terminated:
+        a worker killed while it sends a result leaves the result pipe with half a message and
+        its lock taken, and ``Pool.terminate`` then waits for ever (seen in CI: a run that lost
+        its Redis index never exited). Not when a worker has died (its batch never comes)."""
+        deadline = time.monotonic() + seconds
+        with _signals_held():
+            for _, waiting in self._in_flight:
+                if any(w.exitcode is not None for w in self._workers):
+                    break
+                waiting.wait(max(0.0, deadline - time.monotonic()))
+        self._in_flight.clear()
 
     def _result(self, pending: Any) -> Any:
         """A batch's result; :class:`WorkerDied` when a worker ended without one (a pool
@@ -284,6 +266,7 @@ class OrderedPool(Generic[T, R]):
         pool = self._start()
         pending: deque[tuple[T, Any]] = deque((b, pool.apply_async(_call, (self.func, b)))
                                               for b in (first, second))
+        self._in_flight = pending  # what close() waits for after a failure
         exhausted = False
         while True:
             while not exhausted and len(pending) < self.window:
