@@ -47,6 +47,7 @@ __all__ = [
     "locate",
     "prose_flags",
     "prose_lines",
+    "rejected_early",
     "story_size",
     "word_spans",
 ]
@@ -171,6 +172,22 @@ def _too_little(found: int, n: int, n_story: int, rule: BlockRule) -> bool:
     return found < rule.copy_share * n_story or n_story < rule.min_shingles
 
 
+def rejected_early(side: str, n: int, n_story: int, n_long_set: int, n_short_set: int | None,
+                   shared: int | None, rule: BlockRule) -> SharedBlock | None:
+    """What :func:`locate` decides from sizes alone, before it looks at any shingle: the
+    shorter unit (``side``, ``n`` shingles, ``n_story`` of them story, ``n_short_set``
+    distinct) is too short, or it and the longer unit (``n_long_set`` distinct shingles) share
+    too few distinct shingles (``shared``) to make it a copy. None: it has to look."""
+    if n < rule.min_shingles or n_long_set == 0:
+        return SharedBlock(side, 0, 0.0, (), (), "too_short")
+    if shared is not None and n_short_set is not None:
+        # Shared positions are at most the shared distinct shingles plus the repeats.
+        bound = shared + n - n_short_set
+        if _too_little(bound, n, n_story, rule):
+            return SharedBlock(side, 0, min(bound / n, 1.0), (), (), "block_small")
+    return None
+
+
 def locate(
     seq_a: np.ndarray,
     seq_b: np.ndarray,
@@ -203,15 +220,12 @@ def locate(
         long_set = np.unique(long_)
     side = "a" if a_short else "b"
     n = len(short)
-    if n < rule.min_shingles or len(long_set) == 0:
-        return SharedBlock(side, 0, 0.0, (), (), "too_short")
     n_story = n if lines is None else story_size(lines, n)
     short_set = set_a if a_short else set_b
-    if shared is not None and short_set is not None:
-        # Shared positions are at most the shared distinct shingles plus the repeats.
-        bound = shared + n - len(short_set)
-        if _too_little(bound, n, n_story, rule):
-            return SharedBlock(side, 0, min(bound / n, 1.0), (), (), "block_small")
+    early = rejected_early(side, n, n_story, len(long_set),
+                           None if short_set is None else len(short_set), shared, rule)
+    if early is not None:
+        return early
     pos = np.searchsorted(long_set, short)
     pos[pos == len(long_set)] = 0
     mask = long_set[pos] == short

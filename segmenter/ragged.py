@@ -3,14 +3,20 @@
 A list of small numpy arrays costs about 100 bytes of array header per entry on top of the
 data (and a list slot), and views keep the whole batch array they came from alive.
 :class:`RaggedStore` copies the arrays it is given into shared chunks of about ``chunk_bytes``
-and keeps, per key, where its values are: 12 bytes a key. ``store[key]`` is a read-only view.
+(a chunk is allocated whole and filled in place) and keeps, per key, where its values are:
+12 bytes a key. ``store[key]`` is a read-only view. :meth:`RaggedStore.put_many` keeps a
+batch's arrays with one copy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 __all__ = ["RaggedStore"]
+
+_INT32_MAX = int(np.iinfo(np.int32).max)
 
 
 def _owns(values: np.ndarray) -> bool:
@@ -27,13 +33,9 @@ class RaggedStore:
     def __init__(self, dtype: type = np.uint32, chunk_bytes: int = 1 << 22) -> None:
         self.dtype = np.dtype(dtype)
         self._chunk_items = max(1, chunk_bytes // self.dtype.itemsize)
-        self._chunks: list[np.ndarray] = []
-        # values put since the last cut: they go to chunk ``_open_chunk`` from ``_open_base``
-        # on (the last chunk when they fit in it, else a new one)
-        self._open: list[np.ndarray] = []
-        self._open_size = 0
-        self._open_chunk = 0
-        self._open_base = 0
+        self._chunks: list[np.ndarray] = []  # read-only views of the chunks
+        self._open: np.ndarray | None = None  # the last chunk while it is being filled
+        self._fill = 0  # its values so far
         # per key: chunk (-1: none), start in it, length; grown by doubling
         self._where = np.full((0, 3), -1, dtype=np.int32)
         self._empty = np.empty(0, dtype=self.dtype)
@@ -41,66 +43,71 @@ class RaggedStore:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the values and of the per-key table."""
-        return sum(int(c.nbytes) for c in self._chunks) + self._open_size * self.dtype.itemsize \
-            + int(self._where.nbytes)
+        """Bytes of the chunks (as allocated) and of the per-key table."""
+        return sum(int(c.nbytes) for c in self._chunks) + int(self._where.nbytes)
 
     def put(self, key: int, values: np.ndarray) -> None:
         """Keep (a copy of) ``values`` for ``key``, replacing what it had (an array of at least a
     chunk's size that owns its data, or is all of its base, is kept as it is, made read-only)."""
-        if key >= len(self._where):
-            grown = np.full((max(key + 1, 2 * len(self._where), 1024), 3), -1, dtype=np.int32)
+        self.put_many((key,), values, np.array((0, len(values)), dtype=np.int64))
+
+    def put_many(self, keys: Sequence[int], values: np.ndarray, offsets: np.ndarray) -> None:
+        """:meth:`put` for several keys at once: ``keys[i]`` gets
+        ``values[offsets[i]:offsets[i + 1]]`` (``offsets``: non-decreasing, one more than the
+        keys; ragged batches such as :class:`~segmenter.fingerprint.ShingleBatch` have them)."""
+        karr = np.asarray(keys, dtype=np.int64)
+        if not len(karr):
+            return
+        top = int(karr.max())
+        if top >= len(self._where):
+            grown = np.zeros((max(top + 1, 2 * len(self._where), 1024), 3), dtype=np.int32)
+            grown[:, 0] = -1
             grown[: len(self._where)] = self._where
             self._where = grown
-        n = len(values)
-        if n == 0:
-            self._where[key] = (-1, 0, 0)
-            return
-        if n > np.iinfo(np.int32).max:  # pragma: no cover - 8 GB of one unit's values
+        offsets = np.asarray(offsets, dtype=np.int64)
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        counts = np.diff(offsets)
+        if int(counts.max(initial=0)) > _INT32_MAX:  # pragma: no cover - 8 GB of one unit
             raise ValueError("a value array longer than 2**31 - 1")
-        if n >= self._chunk_items and _owns(values) and values.dtype == self.dtype \
-                and values.flags.c_contiguous:  # a large array of its own: kept, not copied
-            self._cut()
+        total = hi - lo
+        if total == 0:
+            chunk, base = -1, 0
+        elif total >= self._chunk_items and lo == 0 and hi == len(values) and _owns(values) \
+                and values.dtype == self.dtype and values.flags.c_contiguous:
+            # large arrays of their own: kept, not copied (and not filled up after)
             values.flags.writeable = False
-            self._where[key] = (len(self._chunks), 0, n)
+            chunk, base = len(self._chunks), 0
             self._chunks.append(values)
-            return
-        if self._open and self._open_base + self._open_size + n > self._chunk_items:
-            self._cut()
-        if not self._open:
-            last = len(self._chunks[-1]) if self._chunks else self._chunk_items
-            if last + n <= self._chunk_items:  # fill the last chunk up
-                self._open_chunk, self._open_base = len(self._chunks) - 1, last
-            else:
-                self._open_chunk, self._open_base = len(self._chunks), 0
-        self._where[key] = (self._open_chunk, self._open_base + self._open_size, n)
-        self._open.append(values.astype(self.dtype, copy=False))
-        self._open_size += n
-
-    def _cut(self) -> None:
-        """Move the values put since the last cut into their chunk."""
-        if not self._open:
-            return
-        parts = self._open
-        if self._open_chunk < len(self._chunks):
-            parts = [self._chunks[self._open_chunk], *parts]
-        chunk = np.concatenate(parts)
-        chunk.flags.writeable = False
-        if self._open_chunk < len(self._chunks):
-            self._chunks[self._open_chunk] = chunk
+            self._open = None
         else:
-            self._chunks.append(chunk)
-        self._open, self._open_size = [], 0
+            room = 0 if self._open is None else len(self._open) - self._fill
+            if total > room:
+                self._open = np.empty(max(self._chunk_items, total), dtype=self.dtype)
+                self._fill = 0
+                view = self._open.view()
+                view.flags.writeable = False
+                self._chunks.append(view)
+            assert self._open is not None
+            chunk, base = len(self._chunks) - 1, self._fill
+            self._open[base : base + total] = values[lo:hi]
+            self._fill += total
+        where = np.empty((len(karr), 3), dtype=np.int32)
+        where[:, 0] = np.where(counts > 0, chunk, -1)
+        where[:, 1] = np.where(counts > 0, base + offsets[:-1] - lo, 0)
+        where[:, 2] = counts
+        self._where[karr] = where
 
     def __getitem__(self, key: int) -> np.ndarray:
         if key >= len(self._where):
             return self._empty
-        chunk, start, n = (int(x) for x in self._where[key])
+        chunk, start, n = self._where[key].tolist()
         if n <= 0:
             return self._empty
-        if self._open and chunk == self._open_chunk and start >= self._open_base:
-            self._cut()  # put since the last cut: in its chunk now
         return self._chunks[chunk][start : start + n]
+
+    def size(self, key: int) -> int:
+        """The number of values ``key`` holds."""
+        return int(self._where[key, 2]) if key < len(self._where) else 0
 
     def has(self, key: int) -> bool:
         """Whether ``key`` holds at least one value."""

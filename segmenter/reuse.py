@@ -28,7 +28,16 @@ from typing import Any
 import numpy as np
 
 from .blockindex import BlockCandidates, BlockRows, SampleConfig, unit_fingerprints
-from .containment import BlockRule, Containers, SharedBlock, char_spans, line_maps, locate
+from .containment import (
+    BlockRule,
+    Containers,
+    SharedBlock,
+    char_spans,
+    line_maps,
+    locate,
+    rejected_early,
+    story_size,
+)
 from .fingerprint import ShingleBatch
 from .ragged import RaggedStore
 
@@ -106,10 +115,6 @@ class BlockReuse:
         shingles, which the deduplicator keeps in one form or another anyway)."""
         return self.candidates.nbytes + self._lines.nbytes
 
-    def _keep(self, key: int, seq: np.ndarray, lines: np.ndarray) -> None:
-        self._seq.put(key, seq)
-        self._lines.put(key, lines)
-
     def add_batch(self, keys: Sequence[int], inputs: BlockInputs) -> list[list[int]]:
         """Keep the batch's units (``inputs``: theirs, :func:`block_inputs`, one row per key)
         and return, for each row, the keys of earlier units that are block candidates of it."""
@@ -119,9 +124,8 @@ class BlockReuse:
     def keep_batch(self, keys: Sequence[int], inputs: BlockInputs) -> None:
         """Keep the batch's units for :meth:`judge` without looking for candidates (when they
         come from elsewhere: the distributed plan's replay)."""
-        seq, maps = inputs.seq, inputs.maps
-        for i, key in enumerate(keys):
-            self._keep(key, seq.unit(i), maps.unit(i))
+        self._seq.put_many(keys, inputs.seq.hashes, inputs.seq.offsets)
+        self._lines.put_many(keys, inputs.maps.hashes, inputs.maps.offsets)
 
     def sequence(self, key: int) -> np.ndarray:
         """Unit ``key``'s shingle hashes in text order."""
@@ -142,6 +146,17 @@ class BlockReuse:
     ) -> SharedBlock:
         """The shared block of units ``a`` and ``b`` and the verdict (``shared``: their shared
         distinct shingles, from :func:`segmenter.dedup.verify`, lets most pairs go early)."""
+        if set_a is not None and set_b is not None and shared is not None:
+            # most candidate pairs share too little to be a copy: said from sizes alone
+            n_a, n_b = self._seq.size(a), self._seq.size(b)
+            side, n, short, long_set = ("a", n_a, set_a, set_b) if n_a <= n_b else \
+                ("b", n_b, set_b, set_a)
+            n_story = story_size(self._lines[a if side == "a" else b], n) if self.use_lines \
+                else n
+            early = rejected_early(side, n, n_story, len(long_set), len(short), shared,
+                                   self.rule)
+            if early is not None:
+                return early
         lines_a, lines_b = (self._lines[a], self._lines[b]) if self.use_lines else (None, None)
         return locate(self._seq[a], self._seq[b], self.rule, set_a, set_b, lines_a, lines_b,
                       shared, detail)

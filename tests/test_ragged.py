@@ -92,3 +92,23 @@ def test_shingle_sets_of_a_batch_with_long_units(monkeypatch):
         want = np.unique(signed.shingles.unit(i))
         assert np.array_equal(whole[i], want) and np.array_equal(parts[i], want), text[:20]
         assert np.array_equal(unique_sorted(signed.shingles.unit(i)), want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 40), arrays), max_size=8), max_size=8),
+       st.integers(1, 64), st.integers(0, 3))
+def test_put_many_equals_one_put_per_key(batches, chunk_items, skip):
+    many = RaggedStore(np.uint32, chunk_bytes=4 * chunk_items)
+    one = RaggedStore(np.uint32, chunk_bytes=4 * chunk_items)
+    for batch in batches:
+        keys = [k for k, _ in batch]
+        parts = [np.zeros(skip, dtype=np.uint32)] + [v for _, v in batch]  # values from skip on
+        offsets = np.cumsum([0] + [len(p) for p in parts])[1:] if batch else np.array([skip])
+        many.put_many(keys, np.concatenate(parts), offsets)
+        for k, v in batch:
+            one.put(k, v)
+    for key in range(42):
+        assert np.array_equal(many[key], one[key])
+        assert many.size(key) == one.size(key) == len(one[key])
+        assert many.has(key) == one.has(key)
+        assert not many[key].flags.writeable
