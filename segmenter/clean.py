@@ -107,9 +107,8 @@ def _is_bad(text: str) -> bool:
     return hi >= 0 and search(text, lo, hi) is not None
 
 
-@lru_cache(maxsize=32)
-def _suspects(config: CleanConfig) -> re.Pattern[str]:
-    """One character class holding every character an enabled fixer may change."""
+def _suspect_chars(config: CleanConfig) -> set[int]:
+    """Every character an enabled fixer may change (HTML entities are checked on their own)."""
     chars: set[int] = {0x1B}  # ANSI escapes (HTML entities are checked on their own)
     if config.fix_line_breaks:
         chars |= {0x0D, 0x85, 0x2028, 0x2029}
@@ -122,8 +121,23 @@ def _suspects(config: CleanConfig) -> re.Pattern[str]:
         chars |= set(chardata.WIDTH_MAP)
     if config.uncurl_quotes:
         chars |= {0x02BC, *range(0x2018, 0x201C), *range(0x201C, 0x2020)}
-    cls = "".join(re.escape(chr(c)) for c in sorted(chars))
+    return chars
+
+
+@lru_cache(maxsize=32)
+def _suspects(config: CleanConfig) -> re.Pattern[str]:
+    """One character class holding every character an enabled fixer may change."""
+    cls = "".join(re.escape(chr(c)) for c in sorted(_suspect_chars(config)))
     return re.compile(f"[{cls}\ud800-\udfff]")
+
+
+@lru_cache(maxsize=32)
+def _ascii_kept(config: CleanConfig) -> bytes:
+    """The ASCII characters no enabled fixer changes (the complement of ``_suspects`` in ASCII):
+    ``text.encode("ascii").translate(None, kept)`` leaves exactly the suspects of an ASCII text,
+    a byte-table pass ~5x faster than the character-class search."""
+    suspects = _suspect_chars(config)
+    return bytes(c for c in range(0x80) if c not in suspects)
 
 
 def needs_repair(text: str, config: CleanConfig = _DEFAULT) -> bool:
@@ -131,6 +145,12 @@ def needs_repair(text: str, config: CleanConfig = _DEFAULT) -> bool:
 
     (True may still turn out to need no change: the gate is conservative.)
     """
+    if text.isascii():  # most scraped text: the same tests, those that can fire on ASCII
+        if text.encode("ascii").translate(None, _ascii_kept(config)):
+            return True  # a suspect character
+        # ASCII is in every normal form, and ftfy's fix_encoding skips it (see ``_is_bad``).
+        return bool(config.unescape_html and "&" in text
+                    and chardata.HTML_ENTITY_RE.search(text))
     if _suspects(config).search(text) is not None:
         return True
     # '&' alone is common ("AT&T"): only an entity-shaped run can be unescaped.

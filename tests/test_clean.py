@@ -166,3 +166,24 @@ def test_gate_is_sound(text: str) -> None:
     """When the gate says no repair is needed, ftfy indeed changes nothing."""
     if not needs_repair(text):
         assert reference(text) == text
+
+
+ASCII_TEXTS = st.lists(st.one_of(
+    st.text(st.characters(max_codepoint=0x7F), max_size=8),
+    st.sampled_from(["&amp;", "&", "&#39;", "AT&T", "\r\n", "\x1b[0m", "\x7f", "\t", "\x0c"]),
+), max_size=20).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ASCII_TEXTS, st.sampled_from(CONFIGS))
+def test_ascii_gate_is_the_general_gate(text: str, config: CleanConfig) -> None:
+    """The byte-table test for ASCII text decides as the character-class search does."""
+    from ftfy import chardata
+
+    from segmenter.clean import _suspects
+
+    general = _suspects(config).search(text) is not None or bool(
+        config.unescape_html and "&" in text and chardata.HTML_ENTITY_RE.search(text))
+    assert needs_repair(text, config) == general
+    if not needs_repair(text, config):
+        assert reference(text, config) == text
