@@ -35,9 +35,22 @@ __all__ = ["StageBatch", "StageTask", "clean_lines", "dumps", "split_lines"]
 T = TypeVar("T")
 
 
-def dumps(record: object) -> str:
-    """One record as a JSON line (without the newline), as :mod:`segmenter.io` writes it."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# json escapes a string ~2.6x faster with ensure_ascii on; both settings write the same bytes for
+# a record whose strings hold only ASCII characters other than DEL (which ensure_ascii escapes).
+_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def dumps(record: object, plain: bool = False) -> str:
+    """One record as a JSON line (without the newline), as :mod:`segmenter.io` writes it.
+    ``plain``: the caller knows every string in the record is :func:`plain_ascii` (a faster
+    escaper, the same bytes)."""
+    return _ENCODE_ASCII(record) if plain else _ENCODE(record)
+
+
+def plain_ascii(text: str) -> bool:
+    """ASCII without DEL: a string json writes the same with and without ``ensure_ascii``."""
+    return text.isascii() and "\x7f" not in text
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +183,11 @@ class split_lines:  # noqa: N801 - used like a function
         stats = ReadStats()
         for item in _documents(items, self.config, stats):
             doc, stories = _located(self._stories, item)
+            # a story record's strings: the id, slices of the text, and fixed names
+            plain = plain_ascii(doc.text) and plain_ascii(doc.id)
             for story in stories:
                 counts[story.kind] = counts.get(story.kind, 0) + 1
-                lines.append(dumps(story_record(doc, story, explain=self.explain)))
+                lines.append(dumps(story_record(doc, story, explain=self.explain), plain))
         return lines, counts, stats
 
     def _stories(self, doc: Document) -> tuple[Document, list[Story]]:
