@@ -262,7 +262,7 @@ _CHROME_SIGNS = ("/", ":", "ontribut", "ewsletter", "NEWSLETTER")
 
 def _more_label(line: str, n: int) -> str | None:
     """The chrome of real web pages: dates, bylines, credits, tags, player and share widgets."""
-    if n > 30 and not _CHROME_LEAD.match(line) and not any(c in line for c in _CHROME_SIGNS):
+    if n > 30 and not _CHROME_LEAD.match(line) and not any(map(line.__contains__, _CHROME_SIGNS)):
         return None
     ends = _ends_sentence(line)
     if n <= 40 and not line.isascii():

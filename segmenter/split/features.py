@@ -35,7 +35,6 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _CJK_TOKEN = re.compile(r"[^\W\d_]{2,}")
 _ASCII_WORD = re.compile(r"[a-z]{4,}")
-_FIRST_WORD = re.compile(r"[\W\d_]{0,8}([^\W\d_][\w'’]{0,20})")
 _EMPTY: frozenset[str] = frozenset()
 # Above this many characters a text keeps each line's words as a tuple of strings shared by all
 # its lines (about 1/10 of the memory of one frozenset per line; a little slower to build).
@@ -70,7 +69,7 @@ def has_language_cues(text: str, sample: int = 8000) -> bool:
     if spaces < 20 or not head.isascii() and _CJK_RUN.search(head):
         return True  # too little text to tell, or CJK
     head = head.lower()
-    return sum(head.count(w) for w in _ENGLISH) >= 0.05 * spaces
+    return sum(map(head.count, _ENGLISH)) >= 0.05 * spaces
 
 
 # Words that open a paragraph continuing the one before (anaphora, connectives).
@@ -79,6 +78,22 @@ _CONTINUATIONS = frozenset(
     moreover furthermore nevertheless nonetheless instead still then thus therefore besides
     separately further additionally likewise similarly otherwise this these those that such
     there here both""".split()
+)
+
+
+def _lowers_to(letter: str) -> str:
+    """A character class of the characters whose ``str.lower()`` is the ASCII ``letter``: itself,
+    its capital, and for "k" the Kelvin sign (a test checks this over every code point)."""
+    return f"[{letter}{letter.upper()}{chr(0x212A) if letter == 'k' else ''}]"
+
+
+# The line opens with one of them: its first word (after at most 8 non-letters, a letter and the
+# word characters and apostrophes after it), lower-cased as ``str.lower`` does, is in the set.
+# One match, no word string made (tests compare it with that definition).
+_CONTINUATION = re.compile(
+    r"[\W\d_]{0,8}(?:"
+    + "|".join("".join(map(_lowers_to, w)) for w in sorted(_CONTINUATIONS))
+    + r")(?![\w'’])"
 )
 
 
@@ -128,11 +143,6 @@ def ends_terminal(text: str) -> bool:
     while end > 0 and (text[end - 1] in _CLOSERS or text[end - 1].isspace()):
         end -= 1
     return end > 0 and text[end - 1] in _TERMINALS
-
-
-def _first_word(text: str) -> str:
-    m = _FIRST_WORD.match(text)
-    return m.group(1).lower() if m else ""
 
 
 def _vocab(text: str) -> frozenset[str]:
@@ -268,7 +278,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
                     label,
                     None if label or ":" not in s else kicker_of(s, kicker_words),
                     "A" <= first <= "Z" and s[1:2] in DATELINE_SECOND and dateline_prefix(s),
-                    _first_word(s) in _CONTINUATIONS,
+                    _CONTINUATION.match(s) is not None,
                     chars >= teaser_min and sp > 1 and s[:sp].isupper() and _caps_lead(s),
                     label is None
                     and chars <= head_chars
