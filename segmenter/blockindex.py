@@ -394,6 +394,18 @@ def unit_fingerprints(
     return fps, row, lines, nfp, one_line
 
 
+def _grouped(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """An order of rows by ``x`` then ``c``, for :func:`select_pairs`, which reads only sums,
+    minima and maxima over a group of equal ``(x, c)`` and what is the same for the whole
+    group: the order within a group does not matter, so one unstable sort of a combined key
+    does (a lexsort when the two do not fit in 64 bits)."""
+    if len(x) and int(x.min()) >= 0 and int(c.min()) >= 0:
+        shift = int(c.max()).bit_length()
+        if int(x.max()).bit_length() + shift <= 64:
+            return np.argsort((x.astype(np.uint64) << np.uint64(shift)) | c.astype(np.uint64))
+    return np.lexsort((c, x))
+
+
 def select_pairs(
     config: SampleConfig, x: np.ndarray, c: np.ndarray, lines: np.ndarray, anchor: np.ndarray,
     nfp_x: np.ndarray, nfp_c: np.ndarray, one_x: np.ndarray, one_c: np.ndarray,
@@ -408,7 +420,7 @@ def select_pairs(
     if presorted:
         order = np.arange(len(x))
     else:
-        order = np.lexsort((c, x))
+        order = _grouped(x, c)
         x, c, lines, anchor = x[order], c[order], lines[order], anchor[order]
     first = np.flatnonzero(np.r_[True, (x[1:] != x[:-1]) | (c[1:] != c[:-1])])
     anchored = np.add.reduceat(anchor.astype(np.int64), first)

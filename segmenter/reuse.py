@@ -148,18 +148,25 @@ class BlockReuse:
         distinct shingles, from :func:`segmenter.dedup.verify`, lets most pairs go early)."""
         if set_a is not None and set_b is not None and shared is not None:
             # most candidate pairs share too little to be a copy: said from sizes alone
-            n_a, n_b = self._seq.size(a), self._seq.size(b)
-            side, n, short, long_set = ("a", n_a, set_a, set_b) if n_a <= n_b else \
-                ("b", n_b, set_b, set_a)
-            n_story = story_size(self._lines[a if side == "a" else b], n) if self.use_lines \
-                else n
-            early = rejected_early(side, n, n_story, len(long_set), len(short), shared,
-                                   self.rule)
+            early = self._early(a, b, len(set_a), len(set_b), shared)
             if early is not None:
                 return early
         lines_a, lines_b = (self._lines[a], self._lines[b]) if self.use_lines else (None, None)
         return locate(self._seq[a], self._seq[b], self.rule, set_a, set_b, lines_a, lines_b,
                       shared, detail)
+
+    def rejects(self, a: int, b: int, n_set_a: int, n_set_b: int, shared: int) -> bool:
+        """Whether :meth:`judge` rejects units ``a`` and ``b`` (``n_set_a`` and ``n_set_b``
+        distinct shingles) from their sizes alone when they share at most ``shared``."""
+        return self._early(a, b, n_set_a, n_set_b, shared) is not None
+
+    def _early(self, a: int, b: int, n_set_a: int, n_set_b: int,
+               shared: int) -> SharedBlock | None:
+        n_a, n_b = self._seq.size(a), self._seq.size(b)
+        side, n, n_short, n_long = ("a", n_a, n_set_a, n_set_b) if n_a <= n_b else \
+            ("b", n_b, n_set_b, n_set_a)
+        n_story = story_size(self._lines[a if side == "a" else b], n) if self.use_lines else n
+        return rejected_early(side, n, n_story, n_long, n_short, shared, self.rule)
 
     def link(self, copy: int, container: int, block: SharedBlock | None) -> bool:
         """Whether the containment link ``copy`` -> ``container`` merges their clusters: not

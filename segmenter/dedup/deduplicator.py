@@ -32,7 +32,7 @@ from .explain import relation_to_keeper, shared_evidence
 from .keeper import keeper_key
 from .nodes import EMPTY, Nodes
 from .prior import EarlierRuns
-from .verify import judge, verify
+from .verify import SharedBound, judge, verdict, verify
 
 __all__ = ["DedupStats", "Deduplicator"]
 
@@ -150,6 +150,7 @@ class Deduplicator:
         # with block containment a unit's set is made from its sequence (held once)
         self._nodes = Nodes(cfg.explain, None if self._reuse is None else self._reuse.sequence)
         self._perm_seq: tuple[int, np.ndarray] | None = None  # o, its permuted shingles
+        self._bound = SharedBound()  # of the unit being verified
         self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
         self._seen_ids: set[str] = set()
         self._seen: dict[int, tuple[str | None, int]] = {}  # unit -> (run, time) that met it
@@ -398,6 +399,7 @@ class Deduplicator:
         best_block: SharedBlock | None = None
         best_sim = 0.0
         seen: set[int] = set()
+        bound: SharedBound | None = None
         for c in (*from_full, *from_head):
             if c == o or c in seen:
                 continue
@@ -407,6 +409,13 @@ class Deduplicator:
             if n_other == 0:
                 continue
             stats.candidates += 1
+            if not is_prior:  # most candidates share too little: rejected on a bound first
+                if bound is None:
+                    bound = self._bound
+                    bound.load(mine)
+                if self._rejects(o, c, n_mine, n_other, bound):
+                    stats.rejected += 1
+                    continue
             other = self._nodes.sets[c]  # (empty for a unit of an earlier run)
             if is_prior:
                 stats.prior_candidates += 1
@@ -448,6 +457,17 @@ class Deduplicator:
             c = prior.unrank(-best_container[2])
             clusters.container[o] = c
             self._contain(o, c, best_block, best_sim, c in prior)
+
+    def _rejects(self, o: int, c: int, n_mine: int, n_other: int, bound: SharedBound) -> bool:
+        """Whether unit ``o`` and this run's unit ``c`` would be rejected by verification
+        below even if they shared as many shingles as ``bound`` (loaded with ``o``'s set)
+        allows: every test there passes only with enough of them shared."""
+        at_most = bound.at_most(self._nodes.sets.values(c))
+        v = verdict(at_most, n_mine, n_other)
+        if self._reuse is None:
+            return judge(v, n_mine, n_other, self.config) is None
+        return v.jaccard < self.config.threshold and \
+            self._reuse.rejects(o, c, n_mine, n_other, at_most)
 
     def _prior_block(self, o: int, c: int) -> SharedBlock | None:
         """The shared block of this run's unit ``o`` and an earlier run's unit ``c``, estimated

@@ -56,6 +56,25 @@ class ShingleSets:
         return len(self.sizes)
 
     def __getitem__(self, o: int) -> np.ndarray:
+        held = self._held(o)
+        if held is not None:
+            return held
+        src = self._source[o]
+        assert self._sequences is not None
+        last = self._last = (src, unique_sorted(self._sequences(src)))
+        return last[1]
+
+    def values(self, o: int) -> np.ndarray:
+        """Node ``o``'s shingles as they are at hand: its set when it is held (stored, given
+        recently or made last), else its shingles in text order (repeats kept)."""
+        held = self._held(o)
+        if held is not None:
+            return held
+        assert self._sequences is not None
+        return self._sequences(self._source[o])
+
+    def _held(self, o: int) -> np.ndarray | None:
+        """Node ``o``'s set when it is at hand (None: it is made from its sequence)."""
         src = self._source[o]
         if self._stored is not None:
             return self._stored[src]
@@ -65,10 +84,7 @@ class ShingleSets:
         if given is not None:
             return given
         last = self._last
-        if last[0] != src:
-            assert self._sequences is not None
-            last = self._last = (src, unique_sorted(self._sequences(src)))
-        return last[1]
+        return last[1] if last[0] == src else None
 
     @property
     def nbytes(self) -> int:
