@@ -10,10 +10,8 @@ it faster with checks that are each a sufficient condition for "every ftfy fixer
   only when those fixers are enabled), found with one character-class search;
 * the text is already in the configured normal form (``unicodedata.is_normalized``);
 * ftfy's own mojibake detector (``ftfy.badness.BADNESS_RE``) finds nothing — run only on small
-  windows around the non-ASCII characters, which is exact because every match of that expression
-  contains a non-ASCII character and is at most ``_BADNESS_WIDTH`` characters long (both facts are
-  derived from the expression itself at import time; if a future ftfy breaks them, the detector
-  runs on the whole text instead).
+  windows around the non-ASCII characters that can be part of a match (:mod:`segmenter.badness`
+  derives which from the expression itself, and falls back to the whole text if it cannot).
 
 Text that fails the gate goes through ftfy segment by segment exactly as ``ftfy.fix_text`` does
 (one line at a time, with its sticky ``unescape_html='auto'`` rule), with ``explain`` on, so the
@@ -30,81 +28,14 @@ from typing import Any
 
 import ftfy
 from ftfy import chardata
-from ftfy.badness import BADNESS_RE
 
+from .badness import is_bad
 from .config import CleanConfig
 from .model import CleanReport, Document
 
 __all__ = ["clean", "clean_documents", "clean_text", "needs_repair"]
 
 _DEFAULT = CleanConfig()
-
-
-def _badness_shape() -> tuple[int | None, bool]:
-    """Max match width of BADNESS_RE and whether every branch needs a non-ASCII character."""
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # Python 3.10
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        parsed = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
-        width = parsed.getwidth()[1]
-        if width > 64:
-            return None, False
-        items = list(parsed)
-        if len(items) == 1 and items[0][0] == sre_parse.BRANCH:
-            branches = items[0][1][1]
-        else:
-            branches = [parsed]
-        return width, all(_needs_non_ascii(branch, sre_parse) for branch in branches)
-    except Exception:  # pragma: no cover - depends on the ftfy/Python version
-        return None, False
-
-
-def _needs_non_ascii(seq: Any, sre_parse: Any) -> bool:
-    """True when one item of the sequence can only match a non-ASCII character."""
-    for op, arg in seq:
-        if op == sre_parse.LITERAL and arg > 0x7F:
-            return True
-        if op == sre_parse.IN:
-            if any(o == sre_parse.NEGATE for o, _ in arg):
-                continue
-            ok = True
-            for o, a in arg:
-                if o == sre_parse.LITERAL and a <= 0x7F:
-                    ok = False
-                elif o == sre_parse.RANGE and a[0] <= 0x7F:
-                    ok = False
-                elif o not in (sre_parse.LITERAL, sre_parse.RANGE):
-                    ok = False
-            if ok:
-                return True
-    return False
-
-
-_BADNESS_WIDTH, _WINDOWS_EXACT = _badness_shape()
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
-
-
-def _is_bad(text: str) -> bool:
-    """``ftfy.badness.is_bad(text)``, searched only around non-ASCII characters."""
-    if text.isascii():
-        return False  # ftfy's fix_encoding skips ASCII text before calling is_bad
-    if not _WINDOWS_EXACT or _BADNESS_WIDTH is None:
-        return BADNESS_RE.search(text) is not None
-    reach = _BADNESS_WIDTH - 1
-    search = BADNESS_RE.search
-    n = len(text)
-    lo = hi = -1
-    for m in _NON_ASCII_RUN.finditer(text):
-        start, end = max(0, m.start() - reach), min(n, m.end() + reach)
-        if start <= hi:  # merge overlapping windows
-            hi = end
-            continue
-        if hi >= 0 and search(text, lo, hi):
-            return True
-        lo, hi = start, end
-    return hi >= 0 and search(text, lo, hi) is not None
 
 
 def _suspect_chars(config: CleanConfig) -> set[int]:
@@ -148,7 +79,7 @@ def needs_repair(text: str, config: CleanConfig = _DEFAULT) -> bool:
     if text.isascii():  # most scraped text: the same tests, those that can fire on ASCII
         if text.encode("ascii").translate(None, _ascii_kept(config)):
             return True  # a suspect character
-        # ASCII is in every normal form, and ftfy's fix_encoding skips it (see ``_is_bad``).
+        # ASCII is in every normal form, and ftfy's fix_encoding skips it (see ``is_bad``).
         return bool(config.unescape_html and "&" in text
                     and chardata.HTML_ENTITY_RE.search(text))
     if _suspects(config).search(text) is not None:
@@ -159,7 +90,7 @@ def needs_repair(text: str, config: CleanConfig = _DEFAULT) -> bool:
     if config.normalization is not None and not text.isascii():
         if not unicodedata.is_normalized(config.normalization, text):
             return True
-    return config.fix_encoding and _is_bad(text)
+    return config.fix_encoding and is_bad(text)
 
 
 @lru_cache(maxsize=32)
