@@ -61,7 +61,7 @@ def stages(docs: Path, repeat: int) -> None:
     """The steps of ``segmenter split`` on each document of ``docs``, each timed alone."""
     from segmenter.clean import clean
     from segmenter.config import Config
-    from segmenter.engines.stagework import dumps
+    from segmenter.engines.stagework import dumps, plain_ascii
     from segmenter.io import RawLine, ReadStats, raw_document, read_items
     from segmenter.model import Document
     from segmenter.records import story_record
@@ -84,7 +84,8 @@ def stages(docs: Path, repeat: int) -> None:
     t_clean, cleaned = cpu(lambda: [clean(d, cfg.clean)[0] for d in found])
     t_split, stories = cpu(lambda: [split(d.text, cfg.split) for d in cleaned])
     pairs = [(d, s) for d, ss in zip(cleaned, stories, strict=True) for s in ss]
-    t_encode, _ = cpu(lambda: [dumps(story_record(d, s)) for d, s in pairs])
+    plain = {id(d): plain_ascii(d.text) and plain_ascii(d.id) for d in cleaned}  # as split_lines
+    t_encode, _ = cpu(lambda: [dumps(story_record(d, s), plain[id(d)]) for d, s in pairs])
     total = t_parse + t_clean + t_split + t_encode
     print(f"stages ({mb:.1f} MB of JSONL, CPU s): parse {t_parse:.3f}, clean {t_clean:.3f}, "
           f"split {t_split:.3f}, encode {t_encode:.3f}; {mb / total:.1f} MB/s together, "
