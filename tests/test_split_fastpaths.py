@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import string
 import sys
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segmenter.engines.stagework import dumps, plain_ascii
+from segmenter.split import SplitConfig, split
+from segmenter.split.config import weight_field
 
 features = importlib.import_module("segmenter.split.features")
 
@@ -74,3 +80,75 @@ _PIECES = st.sampled_from([
 @given(st.lists(_PIECES, max_size=6).map("".join))
 def test_continuation_match_is_the_first_word_test(text: str) -> None:
     assert (features._CONTINUATION.match(text) is not None) == _opens_with_continuation(text)
+
+
+# --------------------------------------------------------------- the early stop of the score
+
+rules = importlib.import_module("segmenter.split.rules")
+_CASES = Path(__file__).resolve().parent.parent / "fixtures" / "split" / "cases.jsonl"
+_TEXTS = [json.loads(raw)["text"] for raw in _CASES.read_text("utf-8").splitlines() if raw.strip()]
+_LINES = sorted({line for text in _TEXTS for line in text.split("\n") if line.strip()})
+
+
+def _checked_boundary_features(*args: Any) -> tuple[list[str], dict[str, Any]]:
+    """``boundary_features`` that checks each early stop against the whole computation."""
+    seg, lines, i, config, follow, scoring = args
+    feats, ev = _ORIGINAL(seg, lines, i, config, follow, scoring)
+    full, full_ev = _ORIGINAL(seg, lines, i, config, follow)
+    # what is listed is what the whole computation lists, in its order, less some of the tail
+    assert [f for f in full if f in feats] == feats and set(full) - set(feats) <= set(rules._TAIL)
+    assert ev.items() <= full_ev.items()
+    if (feats, ev) != (full, full_ev):  # stopped early: the whole score stays below the threshold
+        assert scoring is not None
+        assert sum(scoring.weights[f] for f in full) < scoring.threshold
+        assert not ("teaser_run" in full and "short_cut" in full)
+    return feats, ev
+
+
+_ORIGINAL = rules.boundary_features
+_WEIGHT = st.floats(-1.5, 1.5, allow_nan=False).map(lambda w: round(w, 3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LINES), min_size=2, max_size=14).map("\n".join),
+    st.dictionaries(st.sampled_from([*rules._TAIL, "long_story", "cohesive", "after_teaser"]),
+                    _WEIGHT, max_size=8),
+    st.floats(0.2, 2.0).map(lambda t: round(t, 3)),
+)
+def test_early_stop_only_where_no_story_can_start(
+    text: str, weights: dict[str, float], threshold: float
+) -> None:
+    fields: dict[str, Any] = {weight_field(f): w for f, w in weights.items()}
+    config = SplitConfig(boundary_threshold=threshold, **fields)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rules, "boundary_features", _checked_boundary_features)
+        checked = split(text, config)
+    assert checked == split(text, config)
+
+
+def test_early_stop_changes_no_story_of_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = [split(t) for t in _TEXTS]
+    monkeypatch.setattr(rules.Scoring, "stays_below", lambda *args: False)
+    assert [split(t) for t in _TEXTS] == fast
+
+
+@pytest.mark.parametrize("lede", [True, False])
+def test_author_bio_is_listed_where_it_is_found(lede: bool) -> None:
+    """Tested last, "author_bio" is still listed before the cohesion features, lede or not."""
+    from segmenter.split.features import line_features
+
+    opening = ["The council voted on Monday to close the old ferry terminal next spring."]
+    if not lede:
+        opening += ["Ferries will berth at the new quay, officials said in a statement."] * 2
+    text = "\n".join([*opening, "Jane Doe is a reporter for the Example Times covering the port."])
+    config = SplitConfig()
+    lines = line_features(text, config)
+    seg = rules.Segment([], 1.0, ["document_start"])
+    for line in lines[:-1]:
+        seg.add(line, config)
+    feats, _ = rules.boundary_features(seg, lines, len(lines) - 1, config)
+    assert "author_bio" in feats and ("lede_only" in feats) == lede
+    after = feats[feats.index("author_bio") + 1:]
+    assert not set(after) - {*rules._TAIL, "lede_only", "cut_cohesive", "cohesion_drop",
+                             "cohesion_weak", "cohesive", "cohesion_shift"}

@@ -150,10 +150,14 @@ def boundary_features(
     i: int,
     config: SplitConfig,
     follow: list[int] | None = None,
+    scoring: Scoring | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
     """The named evidence that story line ``lines[i]`` starts a new story after ``seg``.
 
-    ``follow`` is :func:`next_body_index` of ``lines`` (computed here when not given)."""
+    ``follow`` is :func:`next_body_index` of ``lines`` (computed here when not given). With
+    ``scoring`` (what :func:`segment_lines` decides with), the features that cost the most
+    (``_TAIL``) are left out when the score cannot reach the threshold whatever they say: the
+    features returned then only tell that no story starts here."""
     if follow is None:
         follow = next_body_index(lines)
     line = lines[i]
@@ -250,8 +254,7 @@ def boundary_features(
             feats.append("time_stamp")
     if len(body) >= 6:
         feats.append("long_story")
-    if first.isupper() and _AUTHOR_BIO.match(text, 0, 200):
-        feats.append("author_bio")
+    bio_at = len(feats)  # where "author_bio" is listed; it is tested later (``_author_bio``)
     # lexical cohesion with the whole story so far and with what follows
     words = seg.words
     vocab = line.vocab
@@ -265,6 +268,7 @@ def boundary_features(
     n_par = len(body) - 1 if seg.headed else len(body)
     if n_par <= 1 and (n_par == 0 or body[-1].chars < config.lede_max_chars):
         feats.append("lede_only")
+        _author_bio(feats, bio_at, text)
         return feats, ev
     if n_vocab:
         if left < config.cohesion_low:
@@ -278,6 +282,9 @@ def boundary_features(
             feats.append("cohesion_weak")
         elif left >= config.cohesion_high:
             feats.append("cohesive")
+    if scoring is not None and scoring.stays_below(feats, seg.subheads > 0, headline):
+        return feats, ev
+    _author_bio(feats, bio_at, text)
     # the block: this line and the next two, unless they are teasers of their own
     total = n_vocab
     ahead_hits = ahead_total = 0
@@ -312,6 +319,13 @@ def boundary_features(
             elif whole >= config.cohesion_high:
                 feats.append("same_topic")
     return feats, ev
+
+
+def _author_bio(feats: list[str], at: int, text: str) -> None:
+    """List "author_bio" at ``at`` when the line is an author's note (tested last: the regex
+    costs as much as the rest of the structural tests, and most decisions do not need it)."""
+    if text[0].isupper() and _AUTHOR_BIO.match(text, 0, 200):
+        feats.insert(at, "author_bio")
 
 
 def _heading_block(seg: Segment, config: SplitConfig) -> bool:
@@ -378,25 +392,62 @@ LEXICAL = frozenset({
     "cohesion_drop", "cohesion_weak", "cohesion_shift", "block_cohesion_drop", "story_drop",
     "story_none", "story_weak", "cut_cohesive", "topic_change", "long_story",
 })
-_WEIGHTS: dict[SplitConfig, tuple[dict[str, float], frozenset[str]]] = {}
-_LAST: list[tuple[SplitConfig, dict[str, float], frozenset[str]]] = []
+# The features ``boundary_features`` tests last, and may leave out (see ``Scoring.stays_below``).
+_TAIL = ("author_bio", "block_cohesion_drop", "story_cohesive", "story_drop", "story_none",
+         "structured_drop", "story_weak", "topic_change", "same_topic")
 
 
-def _weights(config: SplitConfig) -> tuple[dict[str, float], frozenset[str]]:
-    """The weights under ``config`` and its positive features that are not cohesion alone;
-    the last config is found by identity (hashing a config of ~60 fields costs more than
-    splitting a short page's lines)."""
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """How :func:`segment_lines` scores a line under one config."""
+
+    weights: dict[str, float]
+    structural: frozenset[str]  # positive features that are not cohesion alone
+    threshold: float
+    tail: tuple[float, float]  # the most ``_TAIL`` but the topic adds: without, with subheads
+    topic: float  # the most the topic features add (after a headline-shaped line)
+
+    @classmethod
+    def of(cls, config: SplitConfig) -> Scoring:
+        w = {name: getattr(config, weight_field(name)) for name in FEATURES}
+
+        def most(subheads: bool) -> float:  # each group of exclusive outcomes at its best
+            drop = w["story_drop"] + max(0.0, w["story_none"])
+            drop += w["structured_drop"] if subheads else 0.0  # it comes with story_drop then
+            story = max(0.0, w["story_cohesive"], drop, w["story_weak"])
+            return max(0.0, w["author_bio"]) + max(0.0, w["block_cohesion_drop"]) + story
+
+        return cls(w, frozenset(f for f, v in w.items() if v > 0.0 and f not in LEXICAL),
+                   config.boundary_threshold, (most(False), most(True)),
+                   max(0.0, w["topic_change"], w["same_topic"]))
+
+    def stays_below(self, feats: list[str], subheads: bool, headline: bool) -> bool:
+        """The score of ``feats`` plus the most the tail can add stays below the threshold
+        (by a margin for rounding), and no rule lifts it there (a short cut in a teaser run)."""
+        if "teaser_run" in feats and "short_cut" in feats:
+            return False
+        most = sum(map(self.weights.__getitem__, feats)) + self.tail[subheads]
+        if headline:
+            most += self.topic
+        return most < self.threshold - 1e-9
+
+
+_SCORINGS: dict[SplitConfig, Scoring] = {}
+_LAST: list[tuple[SplitConfig, Scoring]] = []
+
+
+def _scoring(config: SplitConfig) -> Scoring:
+    """The scoring under ``config``; the last config is found by identity (hashing a config of
+    ~60 fields costs more than splitting a short page's lines)."""
     last = _LAST[-1] if _LAST else None  # read once: other threads may replace it
     if last is not None and last[0] is config:
-        return last[1], last[2]
-    got = _WEIGHTS.get(config)
+        return last[1]
+    got = _SCORINGS.get(config)
     if got is None:
-        if len(_WEIGHTS) > 64:
-            _WEIGHTS.clear()
-        w = {name: getattr(config, weight_field(name)) for name in FEATURES}
-        got = _WEIGHTS[config] = (
-            w, frozenset(f for f, v in w.items() if v > 0.0 and f not in LEXICAL))
-    _LAST[:] = [(config, *got)]
+        if len(_SCORINGS) > 64:
+            _SCORINGS.clear()
+        got = _SCORINGS[config] = Scoring.of(config)
+    _LAST[:] = [(config, got)]
     return got
 
 
@@ -409,8 +460,8 @@ def segment_lines(
     segments: list[Segment] = []
     lexical: bool | None = None if text is not None else True
     seg: Segment | None = None
-    weights, structural = _weights(config)
-    threshold = config.boundary_threshold
+    scoring = _scoring(config)
+    weights, structural, threshold = scoring.weights, scoring.structural, scoring.threshold
     follow = next_body_index(lines)
     for i, line in enumerate(lines):
         if seg is None:
@@ -438,7 +489,7 @@ def segment_lines(
         if not seg.body:  # only boilerplate so far: this line belongs to the same story
             seg.add(line, config)
             continue
-        feats, ev = boundary_features(seg, lines, i, config, follow)
+        feats, ev = boundary_features(seg, lines, i, config, follow, scoring)
         score = 0.0
         for f in feats:
             score += weights[f]
