@@ -41,6 +41,7 @@ __all__ = [
     "SharedBlock",
     "blocks",
     "char_spans",
+    "early_reason",
     "estimate_block",
     "judge_estimate",
     "line_maps",
@@ -122,14 +123,16 @@ def blocks(shared: np.ndarray, gap: int, min_block: int) -> tuple[np.ndarray, np
     """Blocks of a boolean mask in text order: ``(starts, ends, covered)``. A block is a run of
     True bridging gaps of at most ``gap`` False, with at least ``min_block`` True; ``covered``
     counts the True positions inside blocks."""
-    d = np.diff(shared.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    s, e = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    pad = np.zeros(len(shared) + 2, dtype=bool)
+    pad[1:-1] = shared
+    edge = (pad[1:] != pad[:-1]).nonzero()[0]  # run starts and ends, alternating
+    s, e = edge[0::2], edge[1::2]
     if not len(s):
         return s, e, 0
     new = np.empty(len(s), dtype=bool)
     new[0] = True
     np.greater(s[1:] - e[:-1], gap, out=new[1:])  # a run that starts a new block
-    first = np.flatnonzero(new)
+    first = new.nonzero()[0]
     last = np.empty(len(first), dtype=np.int64)
     last[:-1] = first[1:] - 1
     last[-1] = len(s) - 1
@@ -172,20 +175,32 @@ def _too_little(found: int, n: int, n_story: int, rule: BlockRule) -> bool:
     return found < rule.copy_share * n_story or n_story < rule.min_shingles
 
 
+def early_reason(n: int, n_story: int, n_long_set: int, n_short_set: int | None,
+                 shared: int | None, rule: BlockRule) -> str | None:
+    """Why :func:`locate` rejects a pair from sizes alone, before it looks at any shingle
+    (None: it has to look): the shorter unit (``n`` shingles, ``n_story`` of them story,
+    ``n_short_set`` distinct) is ``too_short``, or it and the longer unit (``n_long_set``
+    distinct shingles) share too few distinct shingles (``shared``) to make it a copy
+    (``block_small``). Every reason holds for fewer ``shared`` too."""
+    if n < rule.min_shingles or n_long_set == 0:
+        return "too_short"
+    # Shared positions are at most the shared distinct shingles plus the repeats.
+    if shared is not None and n_short_set is not None and \
+            _too_little(shared + n - n_short_set, n, n_story, rule):
+        return "block_small"
+    return None
+
+
 def rejected_early(side: str, n: int, n_story: int, n_long_set: int, n_short_set: int | None,
                    shared: int | None, rule: BlockRule) -> SharedBlock | None:
-    """What :func:`locate` decides from sizes alone, before it looks at any shingle: the
-    shorter unit (``side``, ``n`` shingles, ``n_story`` of them story, ``n_short_set``
-    distinct) is too short, or it and the longer unit (``n_long_set`` distinct shingles) share
-    too few distinct shingles (``shared``) to make it a copy. None: it has to look."""
-    if n < rule.min_shingles or n_long_set == 0:
-        return SharedBlock(side, 0, 0.0, (), (), "too_short")
-    if shared is not None and n_short_set is not None:
-        # Shared positions are at most the shared distinct shingles plus the repeats.
-        bound = shared + n - n_short_set
-        if _too_little(bound, n, n_story, rule):
-            return SharedBlock(side, 0, min(bound / n, 1.0), (), (), "block_small")
-    return None
+    """:func:`early_reason` as :func:`locate` returns it (``side``: the shorter unit)."""
+    reason = early_reason(n, n_story, n_long_set, n_short_set, shared, rule)
+    if reason is None:
+        return None
+    if reason == "too_short":
+        return SharedBlock(side, 0, 0.0, (), (), reason)
+    assert shared is not None and n_short_set is not None
+    return SharedBlock(side, 0, min((shared + n - n_short_set) / n, 1.0), (), (), reason)
 
 
 def locate(
@@ -259,7 +274,8 @@ def locate(
         if lines is not None:
             number, prose = _expand(lines, n)
             story = float(np.count_nonzero(inside & prose) / n_story) if n_story else 0.0
-            paragraphs = int(np.count_nonzero(np.diff(number[inside]))) + 1
+            numbers = number[inside]
+            paragraphs = int(np.count_nonzero(numbers[1:] != numbers[:-1])) + 1
             if paragraphs >= rule.min_paragraphs and _paragraph_share(number, prose, inside) \
                     < rule.paragraph_share:
                 paragraphs = 0  # the blocks cover too few of its paragraphs for the most part
@@ -424,14 +440,17 @@ def _placed(where: np.ndarray, number: np.ndarray,
     (``where``: :func:`_first_at`): per such line in text order, its shared positions, the
     (lower) median of their places in the longer unit, and the places of its first and of
     its last shared position."""
-    at = np.flatnonzero(shared)
+    at = shared.nonzero()[0]
     where = where[at]
     line = number[at]  # non-decreasing
     if not len(at):
         return [], [], where, where
-    cut = np.flatnonzero(line[1:] != line[:-1]) + 1
-    size = np.diff(cut, prepend=0, append=len(at))
-    cut = np.concatenate((np.zeros(1, np.int64), cut))
+    starts = (line[1:] != line[:-1]).nonzero()[0] + 1
+    bounds = np.empty(len(starts) + 2, dtype=np.int64)  # where each line's positions start
+    bounds[0], bounds[-1] = 0, len(at)
+    bounds[1:-1] = starts
+    size = bounds[1:] - bounds[:-1]
+    cut = bounds[:-1]
     middle = where[np.lexsort((where, line))][cut + (size - 1) // 2]
     return size.tolist(), middle.tolist(), where[cut], where[cut + size - 1]
 

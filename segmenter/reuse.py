@@ -33,10 +33,10 @@ from .containment import (
     Containers,
     SharedBlock,
     char_spans,
+    early_reason,
     line_maps,
     locate,
     rejected_early,
-    story_size,
 )
 from .fingerprint import ShingleBatch
 from .ragged import RaggedStore
@@ -107,6 +107,7 @@ class BlockReuse:
         self.shingle_size = shingle_size
         self._seq = RaggedStore(np.uint32)  # by key: shingle hashes in text order
         self._lines = RaggedStore(np.uint32)  # by key: line map
+        self._sizes = np.zeros((0, 2), dtype=np.int64)  # by key: shingles, story shingles
         self._also: dict[int, list[int]] = {}  # container -> copies linked without merging
 
     @property
@@ -124,8 +125,23 @@ class BlockReuse:
     def keep_batch(self, keys: Sequence[int], inputs: BlockInputs) -> None:
         """Keep the batch's units for :meth:`judge` without looking for candidates (when they
         come from elsewhere: the distributed plan's replay)."""
-        self._seq.put_many(keys, inputs.seq.hashes, inputs.seq.offsets)
-        self._lines.put_many(keys, inputs.maps.hashes, inputs.maps.offsets)
+        seq, maps = inputs.seq, inputs.maps
+        self._seq.put_many(keys, seq.hashes, seq.offsets)
+        self._lines.put_many(keys, maps.hashes, maps.offsets)
+        if not len(keys):
+            return
+        karr = np.asarray(keys, dtype=np.int64)
+        top = int(karr.max()) + 1
+        if top > len(self._sizes):
+            grown = np.zeros((max(top, 2 * len(self._sizes)), 2), dtype=np.int64)
+            grown[: len(self._sizes)] = self._sizes
+            self._sizes = grown
+        n = seq.counts()
+        has_map = maps.counts() > 0
+        story = n.copy()  # story_size: the map's first value, or all shingles without a map
+        story[has_map] = maps.hashes[maps.offsets[:-1][has_map]]
+        self._sizes[karr, 0] = n
+        self._sizes[karr, 1] = story
 
     def sequence(self, key: int) -> np.ndarray:
         """Unit ``key``'s shingle hashes in text order."""
@@ -158,15 +174,28 @@ class BlockReuse:
     def rejects(self, a: int, b: int, n_set_a: int, n_set_b: int, shared: int) -> bool:
         """Whether :meth:`judge` rejects units ``a`` and ``b`` (``n_set_a`` and ``n_set_b``
         distinct shingles) from their sizes alone when they share at most ``shared``."""
-        return self._early(a, b, n_set_a, n_set_b, shared) is not None
+        n_a, story_a, n_b, story_b = self._size_pair(a, b)
+        if n_a <= n_b:
+            return early_reason(n_a, story_a, n_set_b, n_set_a, shared, self.rule) is not None
+        return early_reason(n_b, story_b, n_set_a, n_set_b, shared, self.rule) is not None
 
     def _early(self, a: int, b: int, n_set_a: int, n_set_b: int,
                shared: int) -> SharedBlock | None:
-        n_a, n_b = self._seq.size(a), self._seq.size(b)
-        side, n, n_short, n_long = ("a", n_a, n_set_a, n_set_b) if n_a <= n_b else \
-            ("b", n_b, n_set_b, n_set_a)
-        n_story = story_size(self._lines[a if side == "a" else b], n) if self.use_lines else n
-        return rejected_early(side, n, n_story, n_long, n_short, shared, self.rule)
+        n_a, story_a, n_b, story_b = self._size_pair(a, b)
+        if n_a <= n_b:
+            return rejected_early("a", n_a, story_a, n_set_b, n_set_a, shared, self.rule)
+        return rejected_early("b", n_b, story_b, n_set_a, n_set_b, shared, self.rule)
+
+    def _size_pair(self, a: int, b: int) -> list[int]:
+        """Shingles and story shingles (:func:`~segmenter.containment.story_size`; all of
+        them without lines) of units ``a`` and ``b``: ``[n_a, story_a, n_b, story_b]``."""
+        sizes = self._sizes
+        top = len(sizes)
+        got = (sizes[a].tolist() if a < top else [0, 0]) + \
+            (sizes[b].tolist() if b < top else [0, 0])
+        if not self.use_lines:
+            got[1], got[3] = got[0], got[2]
+        return got
 
     def link(self, copy: int, container: int, block: SharedBlock | None) -> bool:
         """Whether the containment link ``copy`` -> ``container`` merges their clusters: not

@@ -4,6 +4,7 @@ bound (dedup.verify.SharedBound) and the grouping sort of blockindex.select_pair
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,3 +63,22 @@ def test_select_pairs_does_not_depend_on_the_order_of_rows(rows, rnd):
                      nfp[c[by_key]], (x[by_key] % 2) == 0, (c[by_key] % 3) == 0,
                      x[by_key] == c[by_key], presorted=True)
     assert all(np.array_equal(p, q) for p, q in zip(first, s, strict=True))
+
+
+@pytest.mark.parametrize("block", [True, False])
+@pytest.mark.parametrize("repeats", [2, 3, 40])
+def test_repetitive_near_copies_are_linked_whatever_the_bound_counts(block, repeats):
+    # A text that repeats its few shingles: the bound counts every repeat that hits, far more
+    # than the shingles the two units have; the pair must still reach exact verification.
+    from segmenter.config import DedupConfig
+    from segmenter.dedup import Deduplicator
+    from segmenter.model import Unit
+
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa".split()
+    base = " ".join(words * repeats)
+    d = Deduplicator(DedupConfig(block=block, head=0 if block else 32))
+    d.add_many([Unit("a", base + " lambda"), Unit("b", base + " mu"),
+                Unit("c", "an unrelated text about something else entirely, with words")])
+    out = {a.id: a for a in d.finish()}
+    assert out["b"].duplicate_of == "a" and out["b"].relation in ("near", "contained")
+    assert out["c"].duplicate_of is None

@@ -462,7 +462,8 @@ class Deduplicator:
         """Whether unit ``o`` and this run's unit ``c`` would be rejected by verification
         below even if they shared as many shingles as ``bound`` (loaded with ``o``'s set)
         allows: every test there passes only with enough of them shared."""
-        at_most = bound.at_most(self._nodes.sets.values(c))
+        # (no more than the smaller set: the bound counts repeats and chance hits too)
+        at_most = min(bound.at_most(self._nodes.sets.values(c)), n_mine, n_other)
         v = verdict(at_most, n_mine, n_other)
         if self._reuse is None:
             return judge(v, n_mine, n_other, self.config) is None
