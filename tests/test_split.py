@@ -258,6 +258,10 @@ def test_line_features_the_same_split_at_once_or_line_by_line(
     texts = [json.loads(line)["text"] for line in
              (FIXTURES / "split" / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
     texts += ["\r\n  Lead line here.\r\n\n" + "x" * 700 + " WORDS after the prefix\n", "\n\n"]
+    # non-ASCII pages: ASCII lines are read in the page lower-cased once, unless a character
+    # lower-cases to two ("İ") and the offsets would shift; a final sigma lower-cases by context
+    texts += ["Café owners MEET today.\nPrices ROSE sharply on Monday.\nΟΔΟΣ Athens ΣΑΣ",
+              "İstanbul FERRIES resume.\nPrices ROSE sharply on Monday evening"]
     cfg = SplitConfig()
     at_once = [line_features(t, cfg) for t in texts]
     for lines in at_once:

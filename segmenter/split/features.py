@@ -227,9 +227,13 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
     short_teaser_min = config.short_teaser_min_chars
     kicker_words = config.kicker_max_words
     vocab: Callable[[str], frozenset[str] | tuple[str, ...]] = _vocab
-    # An ASCII page is lower-cased once; each line's words are found in place (the same words
-    # as ``_vocab`` of the line: lower-casing ASCII is per character).
-    low = text.lower() if n <= COMPACT_TEXT and text.isascii() else None
+    # The page is lower-cased once; an ASCII line's words are found in place (the same words as
+    # ``_vocab`` of the line: lower-casing ASCII is per character). Not when a character
+    # lower-cases to two ("İ"): the offsets would shift.
+    low = text.lower() if n <= COMPACT_TEXT else None
+    if low is not None and len(low) != n:
+        low = None
+    ascii_page = text.isascii()
     words_in = _ASCII_WORD.findall
     is_stop = _STOP.__contains__
     if n > COMPACT_TEXT:
@@ -258,7 +262,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             sp = s.find(" ", 0, 40)
             if label is not None:
                 v: frozenset[str] | tuple[str, ...] = _EMPTY
-            elif low is not None:
+            elif low is not None and (ascii_page or s.isascii()):
                 found = words_in(low, start, start + min(chars, _COHESION_PREFIX))
                 v = frozenset(filterfalse(is_stop, found))
             else:
