@@ -133,13 +133,19 @@ def _combine(items: np.ndarray, size: int) -> np.ndarray:
     k = min(size, n)
     m = n - k + 1
     out = np.empty(m, dtype=_U32)
-    for a in range(0, m, _PIECE):
-        b = min(a + _PIECE, m)
-        x = items[a : b + k - 1].astype(_U64)
-        acc = np.full(b - a, _NGRAM_CONSTS[k], dtype=_U64)  # the length is part of the hash
+    step = min(_PIECE, m)
+    x = np.empty(step + k - 1, dtype=_U64)
+    acc = np.empty(step, dtype=_U64)
+    term = np.empty(step, dtype=_U64)
+    for a in range(0, m, step):
+        w = min(step, m - a)
+        x[: w + k - 1] = items[a : a + w + k - 1]
+        acc[:w] = _NGRAM_CONSTS[k]  # the length is part of the hash
         for j in range(k):
-            acc += x[j : j + b - a] * _NGRAM_CONSTS[j]
-        out[a:b] = acc >> _U64(32)
+            np.multiply(x[j : j + w], _NGRAM_CONSTS[j], out=term[:w])
+            acc[:w] += term[:w]
+        np.right_shift(acc[:w], _U64(32), out=acc[:w])
+        out[a : a + w] = acc[:w]
     return out
 
 
@@ -228,7 +234,7 @@ _SEP_LUT[list(_ASCII_PUNCT)] = True
 _POLY = _U64(0x100000001B3)  # odd, so invertible mod 2^64
 _POLY_INV = _U64(pow(int(_POLY), -1, 1 << 64))
 _pow_cache: dict[str, np.ndarray] = {}
-_PIECE = 1 << 20  # bytes (words) per piece of the 64-bit hashing work
+_PIECE = 1 << 18  # bytes (words) per piece of the 64-bit hashing work
 _TEXT_PIECE = 1 << 20  # characters per piece of normalize() on a long text
 
 
@@ -246,20 +252,19 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _pow_cache["p"], _pow_cache["q"]
 
 
-def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """32-bit hashes of the words of ``joined`` (blobs of ``sizes`` bytes joined by one space,
-    plus a trailing space; words are separated by whitespace and ASCII punctuation, as in
-    ``joined.translate(_BYTES_TABLE).split()``), the number of words of each blob, and the
-    byte offset where each word starts. Vectorised over the batch: a polynomial hash mod 2^64
-    of each word's bytes from prefix sums, then a 64-bit finaliser. The bytes are hashed in
-    pieces of about ``_PIECE`` bytes cut at a separator (a word's hash does not depend on where
-    it sits), so the 64-bit work arrays stay small however long one text is."""
-    n = len(sizes)
+def _word_hashes(joined: bytes, *marks: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """32-bit hashes of the words of ``joined`` (words are separated by whitespace and ASCII
+    punctuation, as in ``joined.translate(_BYTES_TABLE).split()``; ``joined`` ends with a
+    separator) and, for each sorted int64 array of byte positions in ``marks``, the number of
+    words that start before each position. Vectorised over the batch: a polynomial hash mod
+    2^64 of each word's bytes from prefix sums, then a 64-bit finaliser. The bytes are hashed
+    in pieces of about ``_PIECE`` bytes cut at a separator (a word's hash does not depend on
+    where it sits), so the 64-bit work arrays stay small however long one text is, and no
+    array of word positions is kept."""
     arr = np.frombuffer(joined, dtype=np.uint8)
     hashes: list[np.ndarray] = []
-    word_starts: list[np.ndarray] = []
-    pos, total = 0, len(arr)
-    starts_type = np.int32 if total < 1 << 31 else np.int64  # 4 bytes a word when they do
+    before = [np.empty(len(m), dtype=np.int64) for m in marks]
+    pos, total, words = 0, len(arr), 0
     while pos < total:
         cut = _piece_end(arr, pos)
         seg = arr[pos:cut]
@@ -267,6 +272,9 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
         edges = np.diff(isword.view(np.int8), prepend=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
+        for m, out in zip(marks, before, strict=True):
+            lo, hi = np.searchsorted(m, (pos, cut))
+            out[lo:hi] = np.searchsorted(starts, m[lo:hi] - pos) + words
         pw, inv = _powers(len(seg) + 1)
         prefix = np.zeros(len(seg) + 1, dtype=_U64)
         np.cumsum(seg.astype(_U64) * pw[: len(seg)], out=prefix[1:])
@@ -276,14 +284,11 @@ def _word_hashes(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
         h *= _U64(0x9E3779B97F4A7C15)
         h ^= h >> _U64(29)
         hashes.append((h >> _U64(32)).astype(_U32))
-        word_starts.append((starts + pos).astype(starts_type, copy=False))
+        words += len(starts)
         pos = cut
-    allw = _concatenated(hashes, _U32)
-    starts_all = _concatenated(word_starts, starts_type)
-    bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sizes + 1, out=bounds[1:])
-    counts = np.diff(np.searchsorted(starts_all, bounds.astype(starts_type)))
-    return allw, counts, starts_all
+    for m, out in zip(marks, before, strict=True):
+        out[np.searchsorted(m, total) :] = words
+    return _concatenated(hashes, _U32), before
 
 
 def _concatenated(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -316,23 +321,38 @@ def _piece_end(arr: np.ndarray, pos: int) -> int:
     return len(arr)
 
 
-def _lines(data: bytes, sizes: np.ndarray, word_starts: np.ndarray, nwords: np.ndarray,
-           grams: np.ndarray, special: Collection[int]) -> Lines:
-    """The :class:`Lines` of a batch from its joined normalised bytes (see ``_word_hashes``)."""
+def _newlines(arr: np.ndarray) -> np.ndarray:
+    """The positions of the line feeds in ``arr`` (uint8), looked for a piece at a time (a
+    mask of a long text would be a byte a byte)."""
+    step = 4 * _PIECE
+    found = [np.flatnonzero(arr[a : a + step] == 10) + a for a in range(0, len(arr), step)]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def _line_bounds(data: bytes, bounds: np.ndarray, sizes: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(first, begin, end)`` of the :class:`Lines` of a batch's joined normalised bytes
+    (texts of ``sizes`` bytes starting at ``bounds[:-1]``, each followed by a space)."""
     n = len(sizes)
-    arr = np.frombuffer(data, dtype=np.uint8)
-    bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sizes + 1, out=bounds[1:])
-    newlines = np.flatnonzero(arr == 10)
+    newlines = _newlines(np.frombuffer(data, dtype=np.uint8))
     per = np.diff(np.searchsorted(newlines, bounds)) + 1
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per, out=first[1:])
     begin = np.sort(np.concatenate((bounds[:-1], newlines + 1)))
     end = np.sort(np.concatenate((newlines, bounds[:-1] + sizes)))
-    text = np.repeat(np.arange(n), per)
+    return first, begin, end
+
+
+def _lines(data: bytes, first: np.ndarray, begin: np.ndarray, end: np.ndarray,
+           words_before: np.ndarray, nwords: np.ndarray, grams: np.ndarray,
+           special: Collection[int]) -> Lines:
+    """The :class:`Lines` of a batch (:func:`_line_bounds`; ``words_before``: the words of the
+    batch that start before each line's ``begin``)."""
+    n = len(nwords)
+    text = np.repeat(np.arange(n), np.diff(first))
     wfirst = np.zeros(n, dtype=np.int64)
     np.cumsum(nwords[:-1], out=wfirst[1:])
-    start = np.searchsorted(word_starts, begin.astype(word_starts.dtype)) - wfirst[text]
+    start = words_before - wfirst[text]
     start = np.clip(start, 0, grams[text])
     if special:
         start[np.isin(text, list(special))] = 0
@@ -374,7 +394,14 @@ def shingle_batch(
     blobs.append(b"")  # the trailing space
     data = b" ".join(blobs)
     del blobs
-    allw, nwords, word_starts = _word_hashes(data, sizes)
+    bounds = np.zeros(n + 1, dtype=np.int64)  # where each text starts in `data`, and its end
+    np.cumsum(sizes + 1, out=bounds[1:])
+    marks = [bounds]
+    if lines:
+        first, begin, end = _line_bounds(data, bounds, sizes)
+        marks.append(begin)
+    allw, before = _word_hashes(data, *marks)
+    nwords = np.diff(before[0])
     short = np.flatnonzero((nwords > 0) & (nwords < size))
     if len(short):
         wstarts = np.concatenate([[0], np.cumsum(nwords)[:-1]])
@@ -384,15 +411,19 @@ def shingle_batch(
     for i, h in special.items():
         grams[i] = len(h)
     np.cumsum(grams, out=offsets[1:])
-    info = _lines(data, sizes, word_starts, nwords, grams, special) if lines else None
+    info = _lines(data, first, begin, end, before[1], nwords, grams, special) if lines else None
     combined = _combine(allw, size) if len(allw) >= size else np.empty(0, dtype=_U32)
+    del allw
     if not special:
         # Keep the n-grams that start at word j of a text with j <= nwords - size (a mask:
-        # an index array would be 8 bytes an n-gram).
+        # an index array would be 8 bytes an n-gram); one text alone has none to drop.
         ends = np.cumsum(nwords)
-        keep = np.ones(len(combined), dtype=bool)
         cross = ranges(ends - nwords + grams, nwords - grams)
-        keep[cross[cross < len(combined)]] = False
+        cross = cross[cross < len(combined)]
+        if len(cross) == 0:
+            return ShingleBatch(combined, offsets, info)
+        keep = np.ones(len(combined), dtype=bool)
+        keep[cross] = False
         return ShingleBatch(combined[keep], offsets, info)
     hashes = np.empty(int(offsets[-1]), dtype=_U32)
     wstart = 0

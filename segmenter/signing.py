@@ -28,11 +28,18 @@ _ALONE = 1 << 18
 """A unit with at least this many shingles gets its set by itself (the batch's one sort takes
 24 bytes a shingle of work space)."""
 _EMPTY = np.empty(0, dtype=np.uint32)
+_DIGEST_PIECE = 1 << 20  # characters of a long text encoded at once for its digest
 
 
 def text_digest(text: str) -> bytes:
-    """A 16-byte digest of a unit's exact text: equal digests are exact copies."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    """A 16-byte digest of a unit's exact text: equal digests are exact copies. A long text is
+    encoded a piece at a time (the UTF-8 of the pieces, one after another, is the text's)."""
+    if len(text) <= _DIGEST_PIECE:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    h = hashlib.blake2b(digest_size=16)
+    for at in range(0, len(text), _DIGEST_PIECE):
+        h.update(text[at : at + _DIGEST_PIECE].encode("utf-8", "surrogatepass"))
+    return h.digest()
 
 
 @dataclass(frozen=True, slots=True)

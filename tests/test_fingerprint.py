@@ -9,12 +9,15 @@ import sys
 import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segmenter.errors import ConfigError
 from segmenter.fingerprint import (
     SCHEME,
     Signer,
     normalize,
+    normalized_words,
     shingle_batch,
     shingle_hashes,
     signatures,
@@ -129,11 +132,44 @@ def test_pieces_give_the_same_shingles(monkeypatch: pytest.MonkeyPatch) -> None:
 
     texts = ["Alpha beta,  gamma\n\ndelta " * 300, "short one", "x" * 5000 + " tail words here",
              "Tom said: 'no.' " * 200]
-    whole = shingle_batch(texts)
+    whole = shingle_batch(texts, lines=True)
     monkeypatch.setattr(fp, "_PIECE", 64)
-    pieces = shingle_batch(texts)
+    pieces = shingle_batch(texts, lines=True)
     assert np.array_equal(whole.hashes, pieces.hashes)
     assert np.array_equal(whole.offsets, pieces.offsets)
+    assert whole.lines is not None and pieces.lines is not None
+    for name in ("first", "start", "begin", "end"):
+        assert np.array_equal(getattr(whole.lines, name), getattr(pieces.lines, name)), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=" \nab.,'é", max_size=80), min_size=1, max_size=5))
+def test_lines_count_the_words_before_them(texts: list[str]) -> None:
+    """Each line's first shingle is the number of its text's words that start before it (no
+    more than its text's shingles), whatever the spacing and the pieces the bytes are hashed
+    in; texts with fewer words than a shingle have one shingle, from their first line."""
+    import segmenter.fingerprint as fp
+
+    batch = shingle_batch(texts, size=2, char_size=0, lines=True)
+    info = batch.lines
+    assert info is not None
+    for i, text in enumerate(texts):
+        lines = text.split("\n")
+        assert info.first[i + 1] - info.first[i] == len(lines)
+        words = len(normalized_words(text))
+        before = 0
+        for k, line in enumerate(lines):
+            want = 0 if words < 2 else min(before, batch.counts()[i])
+            assert info.start[info.first[i] + k] == want
+            before += len(normalized_words(line))
+    old = fp._PIECE
+    try:
+        fp._PIECE = 3
+        again = shingle_batch(texts, size=2, char_size=0, lines=True)
+    finally:
+        fp._PIECE = old
+    assert again.lines is not None and np.array_equal(again.lines.start, info.start)
+    assert np.array_equal(again.hashes, batch.hashes)
 
 
 def test_a_unit_longer_than_a_chunk_is_signed_in_pieces() -> None:
@@ -157,3 +193,17 @@ def test_a_long_text_is_normalised_in_pieces(monkeypatch: pytest.MonkeyPatch) ->
     assert normalize(text) == whole
     assert whole == html.unescape(text).lower().replace("\u201c", " ").replace(
         "\u201d", " ").replace("\u2014", " ")
+
+
+def test_a_long_text_is_digested_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest of a text encoded a piece at a time is that of the whole text (a lone
+    surrogate, as surrogatepass encodes it, included)."""
+    import hashlib
+
+    import segmenter.signing as signing
+
+    text = "caf\u00e9 \ud800 \U0001f600 line\n" * 30
+    whole = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    assert signing.text_digest(text) == whole
+    monkeypatch.setattr(signing, "_DIGEST_PIECE", 7)
+    assert signing.text_digest(text) == whole
