@@ -103,7 +103,8 @@ def sample_fingerprints(
     n = len(batch)
     mixed = _mix(batch.hashes)
     keep = np.flatnonzero((mixed & _U32(sample - 1)) == 0)
-    unit = np.repeat(np.arange(n, dtype=np.uint64), batch.counts())[keep]
+    # each kept shingle's unit (not a unit per shingle: 8 bytes a shingle of a long text)
+    unit = (np.searchsorted(batch.offsets, keep, side="right") - 1).astype(np.uint64)
     fp = (mixed[keep] | _U32(1)).astype(np.uint64)  # sampled bits are 0: never 0 with |1
     key = (unit << np.uint64(48)) | (fp << np.uint64(16))
     info = batch.lines

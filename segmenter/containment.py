@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .fingerprint import Lines, ShingleBatch, normalize
+from .fingerprint import Lines, ShingleBatch, byte_positions, normalize
 
 __all__ = [
     "BlockRule",
@@ -357,7 +357,7 @@ def prose_flags(lines: Lines, texts: Sequence[str]) -> np.ndarray:
     dots &= (raw[np.maximum(last - 1, 0)] == 0x2E) & (raw[np.maximum(last - 2, 0)] == 0x2E)
     ok &= ~dots
     # Kickers: only prose lines with ': ' are looked at, in the text itself (capitals).
-    colon = np.flatnonzero(raw == 0x3A)
+    colon = byte_positions(raw, 0x3A)  # (no mask of a long text)
     after = np.minimum(colon + 1, len(raw) - 1)
     colon = colon[(raw[after] == 0x20) | (colon + 1 == len(raw))]  # the end reads as a space
     on = np.searchsorted(end, colon)

@@ -39,6 +39,7 @@ __all__ = [
     "Lines",
     "ShingleBatch",
     "Signer",
+    "byte_positions",
     "normalize",
     "normalized_words",
     "ranges",
@@ -321,11 +322,11 @@ def _piece_end(arr: np.ndarray, pos: int) -> int:
     return len(arr)
 
 
-def _newlines(arr: np.ndarray) -> np.ndarray:
-    """The positions of the line feeds in ``arr`` (uint8), looked for a piece at a time (a
-    mask of a long text would be a byte a byte)."""
+def byte_positions(arr: np.ndarray, value: int) -> np.ndarray:
+    """The positions (int64) of the bytes equal to ``value`` in ``arr`` (uint8), looked for a
+    piece at a time: a mask of a long text would be a byte a byte."""
     step = 4 * _PIECE
-    found = [np.flatnonzero(arr[a : a + step] == 10) + a for a in range(0, len(arr), step)]
+    found = [np.flatnonzero(arr[a : a + step] == value) + a for a in range(0, len(arr), step)]
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
@@ -334,7 +335,7 @@ def _line_bounds(data: bytes, bounds: np.ndarray, sizes: np.ndarray
     """``(first, begin, end)`` of the :class:`Lines` of a batch's joined normalised bytes
     (texts of ``sizes`` bytes starting at ``bounds[:-1]``, each followed by a space)."""
     n = len(sizes)
-    newlines = _newlines(np.frombuffer(data, dtype=np.uint8))
+    newlines = byte_positions(np.frombuffer(data, dtype=np.uint8), 10)
     per = np.diff(np.searchsorted(newlines, bounds)) + 1
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per, out=first[1:])
