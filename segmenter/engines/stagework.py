@@ -86,7 +86,7 @@ class StageTask:
         records: list[str] | None = [] if self.records else None
         observed: list[Analysed] = []
         doc_ids: list[str] = []
-        done: list[Analysed] = []
+        done: list[tuple[Document, list[Story], tuple[str, ...] | None, int]] = []
         for item in items:
             doc = raw_document(item, self.config.read, counters.read) \
                 if isinstance(item, RawLine) else item
@@ -95,25 +95,28 @@ class StageTask:
             doc_ids.append(doc.id)
             analysed = _located(stage, doc)
             units.extend(analysed.units)
-            if records is not None:
-                done.append(analysed)
+            if records is not None:  # (not the units: their texts go once signed)
+                done.append((analysed.doc, analysed.stories,
+                             analysed.report.steps if self.clean else None, len(analysed.units)))
             if self.observe:
                 observed.append(analysed)
+            del analysed
         signed = None
         if self.sign:
             t0 = time.perf_counter()
             options = self.signing or {}
             signed = _signer(self.config.dedup).prepare([u.text for u in units], **options)
             counters.seconds["dedup"] += time.perf_counter() - t0
+            if not self.explain:  # the parent needs no texts: not sent back, nor held here
+                units = [dataclasses.replace(u, text="") for u in units]
         if records is not None:  # after signing: a long page's record and its signing
-            for analysed in done:  # work space are not held at once
-                steps = analysed.report.steps if self.clean else None
-                for unit in analysed.units:
+            at = 0  # work space are not held at once
+            for page, stories, steps, count in done:
+                for unit in units[at : at + count]:
                     records.append(dumps({"id": unit.id, **unit_record(
-                        analysed.doc, analysed.stories, steps, unit, explain=self.explain)}))
+                        page, stories, steps, unit, explain=self.explain)}))
+                at += count
             done.clear()
-        if signed is not None and not self.explain:  # the parent needs no texts: not sent back
-            units = [dataclasses.replace(u, text="") for u in units]
         return StageBatch(counters, units, records, signed, doc_ids, observed)
 
 
