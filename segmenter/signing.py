@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import heap
 from .blockindex import SampleConfig
 from .config import DedupConfig
 from .fingerprint import ShingleBatch, Signer, ranges, shingle_batch, unique_sorted
@@ -135,5 +136,11 @@ class BatchSigner:
         (:meth:`SignedBatch.with_sets`; with ``blocks``, block containment's inputs sampled
         with it): what :meth:`~segmenter.dedup.Deduplicator.add_signed` takes."""
         signed = self.sign(texts, head, lines=blocks is not None)
+        long_ = any(len(t) >= heap.LONG_TEXT for t in texts)
+        if long_:  # the shingling work space, freed: not resident under what comes next
+            heap.trim()
         inputs = None if blocks is None else block_inputs(texts, signed.shingles, blocks)
-        return signed.with_sets(inputs)
+        out = signed.with_sets(inputs)
+        if long_:
+            heap.trim()
+        return out

@@ -42,3 +42,36 @@ def test_a_long_document_is_collected_after_splitting(monkeypatch):
     got = work(Document("long", text))
     assert len(calls) == 1 and got.units
     assert gc.isenabled()
+
+
+def test_a_batch_with_a_long_text_gives_its_freed_memory_back(monkeypatch):
+    """Signing a batch that holds a long text trims the C heap twice (after shingling, after
+    the sets); an ordinary batch never does, and trimming changes no value."""
+    import numpy as np
+
+    from segmenter import heap
+    from segmenter import signing as signing_module
+    from segmenter.blockindex import SampleConfig
+    from segmenter.config import DedupConfig
+
+    calls = []
+    real = heap.trim
+    monkeypatch.setattr(heap, "trim", lambda: calls.append(1) or real())
+    signer = signing_module.BatchSigner(DedupConfig())
+    texts = ["A short story about a port strike.\nIt ended.", "Long page line. " * 40]
+    plain = signer.prepare(texts, blocks=SampleConfig())
+    assert calls == []
+    monkeypatch.setattr(heap, "LONG_TEXT", 100)
+    trimmed = signer.prepare(texts, blocks=SampleConfig())
+    assert len(calls) == 2
+    assert np.array_equal(plain.full, trimmed.full) and plain.digests == trimmed.digests
+    assert plain.sets is not None and trimmed.sets is not None
+    assert np.array_equal(plain.sets.hashes, trimmed.sets.hashes)
+
+
+def test_trim_asks_glibc():
+    import platform
+
+    from segmenter import heap
+
+    assert heap.trim() is (platform.libc_ver()[0] == "glibc")
