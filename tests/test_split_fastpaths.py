@@ -152,3 +152,22 @@ def test_author_bio_is_listed_where_it_is_found(lede: bool) -> None:
     after = feats[feats.index("author_bio") + 1:]
     assert not set(after) - {*rules._TAIL, "lede_only", "cut_cohesive", "cohesion_drop",
                              "cohesion_weak", "cohesive", "cohesion_shift"}
+
+
+# --------------------------------------------------------------- boilerplate pre-tests
+
+boilerplate = importlib.import_module("segmenter.split.boilerplate")
+_CREDIT_PIECES = st.sampled_from([
+    "Jane", "DOE", "Smith,", " ", "  ", "Staff Writer", "staff REPORTER", "Business reporter",
+    "political editor", "Correspondent", "sports editor", "WRITER", "edItor", "ſtaff writer",
+    "Photo", "photo", "photos", "image", "Images", "picture", ": ", ":", " credit", "AFP", ".",
+    "Getty", "/", "The", "é", "x" * 30, "Reuters", ",", "Paris",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_CREDIT_PIECES, max_size=10).map("".join))
+def test_pre_tests_decide_as_the_expressions(line: str) -> None:
+    assert boilerplate._staff(line) == (boilerplate._STAFF.match(line) is not None)
+    assert boilerplate._caption_credit(line) == (
+        boilerplate._CAPTION_CREDIT.match(line) is not None)

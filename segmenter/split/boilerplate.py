@@ -237,7 +237,7 @@ def boilerplate_label(line: str, max_chars: int) -> str | None:
         return "other"
     if n <= 80 and _DATELINE_ONLY.match(line):
         return "dateline_only"
-    if n <= 80 and not _ends_sentence(line) and (_BYLINE.match(line) or _STAFF.match(line)):
+    if n <= 80 and not _ends_sentence(line) and (_BYLINE.match(line) or _staff(line)):
         return "byline"
     if n <= 40 and _PHOTO_AGENCY.match(line):
         return "photo_credit"
@@ -281,7 +281,7 @@ def _more_label(line: str, n: int) -> str | None:
         return "dateline_only"
     if _PHOTO_MORE.match(line) or (n <= 60 and not ends and _SLASH_CREDIT.match(line)):
         return "photo_credit"
-    if _CAPTION_CREDIT.match(line):
+    if _caption_credit(line):
         return "photo_credit"
     if _CREDIT_MORE.match(line) or (n <= 30 and _SERVICE.match(line)):
         return "reporting_credit"
@@ -292,6 +292,28 @@ def _more_label(line: str, n: int) -> str | None:
     if _OTHER_MORE.match(line):
         return "other"
     return None
+
+
+# Each ``_STAFF`` title holds one of these words; on an ASCII line, case-folding is ASCII's.
+_STAFF_WORDS = ("writer", "reporter", "editor", "correspondent")
+
+
+def _staff(line: str) -> bool:
+    """``_STAFF`` matches (an ASCII line without any of its title words is ruled out first:
+    the expression tries every way to read up to five names)."""
+    if line.isascii():
+        low = line.lower()
+        if not any(map(low.__contains__, _STAFF_WORDS)):
+            return False
+    return _STAFF.match(line) is not None
+
+
+def _caption_credit(line: str) -> bool:
+    """``_CAPTION_CREDIT`` matches (its case-sensitive words and ": " are looked for first: the
+    expression tries every start of the word up to 140 characters in)."""
+    if ": " not in line or not any(map(line.__contains__, ("photo", "image", "picture"))):
+        return False
+    return _CAPTION_CREDIT.match(line) is not None
 
 
 def _ends_sentence(line: str) -> bool:
