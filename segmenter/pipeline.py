@@ -24,8 +24,8 @@ from .counters import Counters
 from .engines import Assigned, Engine, Job
 from .engines.stagework import dumps
 from .index import Index
-from .io import RejectSink, staged_folder, write_lines
-from .io.writers import compressed_writer, run_file, write_extended
+from .io import RejectSink, staged_folder
+from .io.writers import compressed_binary_writer, run_file, write_extended
 from .records import assignment_fields
 
 __all__ = ["assignments", "dedup_records", "run", "write_report_json"]
@@ -114,8 +114,8 @@ def run(
     with staged_folder(out) as stage:
         job = Job(items, config, clean, split, explain, records=True, counters=counters,
                   rejects=rejects, progress=progress, spool=stage, run_id=run_id)
-        with compressed_writer(stage / run_file("stories.jsonl", compress)) as stories_out, \
-                compressed_writer(stage / run_file("unique.jsonl", compress)) as unique_out:
+        with compressed_binary_writer(stage / run_file("stories.jsonl", compress)) as stories, \
+                compressed_binary_writer(stage / run_file("unique.jsonl", compress)) as unique:
             rows = assignments(job, chosen)
             while True:
                 row = next(rows, None)
@@ -126,17 +126,15 @@ def run(
                 if record is None:  # pragma: no cover - an engine that ignores job.records
                     raise RuntimeError("the engine gave no record for a run")
                 fields = assignment_fields(a, explain)
-                if isinstance(record, str):  # encoded by the engine: add the fields' JSON
-                    encoded = dumps(fields)
-                    write_extended(stories_out, record, encoded)
-                    if a.duplicate_of is None:
-                        write_extended(unique_out, record, encoded)
-                else:
-                    record.update(fields)
-                    line = dumps(record)
-                    write_lines(stories_out, [line])
-                    if a.duplicate_of is None:
-                        write_lines(unique_out, [line])
+                if isinstance(record, dict):  # (its fields are not cluster fields)
+                    record = dumps(record).encode("utf-8")
+                elif isinstance(record, str):
+                    record = record.encode("utf-8")
+                # as UTF-8 bytes (the local engine's are written as they are) + the fields' JSON
+                encoded = dumps(fields)
+                write_extended(stories, record, encoded)
+                if a.duplicate_of is None:
+                    write_extended(unique, record, encoded)
                 del row, record  # a long record is not held while the next one is read
                 counters.seconds["write"] += time.perf_counter() - t0
         report = write_report_json(stage, counters, config, items, clean=clean, split=split,

@@ -75,3 +75,14 @@ def test_trim_asks_glibc():
     from segmenter import heap
 
     assert heap.trim() is (platform.libc_ver()[0] == "glibc")
+
+
+@pytest.mark.parametrize("kind", [bytes, memoryview])
+def test_write_extended_writes_utf8_records_as_they_are(kind):
+    record = json.dumps({"id": "a#1", "text": "ünïcode } and a brace"}, ensure_ascii=False,
+                        separators=(",", ":"))
+    fields = json.dumps({"cluster": "a#1", "keeper": True}, separators=(",", ":"))
+    text, binary = io.StringIO(), io.BytesIO()
+    writers.write_extended(text, record, fields)
+    writers.write_extended(binary, kind(record.encode()), fields)
+    assert binary.getvalue() == text.getvalue().encode()

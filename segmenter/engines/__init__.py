@@ -39,9 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Assigned", "Engine", "Job"]
 
-Assigned = tuple[Assignment, dict[str, Any] | str | None]
+Assigned = tuple[Assignment, dict[str, Any] | str | bytes | memoryview | None]
 """A unit's assignment and (when the job asks for records) its record without cluster fields:
-a dict, or the record already encoded as one JSON object (``{"id":...}``, no newline)."""
+a dict, or the record already encoded as one JSON object (``{"id":...}``, no newline): a
+string, or its UTF-8 bytes (``bytes`` or a view of them)."""
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,14 @@ processes (:mod:`.pool`, :mod:`.stagework`)."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import IO
+
+import numpy as np
 
 from ..dedup import Deduplicator
 from ..index import Index, PersistentIndex
@@ -19,11 +22,11 @@ from ..stage import IdRenamer, read_renamed, timed_reads
 from . import Assigned, Job
 from . import pool as pool_module
 from .pool import OrderedPool, batched, map_documents, resolve_jobs
-from .stagework import StageBatch, StageTask, dumps
+from .stagework import Spooled, StageBatch, StageTask, close_spool, dumps
 
 __all__ = ["LocalEngine"]
 
-_ID_PREFIX = '{"id":'
+_ID_PREFIX = b'{"id":'
 
 
 class LocalEngine:
@@ -34,8 +37,9 @@ class LocalEngine:
     clustering stay in this process, so the output does not depend on ``jobs``.
 
     Assignments are known when every unit has been seen, so with ``job.records`` the records
-    wait in a spool file (in ``job.spool``) meanwhile: memory holds the deduplicator's compact
-    state, not the texts."""
+    wait meanwhile in spool files (in a folder made in ``job.spool``), which each process that
+    makes records appends to: memory holds the deduplicator's compact state, not the texts,
+    and the records never pass through this process before they are written."""
 
     def __init__(self, index: Index | str | None = None, jobs: int = 1) -> None:
         self.index = index
@@ -53,11 +57,10 @@ class LocalEngine:
         dedup = Deduplicator(job.config.dedup, index=self.index, run_id=run_id)
         if isinstance(dedup.index, PersistentIndex):
             counters.index, counters.run_id = dedup.index.url, dedup.run_id
+        folder = tempfile.mkdtemp(prefix=".spool-", dir=job.spool) if job.records else None
         task = StageTask(job.config, job.clean, job.split, job.explain, job.records,
-                         observe=job.observe is not None, signing=dedup.signing)
-        spool: IO[str] | None = None
-        if job.records:
-            spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=job.spool)
+                         observe=job.observe is not None, signing=dedup.signing, spool=folder)
+        spooled: list[Spooled] = []
         try:
             if self.jobs > 1:
                 outs = self._in_workers(task, job)
@@ -71,10 +74,8 @@ class LocalEngine:
                         for analysed in out.analysed:
                             job.observe(analysed)
                     t0 = time.perf_counter()
-                    if spool is not None and out.records:
-                        spool.write("\n".join(out.records))
-                        spool.write("\n")
-                        out.records.clear()  # spooled: not held while the batch is deduped
+                    if out.records is not None:
+                        spooled.append(out.records)
                     assert out.signed is not None
                     dedup.add_signed(out.units, out.signed)
                     seconds["dedup"] += time.perf_counter() - t0
@@ -86,22 +87,23 @@ class LocalEngine:
             seconds["dedup"] += time.perf_counter() - t0
             counters.inserted += dedup.stats.inserted
             counters.rerun += dedup.stats.indexed
-            if spool is None:
+            if folder is None:
                 for a in results:
                     yield a, None
                 return
-            spool.seek(0)
-            for line, a in zip(spool, results, strict=True):
-                # the record as encoded in the worker: {"id":...,...}; not decoded again
-                if not line.startswith(_ID_PREFIX + dumps(a.id)):  # pragma: no cover
-                    raise RuntimeError(f"unit order mismatch at {a.id!r}: {line[:80]!r}")
-                record = line.rstrip("\n")
-                del line  # (a long record is held once while it is written)
+            close_spool(folder)  # (this process's records, if it made any)
+            for a, record in zip(results, _spooled_records(spooled), strict=True):
+                # the record as encoded where it was made: {"id":...,...}; not decoded again
+                prefix = _ID_PREFIX + dumps(a.id).encode("utf-8")
+                if record[:len(prefix)] != prefix:  # pragma: no cover
+                    raise RuntimeError(f"unit order mismatch at {a.id!r}: "
+                                       f"{bytes(record[:80])!r}")
                 yield a, record
-                del record
+                del record  # (a long record is held once while it is written)
         finally:
-            if spool is not None:
-                spool.close()
+            if folder is not None:
+                close_spool(folder)
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _in_workers(self, task: StageTask, job: Job) -> Generator[StageBatch, None, None]:
         """The stage's batches from the workers, which also parse the JSON lines. Repeated ids
@@ -141,3 +143,36 @@ class LocalEngine:
                 counters.renamed_ids += 1
             docs.append(doc)
         return docs
+
+
+def _spooled_records(spooled: Iterable[Spooled]) -> Iterator[memoryview]:
+    """The records of every batch in order, read back from the spool files: a batch's bytes
+    at once, each record a view of them (not copied)."""
+    files: dict[str, IO[bytes]] = {}
+    try:
+        for part in spooled:
+            if part.path not in files:
+                files[part.path] = open(part.path, "rb", buffering=0)  # noqa: SIM115
+            ends = np.cumsum(part.lengths).tolist()
+            data = _read_at(files[part.path], ends[-1] if ends else 0, part.offset)
+            start = 0
+            for end in ends:
+                yield data[start:end]
+                start = end
+            del data
+    finally:
+        for file in files.values():
+            file.close()
+
+
+def _read_at(file: IO[bytes], size: int, offset: int) -> memoryview:
+    """``size`` bytes of ``file`` from ``offset``."""
+    view = memoryview(bytearray(size))
+    file.seek(offset)
+    done = 0
+    while done < size:
+        n = file.readinto(view[done:])  # type: ignore[attr-defined]
+        if not n:  # pragma: no cover - a spool file cut short
+            raise RuntimeError(f"a spool file ended early, at {offset + done}")
+        done += n
+    return view

@@ -4,21 +4,27 @@ and the output records, returned in compact form.
 A batch crosses the process boundary twice: the documents in (as read: id, text, source, line,
 meta), and a :class:`StageBatch` out: the units (ids and kinds; their texts only to explain),
 their signatures, lengths, text digests, shingle sets and block containment's inputs
-(:meth:`~segmenter.signing.BatchSigner.prepare`: numpy arrays, pickled as flat buffers), the
-records already encoded as JSON lines and the batch's counters. Nothing a worker returns is a
-Python object per shingle, and the process that dedups does no per-unit work that needs no
-shared state.
+(:meth:`~segmenter.signing.BatchSigner.prepare`: numpy arrays, pickled as flat buffers) and the
+batch's counters. The output records (``segmenter run``) do not cross it: each process appends
+them, encoded as UTF-8 JSON, to a spool file of its own (:class:`Spooled` says where), which
+the process that writes the output reads when the assignments are known. Nothing a worker
+returns is a Python object per shingle, and the process that dedups does no per-unit work that
+needs no shared state.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
+
+import numpy as np
 
 from ..clean import clean as clean_document
 from ..config import Config, DedupConfig
@@ -30,7 +36,8 @@ from ..records import clean_record, story_record, unit_record
 from ..signing import BatchSigner, SignedBatch
 from ..stage import Analysed, DocumentStage
 
-__all__ = ["StageBatch", "StageTask", "clean_lines", "dumps", "split_lines"]
+__all__ = ["Spooled", "StageBatch", "StageTask", "clean_lines", "close_spool", "dumps",
+           "split_lines"]
 
 T = TypeVar("T")
 
@@ -54,12 +61,22 @@ def plain_ascii(text: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Spooled:
+    """Where a batch's records are: ``lengths[i]`` bytes for its ``i``-th unit, one after the
+    other (no separator) from ``offset`` in the spool file ``path``."""
+
+    path: str
+    offset: int
+    lengths: np.ndarray  # int64, one per unit
+
+
+@dataclass(frozen=True, slots=True)
 class StageBatch:
     """A worker's result for one batch of documents, in input order."""
 
     counters: Counters
     units: list[Unit]  # texts left out ("") unless explain: signed.lengths has their lengths
-    records: list[str] | None  # stories.jsonl records (without cluster fields), JSON lines
+    records: Spooled | None  # its stories.jsonl records (no cluster fields), when asked
     signed: SignedBatch | None  # signatures, digests and shingle sets; None when not signed
     doc_ids: list[str]  # the documents' ids as read (the parent renames repeated ones)
     analysed: list[Analysed] = field(default_factory=list)  # with ``observe`` only
@@ -77,13 +94,14 @@ class StageTask:
     observe: bool = False
     sign: bool = True
     signing: dict[str, Any] | None = None  # BatchSigner.prepare's options (Deduplicator.signing)
+    spool: str | None = None  # the folder of the records' spool files (with ``records``)
 
     def __call__(self, items: list[Document | RawLine]) -> StageBatch:
         counters = Counters()
         stage = DocumentStage(self.config, clean=self.clean, split=self.split,
                               counters=counters)
         units: list[Unit] = []
-        records: list[str] | None = [] if self.records else None
+        records: Spooled | None = None
         observed: list[Analysed] = []
         doc_ids: list[str] = []
         done: list[tuple[Document, list[Story], tuple[str, ...] | None, int]] = []
@@ -95,7 +113,7 @@ class StageTask:
             doc_ids.append(doc.id)
             analysed = _located(stage, doc)
             units.extend(analysed.units)
-            if records is not None:  # (not the units: their texts go once signed)
+            if self.records:  # (not the units: their texts go once signed)
                 done.append((analysed.doc, analysed.stories,
                              analysed.report.steps if self.clean else None, len(analysed.units)))
             if self.observe:
@@ -109,15 +127,50 @@ class StageTask:
             counters.seconds["dedup"] += time.perf_counter() - t0
             if not self.explain:  # the parent needs no texts: not sent back, nor held here
                 units = [dataclasses.replace(u, text="") for u in units]
-        if records is not None:  # after signing: a long page's record and its signing
-            at = 0  # work space are not held at once
-            for page, stories, steps, count in done:
-                for unit in units[at : at + count]:
-                    records.append(dumps({"id": unit.id, **unit_record(
-                        page, stories, steps, unit, explain=self.explain)}))
-                at += count
+        if self.records:  # after signing: a long page's record and its signing work space
+            records = self._spool(done, units)  # are not held at once
             done.clear()
         return StageBatch(counters, units, records, signed, doc_ids, observed)
+
+    def _spool(self, done: list[tuple[Document, list[Story], tuple[str, ...] | None, int]],
+               units: list[Unit]) -> Spooled:
+        """Append the records of the ``units`` of the pages ``done`` to this process's spool
+        file, one at a time (each is held while it is written)."""
+        if self.spool is None:
+            from ..errors import ConfigError
+
+            raise ConfigError("records need a spool folder")
+        path, out = _spool_file(self.spool)
+        offset = out.tell()
+        lengths: list[int] = []
+        at = 0
+        for page, stories, steps, count in done:
+            for unit in units[at : at + count]:
+                record = dumps({"id": unit.id, **unit_record(
+                    page, stories, steps, unit, explain=self.explain)})
+                lengths.append(out.write(record.encode("utf-8")))
+                del record
+            at += count
+        out.flush()  # read by the process that writes the output
+        return Spooled(path, offset, np.asarray(lengths, dtype=np.int64))
+
+
+_spools: dict[str, tuple[str, IO[bytes]]] = {}
+"""This process's spool file (path, stream) in each spool folder."""
+
+
+def _spool_file(folder: str) -> tuple[str, IO[bytes]]:
+    if folder not in _spools:
+        fd, path = tempfile.mkstemp(prefix=f"records-{os.getpid()}-", dir=folder)
+        _spools[folder] = (path, os.fdopen(fd, "wb"))
+    return _spools[folder]
+
+
+def close_spool(folder: str) -> None:
+    """Close this process's spool file in ``folder`` (the file stays)."""
+    spool = _spools.pop(folder, None)
+    if spool is not None:
+        spool[1].close()
 
 
 def _located(work: Callable[[Document], T], doc: Document) -> T:

@@ -25,7 +25,8 @@ from ..errors import OutputError, OutputRefusedError
 from .files import suffixes
 from .parse import RejectSink
 
-__all__ = ["COMPRESS", "RUN_FILES", "atomic_output", "compressed_writer", "reject_sink",
+__all__ = ["COMPRESS", "RUN_FILES", "atomic_output", "compressed_binary_writer",
+           "compressed_writer", "reject_sink",
            "run_file", "staged_folder", "write_jsonl"]
 
 COMPRESS = {"gz": ".gz", "zst": ".zst"}
@@ -78,10 +79,18 @@ def write_lines(stream: IO[str], lines: Iterable[str]) -> int:
 _PIECE = 1 << 20  # characters written at once from a long record
 
 
-def write_extended(stream: IO[str], record: str, fields: str) -> None:
+def write_extended(stream: IO[Any], record: str | bytes | memoryview, fields: str) -> None:
     """Write the JSON object ``record`` (one line, without its newline) with the members of the
     JSON object ``fields`` added at its end, and a newline: ``{...,"a":1}`` + ``{"b":2}`` ->
-    ``{...,"a":1,"b":2}``. A long record is written a piece at a time (never copied whole)."""
+    ``{...,"a":1,"b":2}``. A long record is written a piece at a time (never copied whole).
+
+    A ``str`` record goes to a text stream; UTF-8 bytes (or a view of them) to a binary one,
+    written as they are: no decoding, no copy."""
+    if not isinstance(record, str):
+        view = memoryview(record)
+        stream.write(view[: len(view) - 1])  # (without its closing brace)
+        stream.write(f",{fields[1:]}\n".encode())
+        return
     end = len(record) - 1  # its closing brace
     if end <= _PIECE:
         stream.write(f"{record[:end]},{fields[1:]}\n")
@@ -107,8 +116,8 @@ def _mode_for(existing: Path, default: int) -> int:
 
 
 @contextlib.contextmanager
-def _text_writer(raw: IO[bytes], name: str) -> Iterator[IO[str]]:
-    """A UTF-8 text stream over ``raw``, gzip- or zstd-compressed by ``name``'s extension;
+def _binary_writer(raw: IO[bytes], name: str) -> Iterator[IO[bytes]]:
+    """A binary stream over ``raw``, gzip- or zstd-compressed by ``name``'s extension;
     compression is finished on a clean exit (``raw`` stays open)."""
     _, compression = suffixes(name)
     binary: Any = raw
@@ -118,13 +127,21 @@ def _text_writer(raw: IO[bytes], name: str) -> Iterator[IO[str]]:
         import zstandard
 
         binary = zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False)
-    text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n", write_through=False)
-    yield text
-    text.flush()
-    text.detach()
+    yield binary
     if binary is not raw:
         binary.close()
     raw.flush()
+
+
+@contextlib.contextmanager
+def _text_writer(raw: IO[bytes], name: str) -> Iterator[IO[str]]:
+    """A UTF-8 text stream over ``raw``, gzip- or zstd-compressed by ``name``'s extension;
+    compression is finished on a clean exit (``raw`` stays open)."""
+    with _binary_writer(raw, name) as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n", write_through=False)
+        yield text
+        text.flush()
+        text.detach()
 
 
 @contextlib.contextmanager
@@ -133,6 +150,13 @@ def compressed_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     compressed by its extension."""
     with open(path, "wb") as raw, _text_writer(raw, str(path)) as text:
         yield text
+
+
+@contextlib.contextmanager
+def compressed_binary_writer(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """:func:`compressed_writer` for bytes (UTF-8 written as it is)."""
+    with open(path, "wb") as raw, _binary_writer(raw, str(path)) as binary:
+        yield binary
 
 
 @contextlib.contextmanager
