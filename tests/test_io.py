@@ -225,3 +225,34 @@ def test_one_reader_for_parquet_and_urls(tmp_path: Path) -> None:
     assert [x[1] for x in local] == ["first", "second"]
     folder = list(read_documents([f"file://{tmp_path}"]))
     assert [d.text for d in folder] == ["first", "second", "first", "second"]
+
+
+def test_background_writer_keeps_order_and_raises_a_failed_write() -> None:
+    import io as stdio
+
+    from segmenter.io.writers import BackgroundWriter
+
+    target = stdio.BytesIO()
+    writer = BackgroundWriter(target, run=64, waiting=1)
+    parts = [f"{i}:".encode() * (i % 7) for i in range(500)] + [b"x" * 1000, b"end"]
+    for part in parts[:250]:
+        writer.write(part)
+    writer.write(memoryview(b"-view-")[1:5])
+    for part in parts[250:]:
+        writer.write(part)
+    writer.close()
+    assert target.getvalue() == b"".join(parts[:250]) + b"view" + b"".join(parts[250:])
+
+    class Full(stdio.BytesIO):
+        def write(self, data):  # type: ignore[no-untyped-def, override]
+            raise OSError(28, "No space left on device")
+
+    writer = BackgroundWriter(Full(), run=8)
+    try:
+        with pytest.raises(OSError, match="No space"):
+            for _ in range(100):
+                writer.write(b"0123456789")
+            writer.close()
+    finally:
+        writer.abandon()
+    assert not writer._thread.is_alive()

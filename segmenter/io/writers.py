@@ -14,18 +14,21 @@ import gzip
 import io
 import json
 import os
+import queue
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from ..errors import OutputError, OutputRefusedError
 from .files import suffixes
 from .parse import RejectSink
 
-__all__ = ["COMPRESS", "RUN_FILES", "atomic_output", "compressed_binary_writer",
+__all__ = ["COMPRESS", "RUN_FILES", "BackgroundWriter", "atomic_output",
+           "compressed_binary_writer",
            "compressed_writer", "reject_sink",
            "run_file", "staged_folder", "write_jsonl"]
 
@@ -79,7 +82,13 @@ def write_lines(stream: IO[str], lines: Iterable[str]) -> int:
 _PIECE = 1 << 20  # characters written at once from a long record
 
 
-def write_extended(stream: IO[Any], record: str | bytes | memoryview, fields: str) -> None:
+class Writable(Protocol):
+    """A stream's ``write``: text or bytes."""
+
+    def write(self, data: Any, /) -> Any: ...
+
+
+def write_extended(stream: Writable, record: str | bytes | memoryview, fields: str) -> None:
     """Write the JSON object ``record`` (one line, without its newline) with the members of the
     JSON object ``fields`` added at its end, and a newline: ``{...,"a":1}`` + ``{"b":2}`` ->
     ``{...,"a":1,"b":2}``. A long record is written a piece at a time (never copied whole).
@@ -153,10 +162,84 @@ def compressed_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
 
 
 @contextlib.contextmanager
-def compressed_binary_writer(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """:func:`compressed_writer` for bytes (UTF-8 written as it is)."""
+def compressed_binary_writer(path: str | os.PathLike[str]) -> Iterator[BackgroundWriter]:
+    """:func:`compressed_writer` for bytes (UTF-8 written as it is), written (and compressed)
+    by a thread of its own: see :class:`BackgroundWriter`."""
     with open(path, "wb") as raw, _binary_writer(raw, str(path)) as binary:
-        yield binary
+        writer = BackgroundWriter(binary)
+        try:
+            yield writer
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.close()
+
+
+class BackgroundWriter:
+    """Bytes written to ``target`` by a thread: what :meth:`write` is given is gathered into
+    runs of about ``run`` bytes, which the thread joins and writes, so the copy into the page
+    cache (or the compression) is done outside the GIL while the caller goes on. At most
+    ``waiting`` runs wait for the thread; a write that fails there is raised by the next
+    :meth:`write` or by :meth:`close`. The buffers given must not change afterwards."""
+
+    def __init__(self, target: IO[bytes], run: int = 1 << 20, waiting: int = 4) -> None:
+        self._target = target
+        self._run = run
+        self._parts: list[bytes | memoryview] = []
+        self._size = 0
+        self._queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(waiting)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._write_runs, daemon=True,
+                                        name="segmenter-writer")
+        self._thread.start()
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Write ``data`` (in the thread, later); returns its size."""
+        n = memoryview(data).nbytes
+        if n >= self._run:  # a long record goes as it is (never copied into a run)
+            self._hand_over()
+            self._parts.append(data)
+            self._hand_over()
+            return n
+        self._parts.append(data)
+        self._size += n
+        if self._size >= self._run:
+            self._hand_over()
+        return n
+
+    def _hand_over(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._parts:
+            self._queue.put(self._parts)
+            self._parts, self._size = [], 0
+
+    def _write_runs(self) -> None:
+        while True:
+            parts = self._queue.get()
+            if parts is None:
+                return
+            if self._error is not None:
+                continue  # (drained: the caller learns of the error)
+            try:
+                self._target.write(parts[0] if len(parts) == 1 else b"".join(parts))
+            except BaseException as exc:  # raised again in the caller's thread
+                self._error = exc
+
+    def close(self) -> None:
+        """Write what is left and wait for the thread; raise a write's error."""
+        self._hand_over()
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abandon(self) -> None:
+        """Stop the thread (what waits is not written)."""
+        self._parts = []
+        self._error = self._error or OutputError("abandoned")
+        self._queue.put(None)
+        self._thread.join()
 
 
 @contextlib.contextmanager
