@@ -44,6 +44,8 @@ __all__ = [
 _U32 = np.uint32
 _SALT = _U32(0x2C9277B5)  # decorrelates the sample from the MinHash permutations
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_PIECE = 1 << 20  # shingles mixed at once by sample_fingerprints
+_NO_ROWS = np.empty(0, dtype=np.int64)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -101,11 +103,13 @@ def sample_fingerprints(
     the line of each fingerprint's first occurrence (zeros when the batch has no lines; lines
     past 65535 count as 65535). Fingerprints are never 0. Vectorised over the whole batch."""
     n = len(batch)
-    mixed = _mix(batch.hashes)
-    keep = np.flatnonzero((mixed & _U32(sample - 1)) == 0)
+    hashes = batch.hashes  # mixed a piece at a time: a long text's work arrays stay small
+    keep = np.concatenate([np.flatnonzero((_mix(hashes[a : a + _MIX_PIECE])
+                                           & _U32(sample - 1)) == 0) + a
+                           for a in range(0, len(hashes), _MIX_PIECE)] or [_NO_ROWS])
     # each kept shingle's unit (not a unit per shingle: 8 bytes a shingle of a long text)
     unit = (np.searchsorted(batch.offsets, keep, side="right") - 1).astype(np.uint64)
-    fp = (mixed[keep] | _U32(1)).astype(np.uint64)  # sampled bits are 0: never 0 with |1
+    fp = (_mix(hashes[keep]) | _U32(1)).astype(np.uint64)  # sampled bits are 0: never 0 with |1
     key = (unit << np.uint64(48)) | (fp << np.uint64(16))
     info = batch.lines
     if info is not None and len(keep):

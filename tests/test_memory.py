@@ -86,3 +86,22 @@ def test_write_extended_writes_utf8_records_as_they_are(kind):
     writers.write_extended(text, record, fields)
     writers.write_extended(binary, kind(record.encode()), fields)
     assert binary.getvalue() == text.getvalue().encode()
+
+
+def test_fingerprints_sampled_a_piece_at_a_time(monkeypatch):
+    """Block fingerprints of a batch mixed in small pieces (as a long text's are) are those
+    of one piece: the same fingerprints, units and lines."""
+    import numpy as np
+
+    from segmenter import blockindex
+    from segmenter.fingerprint import shingle_batch
+
+    texts = [f"Line {k} of a story about the harbour strike and its end.\n" * 30
+             for k in range(4)] + ["", "two words"]
+    batch = shingle_batch(texts, lines=True)
+    whole = blockindex.sample_fingerprints(batch, 4)
+    monkeypatch.setattr(blockindex, "_MIX_PIECE", 7)
+    pieces = blockindex.sample_fingerprints(batch, 4)
+    assert len(whole[0]) > 10
+    for a, b in zip(whole, pieces, strict=True):
+        assert np.array_equal(a, b)
