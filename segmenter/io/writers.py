@@ -195,7 +195,7 @@ class BackgroundWriter:
 
     def write(self, data: bytes | memoryview) -> int:
         """Write ``data`` (in the thread, later); returns its size."""
-        n = memoryview(data).nbytes
+        n = data.nbytes if type(data) is memoryview else len(data)
         if n >= self._run:  # a long record goes as it is (never copied into a run)
             self._hand_over()
             self._parts.append(data)
