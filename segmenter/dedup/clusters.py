@@ -27,6 +27,12 @@ class ClusterState:
         self.exact_of.append(o if exact_of is None else exact_of)
         return o
 
+    def add_many(self, exact_of: list[int | None]) -> None:
+        """:meth:`add` for each of these nodes."""
+        o = len(self.parent)
+        self.parent.extend(range(o, o + len(exact_of)))
+        self.exact_of.extend([o + k if e is None else e for k, e in enumerate(exact_of)])
+
     def find(self, x: int) -> int:
         """The root of ``x``'s set (with path halving)."""
         parent = self.parent

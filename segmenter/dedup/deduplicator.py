@@ -32,7 +32,7 @@ from .explain import relation_to_keeper, shared_evidence
 from .keeper import keeper_key
 from .nodes import EMPTY, Nodes
 from .prior import EarlierRuns
-from .verify import SharedBound, judge, verdict, verify
+from .verify import SharedBound, Verdict, judge, verdict, verify
 
 __all__ = ["DedupStats", "Deduplicator"]
 
@@ -151,6 +151,8 @@ class Deduplicator:
         self._nodes = Nodes(cfg.explain, None if self._reuse is None else self._reuse.sequence)
         self._perm_seq: tuple[int, np.ndarray] | None = None  # o, its permuted shingles
         self._bound = SharedBound()  # of the unit being verified
+        # unit -> the verdict of the link that put it in its cluster (this run's units)
+        self._link_verdicts: dict[int, Verdict] = {}
         self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
         self._seen_ids: set[str] = set()
         self._seen: dict[int, tuple[str | None, int]] = {}  # unit -> (run, time) that met it
@@ -242,19 +244,25 @@ class Deduplicator:
         # characters of each unit (a worker may leave the texts out: only explain reads them)
         length = [len(u.text) for u in batch] if signed.lengths is None else \
             signed.lengths.tolist()
-        for i, unit in enumerate(batch):
-            first = self._digests.get(signed.digests[i])
-            complete = not (unit.kind == "teaser" or unit.truncated)
-            o = nodes.add(unit.id, complete, length[i], sets[i],
-                          signed.full[i].copy() if nodes.explain else None, unit.text, first)
-            clusters.add(exact_of=first)
+        digests = self._digests
+        firsts: list[int | None] = []  # the first unit with each one's text (None: itself)
+        for i, digest in enumerate(signed.digests):
+            first = digests.get(digest)
+            if first is None:
+                digests[digest] = base + i
+                fresh.append(i)
+            firsts.append(first)
+        nodes.add_many([u.id for u in batch],
+                       [not (u.kind == "teaser" or u.truncated) for u in batch], length, sets,
+                       firsts, [signed.full[i].copy() for i in range(len(batch))]
+                       if nodes.explain else None, [u.text for u in batch])
+        clusters.add_many(firsts)
+        for i, first in enumerate(firsts):
             if first is not None:
+                o = base + i
                 clusters.union(o, first)
                 clusters.link[o] = (first, "exact", 1.0)
                 self.stats.exact += 1
-            else:
-                self._digests[signed.digests[i]] = o
-                fresh.append(i)
         self.stats.units += len(batch)
         self._units += len(batch)
         self._ord_of_last = base + len(batch) - 1
@@ -397,7 +405,7 @@ class Deduplicator:
         n_mine = len(mine)
         best_container: tuple[float, int, int] | None = None  # (containment, size, -rank)
         best_block: SharedBlock | None = None
-        best_sim = 0.0
+        best_verdict: Verdict | None = None
         seen: set[int] = set()
         bound: SharedBound | None = None
         for c in (*from_full, *from_head):
@@ -441,14 +449,16 @@ class Deduplicator:
                 if clusters.join(o, c, "near", v.jaccard):
                     stats.near_links += 1
                     stats.prior_links += is_prior
+                    self._remember(o, c, v, is_prior)
             elif what == "contained":  # this unit is the copy contained in `c`
                 key = (share, n_other, -prior.rank(c))
                 if best_container is None or key > best_container:
-                    best_container, best_block, best_sim = key, block, v.containment
+                    best_container, best_block, best_verdict = key, block, v
             elif what == "contains":  # an earlier unit is contained in this one
                 if c not in clusters.container:
                     clusters.container[c] = o
                     self._contain(c, o, block, v.containment, is_prior)
+                    self._remember(c, o, v, is_prior)
                 else:
                     stats.skipped_containers += 1
             else:
@@ -456,7 +466,16 @@ class Deduplicator:
         if best_container is not None and o not in clusters.container:
             c = prior.unrank(-best_container[2])
             clusters.container[o] = c
-            self._contain(o, c, best_block, best_sim, c in prior)
+            assert best_verdict is not None
+            self._contain(o, c, best_block, best_verdict.containment, c in prior)
+            self._remember(o, c, best_verdict, c in prior)
+
+    def _remember(self, x: int, y: int, v: Verdict, is_prior: bool) -> None:
+        """Keep verdict ``v`` of units ``x`` and ``y`` when it is the link that put ``x`` in
+        its cluster (:meth:`_relation` then need not verify them again)."""
+        link = self._clusters.link.get(x)
+        if not is_prior and link is not None and link[0] == y:
+            self._link_verdicts.setdefault(x, v)
 
     def _rejects(self, o: int, c: int, n_mine: int, n_other: int, bound: SharedBound) -> bool:
         """Whether unit ``o`` and this run's unit ``c`` would be rejected by verification
@@ -536,7 +555,8 @@ class Deduplicator:
             return keeper_key(keep, prior.rank(o), nodes.length[o], bool(nodes.complete[o]))
 
         for members in clusters.groups(prior.alias).values():
-            first = min(members, key=prior.rank)
+            # (members ascend: the first seen, unless units of earlier runs rank before)
+            first = min(members, key=prior.rank) if prior.units else members[0]
             cluster = nodes.ids[first]
             if len(members) == 1:
                 if first not in prior:
@@ -605,16 +625,21 @@ class Deduplicator:
     def _relation(self, m: int, keeper: int) -> tuple[Relation, float, dict[str, Any]]:
         """How member ``m`` relates to its cluster's keeper, with the evidence."""
         nodes, clusters, prior = self._nodes, self._clusters, self._prior
-        mine = nodes.sets[m]
+        size = nodes.size(m)
         stored = prior.units.get(keeper)
-        if stored is not None:
-            v = prior.estimate(m, mine, keeper)
-        else:
-            v = verify(mine, nodes.sets[keeper])
         link = clusters.link.get(m)
+        exact = clusters.exact_root(m) == clusters.exact_root(keeper)
+        known = self._link_verdicts.get(m) if link is not None and link[0] == keeper else None
+        if stored is not None:
+            v = prior.estimate(m, nodes.sets[m], keeper)
+        elif exact:  # the same text: the same set
+            v = verdict(size, size, size)
+        elif known is not None:  # verified when they were linked
+            v = known
+        else:
+            v = verify(nodes.sets[m], nodes.sets[keeper])
         rel, sim, ev = relation_to_keeper(
-            v, self.config, size=len(mine), keeper_size=self._size(keeper),
-            exact=clusters.exact_root(m) == clusters.exact_root(keeper),
+            v, self.config, size=size, keeper_size=self._size(keeper), exact=exact,
             link=None if link is None else (nodes.ids[link[0]], link[1], link[2]),
             estimated_at=None if stored is None else stored.time)
         if self.config.explain and stored is None:

@@ -4,11 +4,11 @@ compact facts, not texts (texts and signatures only in explain mode)."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..fingerprint import unique_sorted
+from ..fingerprint import ShingleBatch, unique_sorted
 from ..ragged import RaggedStore
 
 __all__ = ["EMPTY", "Nodes", "ShingleSets"]
@@ -40,17 +40,31 @@ class ShingleSets:
         """Append a node with these shingles (``copy_of``: an earlier node with the same text,
         whose shingles these are); returns its ordinal."""
         o = len(self.sizes)
-        self.sizes.append(len(shingles))
-        self._source.append(o if copy_of is None else self._source[copy_of])
-        if copy_of is None and len(shingles):
-            if self._stored is not None:
-                self._stored.put(o, shingles)
-            else:
-                recent = self._recent
-                recent[o] = shingles
-                if len(recent) > self._window:
-                    del recent[next(iter(recent))]
+        self.add_many([shingles], [copy_of])
         return o
+
+    def add_many(self, shingles: Sequence[np.ndarray], copy_of: Sequence[int | None]) -> None:
+        """:meth:`add` each node in turn (a copy may be of a node added before it here)."""
+        o = len(self.sizes)
+        source = self._source
+        keys: list[int] = []
+        kept: list[np.ndarray] = []
+        for k, (values, copy) in enumerate(zip(shingles, copy_of, strict=True)):
+            source.append(o + k if copy is None else source[copy])
+            if copy is None and len(values):
+                keys.append(o + k)
+                kept.append(values)
+        self.sizes.extend([len(values) for values in shingles])
+        if not keys:
+            return
+        if self._stored is not None:
+            flat = ShingleBatch.of(kept)
+            self._stored.put_many(keys, flat.hashes, flat.offsets)
+            return
+        recent = self._recent
+        recent.update(zip(keys, kept, strict=True))
+        while len(recent) > self._window:
+            del recent[next(iter(recent))]
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -121,11 +135,19 @@ class Nodes:
         """Append a node; returns its ordinal. ``copy_of``: an earlier node with the same text
         (``shingles`` are its)."""
         o = len(self.ids)
-        self.ids.append(node_id)
-        self.complete.append(1 if complete else 0)
-        self.length.append(length)
-        self.sets.add(shingles, copy_of)
-        if self.explain:
-            self.sigs.append(EMPTY if sig is None else sig)
-            self.texts.append(text)
+        self.add_many([node_id], [complete], [length], [shingles], [copy_of],
+                      None if sig is None else [sig], [text])
         return o
+
+    def add_many(self, node_ids: Sequence[str], complete: Sequence[bool],
+                 lengths: Sequence[int], shingles: Sequence[np.ndarray],
+                 copy_of: Sequence[int | None], sigs: Sequence[np.ndarray] | None = None,
+                 texts: Sequence[str] | None = None) -> None:
+        """:meth:`add` each node in turn (``sigs`` and ``texts`` are kept in explain mode)."""
+        self.ids.extend(node_ids)
+        self.complete.extend(bytes(1 if c else 0 for c in complete))
+        self.length.extend(lengths)
+        self.sets.add_many(shingles, copy_of)
+        if self.explain:
+            self.sigs.extend([EMPTY] * len(node_ids) if sigs is None else sigs)
+            self.texts.extend([""] * len(node_ids) if texts is None else texts)
