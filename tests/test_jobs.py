@@ -400,3 +400,25 @@ def test_a_failure_waits_for_the_batches_in_flight_before_terminating(monkeypatc
             raise RuntimeError("the consumer failed")
     assert in_flight  # batches were still running when the consumer failed
     assert ready_at_terminate == [True]
+
+
+def test_the_cycle_collector_runs_less_often_during_a_run_only(tmp_path: Path) -> None:
+    import gc
+
+    from segmenter.config import Config
+    from segmenter.engines import Job
+    from segmenter.engines.local import LocalEngine
+
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps({"id": f"d{i}", "text": story(i, 40)}) + "\n"
+                            for i in range(20)))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    before = gc.get_threshold()
+    seen = set()
+    job = Job((str(data),), Config(), records=True, spool=spool)
+    for _ in LocalEngine(jobs=1).assign(job):
+        seen.add(gc.get_threshold())
+    assert seen == {(max(50_000, before[0]), *before[1:])}
+    assert gc.get_threshold() == before
+    assert list(spool.iterdir()) == []  # the spool folder is gone too
