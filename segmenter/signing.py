@@ -136,10 +136,14 @@ class BatchSigner:
         (:meth:`SignedBatch.with_sets`; with ``blocks``, block containment's inputs sampled
         with it): what :meth:`~segmenter.dedup.Deduplicator.add_signed` takes."""
         signed = self.sign(texts, head, lines=blocks is not None)
+        # with a long text, each step's freed work space is given back before the next one
+        # (heap.trim): not resident under the next step's arrays
         long_ = any(len(t) >= heap.LONG_TEXT for t in texts)
-        if long_:  # the shingling work space, freed: not resident under what comes next
+        if long_:
             heap.trim()
         inputs = None if blocks is None else block_inputs(texts, signed.shingles, blocks)
+        if long_ and inputs is not None:
+            heap.trim()
         out = signed.with_sets(inputs)
         if long_:
             heap.trim()

@@ -45,8 +45,8 @@ def test_a_long_document_is_collected_after_splitting(monkeypatch):
 
 
 def test_a_batch_with_a_long_text_gives_its_freed_memory_back(monkeypatch):
-    """Signing a batch that holds a long text trims the C heap twice (after shingling, after
-    the sets); an ordinary batch never does, and trimming changes no value."""
+    """Signing a batch that holds a long text trims the C heap between its steps; an ordinary
+    batch never does, and trimming changes no value."""
     import numpy as np
 
     from segmenter import heap
@@ -63,7 +63,7 @@ def test_a_batch_with_a_long_text_gives_its_freed_memory_back(monkeypatch):
     assert calls == []
     monkeypatch.setattr(heap, "LONG_TEXT", 100)
     trimmed = signer.prepare(texts, blocks=SampleConfig())
-    assert len(calls) == 2
+    assert len(calls) >= 2
     assert np.array_equal(plain.full, trimmed.full) and plain.digests == trimmed.digests
     assert plain.sets is not None and trimmed.sets is not None
     assert np.array_equal(plain.sets.hashes, trimmed.sets.hashes)
