@@ -43,6 +43,24 @@ def test_cluster_state_roots_are_the_smallest_member(edges: list[tuple[int, int]
         assert all(state.find(m) == root for m in members)
 
 
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40),
+       st.sets(st.integers(0, 29), max_size=6))
+def test_partition_is_the_sets_by_find(edges: list[tuple[int, int]], skip: set[int]) -> None:
+    state = ClusterState()
+    state.add_many([None] * 30)
+    for a, b in edges:
+        state.union(a, b)
+    want: dict[int, list[int]] = {}
+    for o in range(30):  # the sets one find at a time, skipped nodes left out
+        if o not in skip:
+            want.setdefault(state.find(o), []).append(o)
+    alone, together = state.partition(skip)
+    assert alone == sorted(m[0] for m in want.values() if len(m) == 1)
+    assert together == sorted(m for m in want.values() if len(m) > 1)
+    assert state.roots().tolist() == [state.find(o) for o in range(30)]
+    assert state.groups(skip) == dict(sorted(want.items(), key=lambda kv: kv[1][0]))
+
+
 def test_join_remembers_the_first_link_only() -> None:
     state = ClusterState()
     for _ in range(3):

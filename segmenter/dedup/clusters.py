@@ -3,6 +3,8 @@ the one container of each contained unit, and exact-copy roots."""
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["ClusterState", "Link"]
 
 Link = tuple[int, str, float]
@@ -66,9 +68,38 @@ class ClusterState:
         return o
 
     def groups(self, skip: set[int]) -> dict[int, list[int]]:
-        """Members of every set by root, ordinals ascending (``skip``: nodes left out)."""
-        groups: dict[int, list[int]] = {}
-        for o in range(len(self.parent)):
-            if o not in skip:
-                groups.setdefault(self.find(o), []).append(o)
-        return groups
+        """Members of every set by root, ordinals ascending, sets by their first member
+        (``skip``: nodes left out)."""
+        alone, together = self.partition(skip)
+        sets = sorted([[o] for o in alone] + together)
+        return {self.find(members[0]): members for members in sets}
+
+    def roots(self) -> np.ndarray:
+        """The root of every node (int64), by pointer jumping over the whole forest at once
+        (the sets are not changed)."""
+        roots = np.asarray(self.parent, dtype=np.int64)
+        while True:
+            up = roots[roots]
+            if np.array_equal(up, roots):
+                return roots
+            roots = up
+
+    def partition(self, skip: set[int]) -> tuple[list[int], list[list[int]]]:
+        """The nodes alone in their set, and the members of every other set (ordinals
+        ascending, sets by their first member); ``skip``: nodes left out (a set of one node
+        and skipped ones is a node alone)."""
+        n = len(self.parent)
+        keep = np.ones(n, dtype=bool)
+        if skip:
+            keep[np.fromiter(skip, dtype=np.int64, count=len(skip))] = False
+        kept = np.flatnonzero(keep)
+        root = self.roots()[kept]
+        size = np.bincount(root, minlength=n)[root]
+        many, root = kept[size > 1], root[size > 1]
+        order = np.argsort(root, kind="stable")  # members ascend within a set
+        many, root = many[order], root[order]
+        starts = np.flatnonzero(np.r_[True, root[1:] != root[:-1]]) if len(root) else \
+            np.zeros(0, dtype=np.int64)
+        sets = np.split(many, starts[1:])
+        by_first = np.argsort(many[starts], kind="stable")
+        return kept[size == 1].tolist(), [sets[i].tolist() for i in by_first.tolist()]

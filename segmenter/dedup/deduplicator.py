@@ -554,15 +554,17 @@ class Deduplicator:
         def key(o: int) -> tuple[int, ...]:
             return keeper_key(keep, prior.rank(o), nodes.length[o], bool(nodes.complete[o]))
 
-        for members in clusters.groups(prior.alias).values():
+        alone, together = clusters.partition(prior.alias)
+        ids = nodes.ids
+        for o in alone:  # most units: a cluster of their own
+            if not prior.units or o not in prior:
+                ev = extra.get(o)
+                out[o] = Assignment(ids[o], ids[o], None, None, None, True,
+                                    dict(ev) if ev else {})
+        for members in together:
             # (members ascend: the first seen, unless units of earlier runs rank before)
             first = min(members, key=prior.rank) if prior.units else members[0]
             cluster = nodes.ids[first]
-            if len(members) == 1:
-                if first not in prior:
-                    out[first] = Assignment(cluster, cluster, None, None, None, True,
-                                            dict(extra.get(first, {})))
-                continue
             # a seen unit is never kept (its cluster keeps an earlier unit, or nothing new)
             keeper = max((m for m in members if m not in seen), key=key, default=-1)
             for m in members:
