@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+_C = TypeVar("_C")
+
+
+def pickled_by_fields(cls: type[_C]) -> type[_C]:
+    """A dataclass decorator: instances pickle as ``cls(*fields)``. For a frozen, slotted
+    dataclass this is 2-3x faster than the ``__getstate__``/``__setstate__`` dataclasses adds
+    (they call ``fields()`` for every object), which counts for the records ``--jobs`` workers
+    exchange by the hundred thousand. Every field must be an ``__init__`` argument."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    if len(names) < 2 or not all(f.init for f in dataclasses.fields(cls)):  # type: ignore
+        raise TypeError(f"{cls.__name__}: pickled_by_fields needs 2+ fields, all in __init__")
+    get: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*names)
+
+    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:  # noqa: N807
+        return cls, get(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment, method-assign]
+    return cls
 
 StoryKind = Literal["article", "teaser"]
 Relation = Literal["exact", "near", "contained", "seen"]
@@ -92,6 +113,7 @@ class Cluster:
     matches: tuple[Match, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Unit:
     """What the deduplicator compares: a story of a document (``id`` = ``docid#story``) or a whole

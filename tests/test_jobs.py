@@ -422,3 +422,25 @@ def test_the_cycle_collector_runs_less_often_during_a_run_only(tmp_path: Path) -
     assert seen == {(max(50_000, before[0]), *before[1:])}
     assert gc.get_threshold() == before
     assert list(spool.iterdir()) == []  # the spool folder is gone too
+
+
+def test_records_the_workers_exchange_pickle_by_their_fields() -> None:
+    import dataclasses
+    import pickle
+
+    from segmenter.io.parse import RawLine
+    from segmenter.model import Unit, pickled_by_fields
+
+    unit = Unit("d1#2", "", "teaser", True, "d1", 2, "in.jsonl")
+    line = RawLine(b'{"id":"d1"}\n', "in.jsonl", 7, 120)
+    for record in (unit, line):
+        assert record.__reduce__()[0] is type(record)  # not dataclasses' __getstate__
+        assert pickle.loads(pickle.dumps(record, protocol=5)) == record
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    with pytest.raises(TypeError, match="in __init__"):
+        pickled_by_fields(Derived)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import ReadConfig
 from ..errors import InputError
-from ..model import Document, Reject
+from ..model import Document, Reject, pickled_by_fields
 from .files import STDIN, strip_known_extensions
 
 __all__ = ["DecodeWarning", "ReadStats", "RejectSink", "decode", "document_id", "field_value",
@@ -268,6 +268,7 @@ def jsonl_record(
     return record_document(obj, path, lineno, config, stats)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RawLine:
     """A JSON line read and not parsed yet (:func:`~segmenter.io.read_items`): parsed with
