@@ -427,11 +427,16 @@ def select_pairs(
     else:
         order = _grouped(x, c)
         x, c, lines, anchor = x[order], c[order], lines[order], anchor[order]
-    first = np.flatnonzero(np.r_[True, (x[1:] != x[:-1]) | (c[1:] != c[:-1])])
-    anchored = np.add.reduceat(anchor.astype(np.int64), first)
-    shared = np.diff(np.r_[first, len(x)]) - anchored
+    starts = np.ones(len(x), dtype=bool)  # the first row of each (x, c) group
+    np.not_equal(x[1:], x[:-1], out=starts[1:])
+    starts[1:] |= c[1:] != c[:-1]
+    first = starts.nonzero()[0]
+    group = np.cumsum(starts) - 1  # each row's group
+    anchored = np.bincount(group[np.asarray(anchor, dtype=bool)], minlength=len(first))
+    shared = np.bincount(group, minlength=len(first)) - anchored
     # The new unit's lines that the shared fingerprints lie on: one, or two and more.
-    spread = np.maximum.reduceat(lines, first) > np.minimum.reduceat(lines, first)
+    spread = np.zeros(len(first), dtype=bool)
+    spread[group[lines != lines[first][group]]] = True
     px, pc, o = x[first], c[first], order[first]
     smaller = np.minimum(nfp_x[o], nfp_c[o])
     need = np.where(smaller <= config.few, 1, config.min_shared)
