@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 Span = tuple[int, int]
+_ONE = np.uint32(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,11 +493,11 @@ def _in_order(weight: list[int], place: list[int]) -> int:
 def _expand(lines: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """A line map as per-shingle ``(line_number, prose)`` arrays of length ``n``."""
     lines = lines[1:]
-    starts = (lines >> np.uint32(1)).astype(np.int64)
+    starts = (lines >> _ONE).astype(np.int64)
     number = np.zeros(n, dtype=np.int64)
     number[starts[1:]] = 1
     number = np.cumsum(number)
-    prose = (lines & np.uint32(1)).astype(bool)[number] if len(lines) else np.ones(n, bool)
+    prose = (lines & _ONE).astype(bool)[number] if len(lines) else np.ones(n, bool)
     return number, prose
 
 

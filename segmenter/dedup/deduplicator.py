@@ -483,10 +483,10 @@ class Deduplicator:
         allows: every test there passes only with enough of them shared."""
         # (no more than the smaller set: the bound counts repeats and chance hits too)
         at_most = min(bound.at_most(self._nodes.sets.values(c)), n_mine, n_other)
-        v = verdict(at_most, n_mine, n_other)
         if self._reuse is None:
-            return judge(v, n_mine, n_other, self.config) is None
-        return v.jaccard < self.config.threshold and \
+            return judge(verdict(at_most, n_mine, n_other), n_mine, n_other, self.config) is None
+        # (verdict's Jaccard, as it computes it: both sets have shingles)
+        return at_most / (n_mine + n_other - at_most) < self.config.threshold and \
             self._reuse.rejects(o, c, n_mine, n_other, at_most)
 
     def _prior_block(self, o: int, c: int) -> SharedBlock | None:

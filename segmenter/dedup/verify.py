@@ -55,6 +55,7 @@ class SharedBound:
     the exact count too; a unit of 500 shingles sets under 1% of the bits."""
 
     BITS = 16
+    _SHIFT = np.uint32(32 - BITS)
 
     def __init__(self) -> None:
         self._bits = np.zeros(1 << self.BITS, dtype=bool)
@@ -63,12 +64,12 @@ class SharedBound:
     def load(self, shingles: np.ndarray) -> None:
         """Bound the shingles shared with the set ``shingles`` from now on."""
         self._bits[self._on] = False
-        self._on = shingles >> np.uint32(32 - self.BITS)
+        self._on = shingles >> self._SHIFT
         self._bits[self._on] = True
 
     def at_most(self, values: np.ndarray) -> int:
         """At least the distinct ``values`` that are in the loaded set."""
-        return int(np.count_nonzero(self._bits[values >> np.uint32(32 - self.BITS)]))
+        return int(np.count_nonzero(self._bits.take(values >> self._SHIFT)))
 
 
 def judge(v: Verdict, mine: int, other: int, config: DedupConfig) -> Judgement | None:
