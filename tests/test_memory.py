@@ -105,3 +105,18 @@ def test_fingerprints_sampled_a_piece_at_a_time(monkeypatch):
     assert len(whole[0]) > 10
     for a, b in zip(whole, pieces, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_a_long_pages_stories_are_fresh_copies():
+    """After a long page is split, its stories are equal copies made of new objects (ints
+    included), so that none of the numbers made while its lines were read stays alive."""
+    from segmenter.split import split
+    from segmenter.stage import fresh_copies
+
+    text = "\n".join(f"Paragraph {k} of a long page about the harbour strike, with a sentence."
+                     + ("\nAdvertisement" if k % 7 == 3 else "") for k in range(60))
+    stories = split(text)
+    copies = fresh_copies(stories)
+    assert copies == stories
+    pairs = [(a, b) for a, b in zip(stories, copies, strict=True) if a.end > 256]
+    assert pairs and all(a.end is not b.end and a is not b for a, b in pairs)
