@@ -7,11 +7,10 @@ Public API::
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-# `clean` and `split` are both submodules and functions: import the functions eagerly so the
-# package attribute is the function, whatever submodule is imported later.
-from .clean import clean, clean_text  # noqa: E402
 from .errors import ConfigError, InputError, OutputError, SegmenterError
 from .model import (
     Assignment,
@@ -24,7 +23,10 @@ from .model import (
     Story,
     Unit,
 )
-from .split import split  # noqa: E402
+
+if TYPE_CHECKING:
+    from .clean import clean, clean_text
+    from .split import split
 
 __version__ = "0.1.0"
 
@@ -55,11 +57,13 @@ _LAZY = {
     "Deduplicator": ("dedup", "Deduplicator"),
     "run": ("pipeline", "run"),
     "read_documents": ("io", "read_documents"),
+    "clean_text": ("clean", "clean_text"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Import stages on first use, so ``import segmenter`` stays fast."""
+    """Import stages on first use, so ``import segmenter`` stays fast (no ftfy, no splitter
+    for a command that neither cleans nor splits)."""
     if name in _LAZY:
         import importlib
 
@@ -68,3 +72,30 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _function_of_module(name: str) -> property:
+    """A package attribute that is the function ``name`` of submodule ``name``, imported on
+    first use. Importing a submodule sets the package attribute to the module: the setter
+    keeps the function's place instead."""
+
+    def get(package: types.ModuleType) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f".{name}", __name__), name)
+
+    def keep(package: types.ModuleType, value: Any) -> None:
+        pass
+
+    return property(get, keep)
+
+
+class _Package(types.ModuleType):
+    """``segmenter.clean`` and ``segmenter.split`` are submodules and functions: the package
+    attribute is always the function."""
+
+    clean = _function_of_module("clean")
+    split = _function_of_module("split")
+
+
+sys.modules[__name__].__class__ = _Package

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .clean import clean as clean_document
 from .config import Config
 from .counters import Counters
 from .io import RejectSink, read_documents
@@ -138,6 +137,10 @@ class DocumentStage:
                  counters: Counters | None = None) -> None:
         from .split import split as split_text  # the package and the function share a name
 
+        if clean:  # (not imported by a command that does not clean: ftfy takes a while)
+            from .clean import clean as clean_document
+
+            self._clean_document = clean_document
         self.config = config
         self.clean = clean
         self.split = split
@@ -149,7 +152,7 @@ class DocumentStage:
         t0 = time.perf_counter()
         report = CleanReport()
         if self.clean:
-            doc, report = clean_document(doc, self.config.clean)
+            doc, report = self._clean_document(doc, self.config.clean)
             counters.count_clean(report)
         t1 = time.perf_counter()
         if self.split:

@@ -21,6 +21,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -40,8 +41,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PRELOAD = ["segmenter.engines.stagework"]
-"""Imported once by the fork server, so each worker starts with numpy, ftfy and the splitter
-loaded."""
+"""Imported once by the fork server, with the modules the mapped function names in its
+``preload`` attribute (numpy, ftfy, the splitter: what the work needs), so that no worker
+imports them after it starts."""
 
 
 BATCH_DOCS = 256
@@ -158,11 +160,20 @@ class _Pool(multiprocessing.pool.Pool):
         return [notifier._reader]
 
 
-def _context() -> Any:
+def _preload(func: Callable[..., Any]) -> list[str]:
+    """What the fork server imports (once: it starts with the first pool of a process)."""
+    names = [*_PRELOAD, *getattr(func, "preload", ())]
+    script = getattr(sys.modules.get("__main__"), "__spec__", True) is None
+    if script and "segmenter.cli" in sys.modules:  # the `segmenter` script: each worker runs
+        names.append("segmenter.cli")  # the main script again (not a `python -m` main)
+    return names
+
+
+def _context(preload: list[str]) -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
+        ctx.set_forkserver_preload(preload)
         return ctx
     return multiprocessing.get_context("spawn")  # pragma: no cover - no fork server
 
@@ -193,7 +204,7 @@ class OrderedPool(Generic[T, R]):
         """Start the workers (SIGINT and SIGTERM wait until the pool exists)."""
         if self._pool is not None:
             return self._pool
-        ctx = _context()
+        ctx = _context(_preload(self.func))
         lifeline, ready = ctx.Pipe(duplex=False), ctx.Pipe(duplex=False)
         self._lifeline = (*lifeline, *ready)  # open while the pool may start a worker
         self._started = 0

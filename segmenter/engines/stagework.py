@@ -22,19 +22,20 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-
-from ..clean import clean as clean_document
 from ..config import Config, DedupConfig
 from ..counters import Counters
 from ..errors import InputError, SegmenterError
 from ..io import RawLine, ReadStats, raw_document
 from ..model import Document, Story, Unit
 from ..records import clean_record, story_record, unit_record
-from ..signing import BatchSigner, SignedBatch
 from ..stage import Analysed, DocumentStage
+
+if TYPE_CHECKING:  # imported where used: `segmenter split` needs no numpy nor signing, and a
+    import numpy as np  # command that does not clean no ftfy
+
+    from ..signing import BatchSigner, SignedBatch
 
 __all__ = ["Spooled", "StageBatch", "StageTask", "clean_lines", "close_spool", "dumps",
            "split_lines"]
@@ -96,6 +97,11 @@ class StageTask:
     signing: dict[str, Any] | None = None  # BatchSigner.prepare's options (Deduplicator.signing)
     spool: str | None = None  # the folder of the records' spool files (with ``records``)
 
+    @property
+    def preload(self) -> list[str]:
+        """The modules a worker needs (imported once by the fork server)."""
+        return _modules(clean=self.clean, split=self.split, sign=self.sign)
+
     def __call__(self, items: list[Document | RawLine]) -> StageBatch:
         counters = Counters()
         stage = DocumentStage(self.config, clean=self.clean, split=self.split,
@@ -152,6 +158,8 @@ class StageTask:
                 del record
             at += count
         out.flush()  # read by the process that writes the output
+        import numpy as np
+
         return Spooled(path, offset, np.asarray(lengths, dtype=np.int64))
 
 
@@ -195,12 +203,21 @@ def _documents(items: list[Document | RawLine], config: Config, stats: ReadStats
             yield doc
 
 
+def _modules(*, clean: bool = False, split: bool = False, sign: bool = False) -> list[str]:
+    """The modules this module imports where it uses them, for the work named."""
+    return ((["segmenter.clean"] if clean else [])
+            + (["segmenter.split.features", "segmenter.split.rules"] if split else [])
+            + (["numpy", "segmenter.signing"] if sign else []))
+
+
 _signers: dict[DedupConfig, BatchSigner] = {}
 
 
 def _signer(config: DedupConfig) -> BatchSigner:
     """One signer per configuration and process (its permutations are drawn once)."""
     if config not in _signers:
+        from ..signing import BatchSigner
+
         _signers[config] = BatchSigner(config)
     return _signers[config]
 
@@ -212,10 +229,17 @@ class clean_lines:  # noqa: N801 - used like a function
 
     config: Config
 
+    @property
+    def preload(self) -> list[str]:
+        """The modules a worker needs (imported once by the fork server)."""
+        return _modules(clean=True)
+
     def __call__(self, items: list[Document | RawLine]) -> tuple[list[str], int, ReadStats]:
         lines = []
         repaired = 0
         stats = ReadStats()
+        from ..clean import clean as clean_document
+
         for doc in _documents(items, self.config, stats):
             cleaned, report = _located(partial(clean_document, config=self.config.clean), doc)
             repaired += report.changed
@@ -231,6 +255,11 @@ class split_lines:  # noqa: N801 - used like a function
     config: Config
     clean: bool = True
     explain: bool = False
+
+    @property
+    def preload(self) -> list[str]:
+        """The modules a worker needs (imported once by the fork server)."""
+        return _modules(clean=self.clean, split=True)
 
     def __call__(self, items: list[Document | RawLine]
                  ) -> tuple[list[str], dict[str, int], ReadStats]:
@@ -251,5 +280,7 @@ class split_lines:  # noqa: N801 - used like a function
         from ..split import split as split_text
 
         if self.clean:
+            from ..clean import clean as clean_document
+
             doc, _ = clean_document(doc, self.config.clean)
         return doc, split_text(doc.text, self.config.split)

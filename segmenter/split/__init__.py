@@ -13,11 +13,13 @@ Modules: ``features`` (line features), ``boilerplate`` (credit/byline/kicker pat
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from ..model import Boilerplate, Story, StoryKind
 from .config import SplitConfig
-from .features import line_features
-from .rules import Segment, segment_lines
+
+if TYPE_CHECKING:  # (imported by split(): `segmenter.config` loads this package, not them)
+    from .rules import Segment
 
 __all__ = ["SplitConfig", "split"]
 
@@ -26,6 +28,9 @@ _DEFAULT = SplitConfig()
 
 def split(text: str, config: SplitConfig | None = None) -> list[Story]:
     """Split ``text`` (one paragraph a line) into stories. Empty or blank text gives ``[]``."""
+    from .features import line_features
+    from .rules import segment_lines
+
     cfg = config if config is not None else _DEFAULT
     if not isinstance(text, str):
         raise TypeError(f"split() needs a str, got {type(text).__name__}")
