@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring as _string  # (ensure_ascii=False, as dumps)
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,8 @@ from .engines import Assigned, Engine, Job
 from .engines.stagework import dumps
 from .index import Index
 from .io import RejectSink, staged_folder
-from .io.writers import compressed_binary_writer, run_file, write_extended
+from .io.writers import BackgroundWriter, compressed_binary_writer, run_file
+from .model import Assignment
 from .records import assignment_fields
 
 __all__ = ["assignments", "dedup_records", "run", "write_report_json"]
@@ -125,21 +128,58 @@ def run(
                 a, record = row
                 if record is None:  # pragma: no cover - an engine that ignores job.records
                     raise RuntimeError("the engine gave no record for a run")
-                fields = assignment_fields(a, explain)
                 if isinstance(record, dict):  # (its fields are not cluster fields)
                     record = dumps(record).encode("utf-8")
                 elif isinstance(record, str):
                     record = record.encode("utf-8")
                 # as UTF-8 bytes (the local engine's are written as they are) + the fields' JSON
-                encoded = dumps(fields)
-                write_extended(stories, record, encoded)
-                if a.duplicate_of is None:
-                    write_extended(unique, record, encoded)
+                _write_record(stories, unique if a.duplicate_of is None else None, record,
+                              _fields_tail(a, explain))
                 del row, record  # a long record is not held while the next one is read
                 counters.seconds["write"] += time.perf_counter() - t0
         report = write_report_json(stage, counters, config, items, clean=clean, split=split,
                                   started=started)
     return report
+
+
+def _write_record(stories: BackgroundWriter, unique: BackgroundWriter | None,
+                  record: bytes | memoryview, tail: bytes) -> None:
+    """A unit's record (UTF-8, as it was made: never decoded or copied) with its cluster fields
+    ``tail`` in place of its closing brace, into ``stories`` and (a keeper) ``unique``."""
+    view = memoryview(record)
+    head = view[: len(view) - 1]
+    stories.write(head)
+    stories.write(tail)
+    if unique is not None:
+        unique.write(head)
+        unique.write(tail)
+
+
+def _fields_tail(a: Assignment, explain: bool) -> bytes:
+    """``,"cluster":...,"keeper":...}`` + newline: the cluster fields that end a unit's record,
+    as UTF-8; the bytes :func:`~segmenter.io.writers.write_extended` adds for
+    :func:`~segmenter.records.assignment_fields` (the JSON encoder's escaping, number and
+    literal spellings), made without a dict and an encoder call for the usual unit: each run
+    writes one for every unit after the last one is assigned, while the workers wait."""
+    similarity = a.similarity
+    if similarity is None:
+        sim = "null"
+    else:
+        number = round(float(similarity), 4)
+        if not math.isfinite(number):  # (NaN, Infinity: the encoder's spellings)
+            return _general_tail(a, explain)
+        sim = float.__repr__(number)
+    if explain and a.evidence:
+        return _general_tail(a, explain)
+    dup, relation = a.duplicate_of, a.relation
+    return (f',"cluster":{_string(a.cluster)},'
+            f'"duplicate_of":{"null" if dup is None else _string(dup)},'
+            f'"relation":{"null" if relation is None else _string(relation)},'
+            f'"similarity":{sim},"keeper":{"true" if a.keeper else "false"}}}\n').encode()
+
+
+def _general_tail(a: Assignment, explain: bool) -> bytes:
+    return f",{dumps(assignment_fields(a, explain))[1:]}\n".encode()
 
 
 def write_report_json(

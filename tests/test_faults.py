@@ -89,9 +89,9 @@ def test_full_disk_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     import segmenter.pipeline as pipeline_module
 
     src = corpus(tmp_path / "in.jsonl", 50)
-    # (the engine's records are written with their cluster fields by write_extended)
-    monkeypatch.setattr(pipeline_module, "write_extended",
-                        disk_full_after(10, pipeline_module.write_extended))
+    # (the engine's records are written with their cluster fields by _write_record)
+    monkeypatch.setattr(pipeline_module, "_write_record",
+                        disk_full_after(10, pipeline_module._write_record))
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(src), "-o", str(out)])
     assert result.exit_code == 1
