@@ -142,17 +142,27 @@ def run(
     return report
 
 
+_JOINED = 1 << 16  # records up to this size are written joined to their fields
+
+
 def _write_record(stories: BackgroundWriter, unique: BackgroundWriter | None,
                   record: bytes | memoryview, tail: bytes) -> None:
-    """A unit's record (UTF-8, as it was made: never decoded or copied) with its cluster fields
-    ``tail`` in place of its closing brace, into ``stories`` and (a keeper) ``unique``."""
+    """A unit's record (UTF-8 as it was made: never decoded; a long one never copied) with its
+    cluster fields ``tail`` in place of its closing brace, into ``stories`` and (a keeper)
+    ``unique``."""
     view = memoryview(record)
     head = view[: len(view) - 1]
-    stories.write(head)
-    stories.write(tail)
+    if len(view) > _JOINED:  # (a long record: its bytes given to the writer as they are)
+        stories.write(head)
+        stories.write(tail)
+        if unique is not None:
+            unique.write(head)
+            unique.write(tail)
+        return
+    line = b"".join((head, tail))  # (one write for each file: a short copy costs less)
+    stories.write(line)
     if unique is not None:
-        unique.write(head)
-        unique.write(tail)
+        unique.write(line)
 
 
 def _fields_tail(a: Assignment, explain: bool) -> bytes:
