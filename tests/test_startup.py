@@ -8,7 +8,12 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
+
+from segmenter.cli.options import start_workers_early
 from segmenter.config import Config
 from segmenter.engines import pool
 from segmenter.engines.stagework import StageTask, clean_lines, split_lines
@@ -63,3 +68,29 @@ def test_the_fork_server_preloads_what_the_work_needs() -> None:
     assert "numpy" not in pool._preload(split_lines(config))
     assert "segmenter.clean" in pool._preload(clean_lines(config))
     assert pool._preload(len)[0] == "segmenter.engines.stagework"
+
+
+def test_an_early_fork_server_serves_the_pools() -> None:
+    pool.start_fork_server(["segmenter.clean"])
+    pool.start_fork_server()  # running already: nothing
+    with pool.OrderedPool[list[int], int](sum, 2) as mapped:
+        assert list(mapped.map([[1, 2], [3], [4, 5, 6]])) == [3, 3, 15]
+
+
+def test_workers_start_early_only_for_more_than_a_batch_or_two(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(pool, "start_fork_server", lambda names: started.append(list(names)))
+    small, big = tmp_path / "small.jsonl", tmp_path / "big.jsonl"
+    small.write_text("{}\n")
+    big.write_bytes(b" " * (2 * pool.BATCH_CHARS))
+    config = replace(Config(), read=replace(Config().read, jobs=2))
+    start_workers_early((str(small),), {}, config, clean=False, split=False)
+    start_workers_early((str(big),), {"engine": "ray"}, config, clean=False, split=False)
+    one_job = replace(Config(), read=replace(Config().read, jobs=1))
+    start_workers_early((str(big),), {}, one_job, clean=False, split=False)
+    assert started == []
+    start_workers_early((str(small), str(big)), {}, config, clean=False, split=False)
+    start_workers_early(("-",), {}, config, clean=True, split=True)
+    assert started[0] == ["numpy", "segmenter.signing"]
+    assert "segmenter.split.features" in started[1]

@@ -17,6 +17,7 @@ from .options import (
     library_errors,
     output_option,
     seen_summary,
+    start_workers_early,
     summary,
 )
 from .progress import progress_bar
@@ -36,14 +37,15 @@ def dedup(inputs: tuple[str, ...], output: str, rejects: str | None, no_split: b
     (exact | near | contained; seen: a unit an earlier run put in the --index) and
     similarity.
     """
-    from ..counters import Counters
-    from ..io import atomic_output, reject_sink, write_jsonl
-    from ..pipeline import dedup_records
-
     explain = bool(opts.get("explain"))
     with library_errors():
         config = dedup_config(opts)
+        start_workers_early(inputs, opts, config, clean=not no_clean, split=not no_split)
         engine = engine_for(opts, config)
+        from ..counters import Counters
+        from ..io import atomic_output, reject_sink, write_jsonl
+        from ..pipeline import dedup_records
+
         stats = Counters()
         with reject_sink(rejects) as sink, atomic_output(output) as out, \
                 progress_bar("dedup", inputs, config.read) as bar:

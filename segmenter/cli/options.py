@@ -299,6 +299,35 @@ def engine_for(opts: dict[str, Any], config: Config | None = None) -> Any:
     return LocalEngine(opts.get("index"), jobs=config.read.jobs if config is not None else 1)
 
 
+def start_workers_early(inputs: tuple[str, ...], opts: dict[str, Any], config: Config, *,
+                        clean: bool, split: bool) -> None:
+    """With the local engine, ``--jobs`` over 1 and more than a batch or two of input, start
+    the workers' fork server now: it imports numpy, ftfy and the splitter while this process
+    imports the pipeline and reads the first batches."""
+    if opts.get("engine") == "ray":
+        return
+    from ..engines.pool import BATCH_CHARS, resolve_jobs, start_fork_server
+
+    if resolve_jobs(config.read.jobs) < 2 or _input_bytes(inputs) < 2 * BATCH_CHARS:
+        return
+    from ..engines.stagework import worker_modules
+
+    start_fork_server(worker_modules(clean=clean, split=split, sign=True))
+
+
+def _input_bytes(inputs: tuple[str, ...]) -> float:
+    """The inputs' size on disk (infinite for stdin or a folder: unknown, maybe large)."""
+    import os
+
+    total = 0.0
+    for path in inputs:
+        try:
+            total += os.stat(path).st_size if os.path.isfile(path) else float("inf")
+        except OSError:  # reported where the input is read
+            continue
+    return total
+
+
 def dedup_config(opts: dict[str, Any]) -> Config:
     """:func:`build_config` with the dedup options given."""
     config = build_config(opts)

@@ -17,6 +17,7 @@ from .options import (
     input_options,
     library_errors,
     seen_summary,
+    start_workers_early,
 )
 from .progress import progress_bar
 
@@ -48,16 +49,18 @@ def run(inputs: tuple[str, ...], out_dir: str, rejects: str | None, no_split: bo
     The folder is checked before anything is read. It is replaced as a whole when the run
     succeeds; a mount point or a symlink to a folder is kept and its files are replaced.
     """
-    from ..io import reject_sink
     from ..io.writers import run_file
-    from ..pipeline import run as run_pipeline
 
     explain = bool(opts.get("explain"))
     if report_path == _OUTDIR_REPORT:
         report_path = str(Path(out_dir) / "report.html")
     with library_errors():
         config = dedup_config(opts)
+        start_workers_early(inputs, opts, config, clean=not no_clean, split=not no_split)
         engine = engine_for(opts, config)
+        from ..io import reject_sink
+        from ..pipeline import run as run_pipeline
+
         with reject_sink(rejects) as sink, progress_bar("run", inputs, config.read) as bar:
             report = run_pipeline(inputs, out_dir, config, clean=not no_clean,
                                   split=not no_split, explain=explain, rejects=sink,

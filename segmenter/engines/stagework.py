@@ -100,7 +100,7 @@ class StageTask:
     @property
     def preload(self) -> list[str]:
         """The modules a worker needs (imported once by the fork server)."""
-        return _modules(clean=self.clean, split=self.split, sign=self.sign)
+        return worker_modules(clean=self.clean, split=self.split, sign=self.sign)
 
     def __call__(self, items: list[Document | RawLine]) -> StageBatch:
         counters = Counters()
@@ -203,8 +203,9 @@ def _documents(items: list[Document | RawLine], config: Config, stats: ReadStats
             yield doc
 
 
-def _modules(*, clean: bool = False, split: bool = False, sign: bool = False) -> list[str]:
-    """The modules this module imports where it uses them, for the work named."""
+def worker_modules(*, clean: bool = False, split: bool = False, sign: bool = False) -> list[str]:
+    """The modules this module imports where it uses them, for the work named (what a fork
+    server preloads for the workers)."""
     return ((["segmenter.clean"] if clean else [])
             + (["segmenter.split.features", "segmenter.split.rules"] if split else [])
             + (["numpy", "segmenter.signing"] if sign else []))
@@ -232,7 +233,7 @@ class clean_lines:  # noqa: N801 - used like a function
     @property
     def preload(self) -> list[str]:
         """The modules a worker needs (imported once by the fork server)."""
-        return _modules(clean=True)
+        return worker_modules(clean=True)
 
     def __call__(self, items: list[Document | RawLine]) -> tuple[list[str], int, ReadStats]:
         lines = []
@@ -259,7 +260,7 @@ class split_lines:  # noqa: N801 - used like a function
     @property
     def preload(self) -> list[str]:
         """The modules a worker needs (imported once by the fork server)."""
-        return _modules(clean=self.clean, split=True)
+        return worker_modules(clean=self.clean, split=True)
 
     def __call__(self, items: list[Document | RawLine]
                  ) -> tuple[list[str], dict[str, int], ReadStats]:
