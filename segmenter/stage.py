@@ -10,12 +10,12 @@ streaming.
 from __future__ import annotations
 
 import gc
-import pickle
+import dataclasses
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .config import Config
 from .counters import Counters
@@ -36,13 +36,33 @@ only by a full collection (a 25 MB page: 56 MB less at its dedup peak)."""
 
 
 def fresh_copies(stories: list[Story]) -> list[Story]:
-    """Equal copies of ``stories`` made of new objects, ints and strings too (a pickle round
-    trip; ``copy.deepcopy`` would share them). The splitter's stories hold numbers it made while
-    it read the page's lines (a boilerplate line's offsets, the evidence), scattered over the
-    allocator's 1 MiB arenas that the lines filled: kept, a few hundred of them pin most of
-    those arenas once the lines are collected (a 25 MB page with 246 boilerplate lines: ~60 MB
-    of its peak). The copies are made after the collection, the originals then let go."""
-    return pickle.loads(pickle.dumps(stories, protocol=pickle.HIGHEST_PROTOCOL))
+    """Equal copies of ``stories`` made of new objects, ints and strings too (``copy.deepcopy``
+    would share them). The splitter's stories hold numbers it made while it read the page's
+    lines (a boilerplate line's offsets, the evidence), scattered over the allocator's 1 MiB
+    arenas that the lines filled: kept, a few hundred of them pin most of those arenas once the
+    lines are collected (a 25 MB page with 246 boilerplate lines: ~60 MB of its peak). The
+    copies are made after the collection, the originals then let go."""
+    return [_fresh(story) for story in stories]
+
+
+def _fresh(value: Any) -> Any:
+    """``value`` rebuilt of new objects: dataclasses, tuples, lists and dicts item by item; an
+    int, float or str by an operation that makes a new object of the same value (CPython's
+    small ints are static and shared anyway); anything else (None, bools) as it is."""
+    kind = type(value)
+    if kind is int:
+        return value + 0
+    if kind is float:
+        return value + 0.0
+    if kind is str:
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
+    if kind is tuple or kind is list:
+        return kind(_fresh(item) for item in value)
+    if kind is dict:
+        return {_fresh(k): _fresh(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return kind(**{f.name: _fresh(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    return value
 
 
 class DuplicateIdWarning(UserWarning):

@@ -120,3 +120,7 @@ def test_a_long_pages_stories_are_fresh_copies():
     assert copies == stories
     pairs = [(a, b) for a, b in zip(stories, copies, strict=True) if a.end > 256]
     assert pairs and all(a.end is not b.end and a is not b for a, b in pairs)
+    held = [(a.boilerplate, b.boilerplate) for a, b in zip(stories, copies, strict=True)]
+    lines = [(x, y) for a, b in held for x, y in zip(a, b, strict=True) if x.end > 256]
+    assert lines and all(x.end is not y.end and x.label == y.label for x, y in lines)
+    assert all(type(b.evidence) is type(a.evidence) for a, b in zip(stories, copies, strict=True))
