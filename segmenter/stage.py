@@ -9,8 +9,8 @@ streaming.
 
 from __future__ import annotations
 
-import gc
 import dataclasses
+import gc
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
