@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .conftest import need
@@ -108,3 +109,21 @@ def test_redis_going_away_mid_run(server: RedisServer, tmp_path: Path) -> None:
     # (by the interrupted run's whole batches or by the re-run), and nothing twice
     units = json.loads(stats.stdout)["units"]
     assert units == sum(1 for r in records if r["relation"] != "exact")
+
+
+def test_every_index_call_names_redis_when_it_goes_away(server: RedisServer) -> None:
+    """Not only the batch add: a lookup of earlier units (fetch), the size, the metadata, the
+    stats and an export raise the library's IndexError_ naming the index, never redis's own
+    ConnectionError (which the CLI would show as a traceback)."""
+    from segmenter.errors import SegmenterError
+    from segmenter.index.redis import RedisIndex
+
+    index = RedisIndex(f"redis://127.0.0.1:{server.port}/0")
+    server.kill()
+    calls = {"fetch": lambda: index.fetch([1, 2]), "len": lambda: len(index),
+             "meta": index.meta, "stats": index.stats, "export": lambda: list(index.export()),
+             "query": lambda: index.query("b0", np.zeros((1, 128), dtype=np.uint64))}
+    for name, call in calls.items():
+        with pytest.raises(SegmenterError, match="Redis index") as info:
+            call()
+        assert "redis" in type(info.value.__cause__).__module__, name

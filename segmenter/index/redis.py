@@ -27,11 +27,13 @@ client (``pip install 'segmenter[redis]'``) and Redis >= 6.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import inspect
 import struct
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -243,6 +245,33 @@ def _unpack(rowid: int, blob: bytes, num_perm: int) -> StoredUnit:
     return StoredUnit(rowid, ident, digest, length, bool(complete), shingles, source, t, sig, run)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _redis_call(method: _F) -> _F:
+    """A method whose Redis errors (the server gone, a timeout) become :class:`IndexError_`
+    naming the index, wherever in the run they happen; a generator's while it is iterated."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def iterate(self: RedisIndex, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from method(self, *args, **kwargs)
+            except self._redis_errors as exc:
+                raise IndexError_(f"Redis index {self.url}: {exc}") from exc
+
+        return iterate  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def call(self: RedisIndex, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except self._redis_errors as exc:
+            raise IndexError_(f"Redis index {self.url}: {exc}") from exc
+
+    return call  # type: ignore[return-value]
+
+
 class RedisIndex(PersistentIndex):
     """A persistent LSH index in Redis (see the module docstring)."""
 
@@ -285,10 +314,12 @@ class RedisIndex(PersistentIndex):
         self._r.close()
 
     # ------------------------------------------------------------------ metadata
+    @_redis_call
     def meta(self) -> dict[str, str]:
         raw = self._r.hgetall(self._k("meta"))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
+    @_redis_call
     def bind(self, meta: Mapping[str, str]) -> None:
         wanted = {"format": FORMAT, **lsh_meta(self.params), **meta}
         args: list[Any] = []
@@ -308,6 +339,7 @@ class RedisIndex(PersistentIndex):
     def _band_args(self, keys: np.ndarray) -> list[tuple[str, str]]:
         return [(self._k("b", k >> _BAND_SHIFT), str(k)) for k in keys.tolist()]
 
+    @_redis_call
     def insert(self, table: str, keys: Sequence[int], signatures: np.ndarray) -> None:
         tk = table_keys(signatures, self.params, table)
         args: list[Any] = [self.params.max_bucket]
@@ -316,6 +348,7 @@ class RedisIndex(PersistentIndex):
                 args += [hk, f, int(key)]
         self._insert(args=args)
 
+    @_redis_call
     def query(self, table: str, signatures: np.ndarray) -> list[list[int]]:
         tk = table_keys(signatures, self.params, table)
         pipe = self._r.pipeline(transaction=False)
@@ -338,6 +371,7 @@ class RedisIndex(PersistentIndex):
         return out
 
     # ------------------------------------------------------------------ units
+    @_redis_call
     def add_batch(
         self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
         run: str | None = None, blocks: BlockRows | None = None,
@@ -359,10 +393,7 @@ class RedisIndex(PersistentIndex):
                     args += [hk, f]
             if blocks is not None:
                 args += [int(bounds[i + 1] - bounds[i]), codes[i], *fps[bounds[i]:bounds[i + 1]]]
-        try:
-            got = self._add(args=args)
-        except self._redis_errors as exc:
-            raise IndexError_(f"Redis index {self.url}: {exc}") from exc
+        got = self._add(args=args)
         status: list[Status] = []
         rowids: list[int] = []
         cands: dict[str, list[list[int]]] = {t: [] for t in tables}
@@ -400,6 +431,7 @@ class RedisIndex(PersistentIndex):
                                   np.asarray(code, dtype=np.int64))
         return [c if s in ("new", "indexed") else [] for c, s in zip(found, status, strict=True)]
 
+    @_redis_call
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
         if not rowids:
             return {}
@@ -415,6 +447,7 @@ class RedisIndex(PersistentIndex):
     def _scan(self, kind: str) -> Iterator[bytes]:
         yield from self._r.scan_iter(match=self._k(kind, "*"), count=1000)
 
+    @_redis_call
     def export(self) -> Iterator[StoredUnit]:
         shards = sorted(int(k.rsplit(b":", 1)[1]) for k in self._scan("u"))
         for shard in shards:
@@ -422,9 +455,11 @@ class RedisIndex(PersistentIndex):
             for r in sorted(int(k) for k in raw):
                 yield _unpack(r, raw[str(r).encode()], self.params.num_perm)
 
+    @_redis_call
     def __len__(self) -> int:
         return int(self._r.hlen(self._k("h")))
 
+    @_redis_call
     def stats(self) -> dict[str, Any]:
         units = 0
         sources: dict[str, int] = {}
@@ -475,6 +510,7 @@ class RedisIndex(PersistentIndex):
             "meta": self.meta(),
         }
 
+    @_redis_call
     def prune(self, before: float | None = None, source: str | None = None) -> int:
         """Not atomic with respect to concurrent writers: prune while no run is adding."""
         if before is None and source is None:
@@ -521,6 +557,7 @@ class RedisIndex(PersistentIndex):
         for i in range(0, len(doomed), 1000):
             self._r.hdel(key, *doomed[i : i + 1000])
 
+    @_redis_call
     def drop(self) -> int:
         """Delete every key of this index (its prefix). Returns how many keys."""
         keys = list(self._r.scan_iter(match=self._k("*"), count=1000))
