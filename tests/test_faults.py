@@ -48,7 +48,8 @@ def outputs_complete_or_absent(out: Path) -> str:
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return corpus(tmp_path_factory.mktemp("big") / "big.jsonl", 15_000)
+    # ~49 MB: ~3 s through `run` here, long enough that the signal below lands mid-run
+    return corpus(tmp_path_factory.mktemp("big") / "big.jsonl", 40_000)
 
 
 @pytest.mark.slow
@@ -58,7 +59,12 @@ def test_signal_during_run_leaves_complete_outputs_or_none(big: Path, tmp_path: 
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "segmenter", "run", str(big), "-o", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.5)
+    deadline = time.monotonic() + 60  # the run has started once its staging folder is there
+    while not list(tmp_path.glob(".out.tmp-*")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    time.sleep(0.5)  # into the work (workers started, batches in flight)
+    assert proc.poll() is None, "the run ended before the signal: the test corpus is too small"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
