@@ -167,8 +167,8 @@ def _write_record(stories: BackgroundWriter, unique: BackgroundWriter | None,
 
 def _fields_tail(a: Assignment, explain: bool) -> bytes:
     """``,"cluster":...,"keeper":...}`` + newline: the cluster fields that end a unit's record,
-    as UTF-8; the bytes :func:`~segmenter.io.writers.write_extended` adds for
-    :func:`~segmenter.records.assignment_fields` (the JSON encoder's escaping, number and
+    as UTF-8; the bytes the JSON encoder writes for the members of
+    :func:`~segmenter.records.assignment_fields` (the encoder's escaping, number and
     literal spellings), made without a dict and an encoder call for the usual unit: each run
     writes one for every unit after the last one is assigned, while the workers wait."""
     similarity = a.similarity

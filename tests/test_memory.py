@@ -1,4 +1,4 @@
-"""Bounded memory per document: long records written a piece at a time (io.writers)."""
+"""Bounded memory per document: long records written as they are (pipeline._write_record)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,37 @@ import pytest
 from segmenter.io import writers
 
 
-@pytest.mark.parametrize("piece", [1, 3, 1 << 20])
-def test_write_extended_adds_the_fields_as_one_object(monkeypatch, piece):
-    monkeypatch.setattr(writers, "_PIECE", piece)
-    record = json.dumps({"id": "a#1", "text": "ünïcode and a long line " * 5},
+def _written(record: bytes | memoryview, tail: bytes, keeper: bool) -> tuple[bytes, bytes]:
+    from segmenter import pipeline
+
+    stories, unique = io.BytesIO(), io.BytesIO()
+    to_stories, to_unique = writers.BackgroundWriter(stories), writers.BackgroundWriter(unique)
+    pipeline._write_record(to_stories, to_unique if keeper else None, record, tail)
+    pipeline._write_record(to_stories, to_unique if keeper else None, record, tail)
+    to_stories.close()
+    to_unique.close()
+    return stories.getvalue(), unique.getvalue()
+
+
+@pytest.mark.parametrize("joined", [1, 3, 1 << 16])
+@pytest.mark.parametrize("kind", [bytes, memoryview])
+def test_a_record_gets_its_fields_as_one_object(monkeypatch, joined, kind):
+    """A unit's record with its cluster fields in place of its closing brace, into stories
+    and (a keeper) unique; a record over _JOINED bytes is given to the writer as it is."""
+    from segmenter import pipeline
+
+    monkeypatch.setattr(pipeline, "_JOINED", joined)
+    record = json.dumps({"id": "a#1", "text": "ünïcode } and a long line " * 5},
                         ensure_ascii=False, separators=(",", ":"))
     fields = json.dumps({"cluster": "a#1", "keeper": True}, separators=(",", ":"))
-    out = io.StringIO()
-    writers.write_extended(out, record, fields)
-    writers.write_extended(out, record, fields)
-    lines = out.getvalue().split("\n")
-    assert lines[2] == "" and lines[0] == lines[1]
-    assert json.loads(lines[0]) == {**json.loads(record), **json.loads(fields)}
-    assert lines[0] == record[:-1] + "," + fields[1:]
+    tail = f",{fields[1:]}\n".encode()
+    for keeper in (True, False):
+        stories, unique = _written(kind(record.encode()), tail, keeper)
+        lines = stories.decode().split("\n")
+        assert lines[2] == "" and lines[0] == lines[1]
+        assert json.loads(lines[0]) == {**json.loads(record), **json.loads(fields)}
+        assert lines[0] == record[:-1] + "," + fields[1:]
+        assert unique == (stories if keeper else b"")
 
 
 def test_a_long_document_is_collected_after_splitting(monkeypatch):
@@ -75,17 +93,6 @@ def test_trim_asks_glibc():
     from segmenter import heap
 
     assert heap.trim() is (platform.libc_ver()[0] == "glibc")
-
-
-@pytest.mark.parametrize("kind", [bytes, memoryview])
-def test_write_extended_writes_utf8_records_as_they_are(kind):
-    record = json.dumps({"id": "a#1", "text": "ünïcode } and a brace"}, ensure_ascii=False,
-                        separators=(",", ":"))
-    fields = json.dumps({"cluster": "a#1", "keeper": True}, separators=(",", ":"))
-    text, binary = io.StringIO(), io.BytesIO()
-    writers.write_extended(text, record, fields)
-    writers.write_extended(binary, kind(record.encode()), fields)
-    assert binary.getvalue() == text.getvalue().encode()
 
 
 def test_fingerprints_sampled_a_piece_at_a_time(monkeypatch):

@@ -21,7 +21,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from ..errors import OutputError, OutputRefusedError
 from .files import suffixes
@@ -77,36 +77,6 @@ def write_lines(stream: IO[str], lines: Iterable[str]) -> int:
         stream.write("\n")
         n += 1
     return n
-
-
-_PIECE = 1 << 20  # characters written at once from a long record
-
-
-class Writable(Protocol):
-    """A stream's ``write``: text or bytes."""
-
-    def write(self, data: Any, /) -> Any: ...
-
-
-def write_extended(stream: Writable, record: str | bytes | memoryview, fields: str) -> None:
-    """Write the JSON object ``record`` (one line, without its newline) with the members of the
-    JSON object ``fields`` added at its end, and a newline: ``{...,"a":1}`` + ``{"b":2}`` ->
-    ``{...,"a":1,"b":2}``. A long record is written a piece at a time (never copied whole).
-
-    A ``str`` record goes to a text stream; UTF-8 bytes (or a view of them) to a binary one,
-    written as they are: no decoding, no copy."""
-    if not isinstance(record, str):
-        view = memoryview(record)
-        stream.write(view[: len(view) - 1])  # (without its closing brace)
-        stream.write(f",{fields[1:]}\n".encode())
-        return
-    end = len(record) - 1  # its closing brace
-    if end <= _PIECE:
-        stream.write(f"{record[:end]},{fields[1:]}\n")
-        return
-    for at in range(0, end, _PIECE):
-        stream.write(record[at : min(at + _PIECE, end)])
-    stream.write(f",{fields[1:]}\n")
 
 
 def umask() -> int:
