@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from json.encoder import encode_basestring as _string  # (ensure_ascii=False, as dumps)
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,7 @@ from .engines.stagework import dumps
 from .index import Index
 from .io import RejectSink, staged_folder
 from .io.writers import BackgroundWriter, compressed_binary_writer, run_file
-from .model import Assignment
-from .records import assignment_fields
+from .records import assignment_fields, assignment_tail
 
 __all__ = ["assignments", "dedup_records", "run", "write_report_json"]
 
@@ -134,7 +131,7 @@ def run(
                     record = record.encode("utf-8")
                 # as UTF-8 bytes (the local engine's are written as they are) + the fields' JSON
                 _write_record(stories, unique if a.duplicate_of is None else None, record,
-                              _fields_tail(a, explain))
+                              assignment_tail(a, explain))
                 del row, record  # a long record is not held while the next one is read
                 counters.seconds["write"] += time.perf_counter() - t0
         report = write_report_json(stage, counters, config, items, clean=clean, split=split,
@@ -163,33 +160,6 @@ def _write_record(stories: BackgroundWriter, unique: BackgroundWriter | None,
     stories.write(line)
     if unique is not None:
         unique.write(line)
-
-
-def _fields_tail(a: Assignment, explain: bool) -> bytes:
-    """``,"cluster":...,"keeper":...}`` + newline: the cluster fields that end a unit's record,
-    as UTF-8; the bytes the JSON encoder writes for the members of
-    :func:`~segmenter.records.assignment_fields` (the encoder's escaping, number and
-    literal spellings), made without a dict and an encoder call for the usual unit: each run
-    writes one for every unit after the last one is assigned, while the workers wait."""
-    similarity = a.similarity
-    if similarity is None:
-        sim = "null"
-    else:
-        number = round(float(similarity), 4)
-        if not math.isfinite(number):  # (NaN, Infinity: the encoder's spellings)
-            return _general_tail(a, explain)
-        sim = float.__repr__(number)
-    if explain and a.evidence:
-        return _general_tail(a, explain)
-    dup, relation = a.duplicate_of, a.relation
-    return (f',"cluster":{_string(a.cluster)},'
-            f'"duplicate_of":{"null" if dup is None else _string(dup)},'
-            f'"relation":{"null" if relation is None else _string(relation)},'
-            f'"similarity":{sim},"keeper":{"true" if a.keeper else "false"}}}\n').encode()
-
-
-def _general_tail(a: Assignment, explain: bool) -> bytes:
-    return f",{dumps(assignment_fields(a, explain))[1:]}\n".encode()
 
 
 def write_report_json(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import math
+from json.encoder import encode_basestring as _string  # (ensure_ascii=False, as _ENCODE)
 from typing import Any
 
 from .model import Assignment, CleanReport, Document, Story, Unit
 
-__all__ = ["assignment_fields", "clean_record", "story_record", "unit_record"]
+__all__ = ["assignment_fields", "assignment_tail", "clean_record", "story_record", "unit_record"]
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON, as segmenter writes its records."""
 
 
 def clean_record(doc: Document, report: CleanReport) -> dict[str, Any]:
@@ -70,3 +76,30 @@ def assignment_fields(a: Assignment, explain: bool = False) -> dict[str, Any]:
     if explain and a.evidence:
         out["dedup_evidence"] = dict(a.evidence)
     return out
+
+
+def assignment_tail(a: Assignment, explain: bool = False) -> bytes:
+    """``,"cluster":...,"keeper":...}`` + newline: the cluster fields that end a unit's record,
+    as UTF-8; the bytes the JSON encoder writes for the members of :func:`assignment_fields`
+    (the encoder's escaping, number and literal spellings), made without a dict and an encoder
+    call for the usual unit: each run writes one for every unit after the last one is
+    assigned, while the workers wait. A test compares the two."""
+    similarity = a.similarity
+    if similarity is None:
+        sim = "null"
+    else:
+        number = round(float(similarity), 4)
+        if not math.isfinite(number):  # (NaN, Infinity: the encoder's spellings)
+            return _encoded_tail(a, explain)
+        sim = float.__repr__(number)
+    if explain and a.evidence:
+        return _encoded_tail(a, explain)
+    dup, relation = a.duplicate_of, a.relation
+    return (f',"cluster":{_string(a.cluster)},'
+            f'"duplicate_of":{"null" if dup is None else _string(dup)},'
+            f'"relation":{"null" if relation is None else _string(relation)},'
+            f'"similarity":{sim},"keeper":{"true" if a.keeper else "false"}}}\n').encode()
+
+
+def _encoded_tail(a: Assignment, explain: bool) -> bytes:
+    return f",{_ENCODE(assignment_fields(a, explain))[1:]}\n".encode()

@@ -1,4 +1,4 @@
-"""pipeline._fields_tail writes the cluster fields as the JSON encoder would."""
+"""records.assignment_tail writes the cluster fields as the JSON encoder would."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segmenter import pipeline
 from segmenter.model import Assignment
-from segmenter.records import assignment_fields
+from segmenter.records import assignment_fields, assignment_tail
 
 texts = st.text(max_size=12)
 assignments = st.builds(
@@ -23,4 +22,4 @@ assignments = st.builds(
 def test_the_tail_is_the_encoders(a: Assignment, explain: bool) -> None:
     fields = json.dumps(assignment_fields(a, explain), ensure_ascii=False,
                         separators=(",", ":"))
-    assert pipeline._fields_tail(a, explain) == f",{fields[1:]}\n".encode()
+    assert assignment_tail(a, explain) == f",{fields[1:]}\n".encode()
