@@ -532,12 +532,54 @@ def test_sqlite_failed_batch_leaves_nothing(tmp_path: Path, monkeypatch: pytest.
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(ix, "_append", full_disk)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(IndexError_, match=r"SQLite index .*x\.db: database or disk is full"):
         ix.add_batch(infos[1:], {t: s[1:] for t, s in sigs.items()})
     monkeypatch.undo()
     assert len(ix) == 1
     assert ix.query("full", sigs["full"][:1]) == [[1]]  # the failed batch's entries are gone
     ix.close()
+
+
+class _Failing:
+    """A sqlite3 connection whose every statement fails as a full disk does."""
+
+    in_transaction = False
+
+    def execute(self, *args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    executemany = execute
+
+    def close(self) -> None:
+        pass
+
+
+def test_sqlite_errors_in_every_call_name_the_index(tmp_path: Path) -> None:
+    """Every call that reads or writes the file raises IndexError_ naming it, not sqlite3's
+    error (which the CLI would print as a traceback)."""
+    infos, sigs = units_for([BASE])
+    ix = SQLiteIndex(tmp_path / "x.db")
+    ix.add_batch(infos, sigs)
+    ix._db = _Failing()  # type: ignore[assignment]
+    ix._mem = ix._blocks = None
+    calls = {
+        "meta": lambda: ix.meta(),
+        "bind": lambda: ix.bind({"scheme": "x"}),
+        "entries": lambda: ix.entries(),
+        "insert": lambda: ix.insert("full", [9], sigs["full"]),
+        "query": lambda: ix.query("full", sigs["full"]),
+        "add_batch": lambda: ix.add_batch(infos, sigs),
+        "fetch": lambda: ix.fetch([1]),
+        "export": lambda: list(ix.export()),
+        "len": lambda: len(ix),
+        "stats": lambda: ix.stats(),
+        "prune": lambda: ix.prune(before=time.time()),
+        "vacuum": lambda: ix.vacuum(),
+    }
+    for name, call in calls.items():
+        with pytest.raises(IndexError_, match=r"x\.db") as info:
+            call()
+        assert "disk is full" in str(info.value) or "unwritable" in str(info.value), name
 
 
 FORMAT1 = """

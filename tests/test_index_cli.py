@@ -89,6 +89,26 @@ def test_errors_say_how_to_fix(tmp_path: Path) -> None:
     assert code != 0 and "not a usable SQLite index" in out
 
 
+def test_full_disk_in_the_index_is_an_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from segmenter.index.sqlite import SQLiteIndex
+
+    def full_disk(self: SQLiteIndex, log: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SQLiteIndex, "_append", full_disk)
+    index = tmp_path / "seen.db"
+    result = CliRunner().invoke(main, ["dedup", str(NEWS), "--index", str(index), "--jobs", "1",
+                                       "-o", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is not None
+    assert f"SQLite index {index}: database or disk is full" in result.output
+    assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_parse_before() -> None:
     now = 1_700_000_000.0
     assert parse_before("2d", now) == now - 2 * 86400

@@ -38,17 +38,19 @@ correct default built on them. Band digests for key-value stores come from :func
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import re
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
-from ..errors import ConfigError, IndexMismatchError
+from ..errors import ConfigError, IndexError_, IndexMismatchError
 
 if TYPE_CHECKING:
     from ..blockindex import BlockRows
@@ -304,9 +306,19 @@ def check_meta(stored: Mapping[str, str], wanted: Mapping[str, str], where: str)
 
 
 class PersistentIndex(Index):
-    """An index that outlives the run: SQLite file or Redis. Keys are its own row ids."""
+    """An index that outlives the run: SQLite file or Redis. Keys are its own row ids.
+
+    A backend's errors (a full disk, the server gone) leave its methods as
+    :class:`~segmenter.errors.IndexError_` naming the index: methods that talk to the store are
+    decorated with :func:`backend_call`, and ``backend_errors`` lists the errors it converts."""
 
     url: str
+    store = "persistent"  # the kind of store, in messages ("SQLite", "Redis")
+    backend_errors: tuple[type[BaseException], ...] = ()
+
+    def backend_error(self, exc: BaseException) -> IndexError_:
+        """The error a method raises for the backend's ``exc``."""
+        return IndexError_(f"{self.store} index {self.url}: {exc}")
 
     @abstractmethod
     def bind(self, meta: Mapping[str, str]) -> None:
@@ -351,6 +363,35 @@ class PersistentIndex(Index):
     def prune(self, before: float | None = None, source: str | None = None) -> int:
         """Delete the units inserted before ``before`` (Unix time) and/or whose source matches
         the glob ``source``, with their band entries. Returns how many were deleted."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def backend_call(method: _F) -> _F:
+    """A :class:`PersistentIndex` method whose backend errors (``self.backend_errors``: a full
+    disk, a lock timeout, the server gone) become ``self.backend_error(exc)``, wherever in a run
+    they happen (a generator's while it is iterated): the CLI prints them as errors naming
+    the index, not as tracebacks."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def iterate(self: PersistentIndex, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from method(self, *args, **kwargs)
+            except self.backend_errors as exc:
+                raise self.backend_error(exc) from exc
+
+        return iterate  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def call(self: PersistentIndex, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except self.backend_errors as exc:
+            raise self.backend_error(exc) from exc
+
+    return call  # type: ignore[return-value]
 
 
 def _is_path(url: str) -> bool:

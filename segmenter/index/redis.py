@@ -27,13 +27,11 @@ client (``pip install 'segmenter[redis]'``) and Redis >= 6.
 from __future__ import annotations
 
 import fnmatch
-import functools
-import inspect
 import struct
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,6 +44,7 @@ from . import (
     StoredUnit,
     UnitInfo,
     added_meta,
+    backend_call,
     batch_rows,
     check_meta,
     table_keys,
@@ -245,35 +244,10 @@ def _unpack(rowid: int, blob: bytes, num_perm: int) -> StoredUnit:
     return StoredUnit(rowid, ident, digest, length, bool(complete), shingles, source, t, sig, run)
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _redis_call(method: _F) -> _F:
-    """A method whose Redis errors (the server gone, a timeout) become :class:`IndexError_`
-    naming the index, wherever in the run they happen; a generator's while it is iterated."""
-    if inspect.isgeneratorfunction(method):
-
-        @functools.wraps(method)
-        def iterate(self: RedisIndex, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
-                yield from method(self, *args, **kwargs)
-            except self._redis_errors as exc:
-                raise IndexError_(f"Redis index {self.url}: {exc}") from exc
-
-        return iterate  # type: ignore[return-value]
-
-    @functools.wraps(method)
-    def call(self: RedisIndex, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except self._redis_errors as exc:
-            raise IndexError_(f"Redis index {self.url}: {exc}") from exc
-
-    return call  # type: ignore[return-value]
-
-
 class RedisIndex(PersistentIndex):
     """A persistent LSH index in Redis (see the module docstring)."""
+
+    store = "Redis"
 
     def __init__(self, url: str, params: LSHParams | None = None) -> None:
         try:
@@ -288,7 +262,7 @@ class RedisIndex(PersistentIndex):
         rest = urllib.parse.urlencode({k: v[-1] for k, v in query.items()})
         self.url = _without_password(url)  # shown in messages, stats and report.json
         clean = urllib.parse.urlunsplit(parts._replace(query=rest))
-        self._redis_errors = (redis.RedisError,)
+        self.backend_errors = (redis.RedisError,)
         try:
             self._r: Any = redis.Redis.from_url(clean, socket_timeout=60)
             self._r.ping()
@@ -314,12 +288,12 @@ class RedisIndex(PersistentIndex):
         self._r.close()
 
     # ------------------------------------------------------------------ metadata
-    @_redis_call
+    @backend_call
     def meta(self) -> dict[str, str]:
         raw = self._r.hgetall(self._k("meta"))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
-    @_redis_call
+    @backend_call
     def bind(self, meta: Mapping[str, str]) -> None:
         wanted = {"format": FORMAT, **lsh_meta(self.params), **meta}
         args: list[Any] = []
@@ -339,7 +313,7 @@ class RedisIndex(PersistentIndex):
     def _band_args(self, keys: np.ndarray) -> list[tuple[str, str]]:
         return [(self._k("b", k >> _BAND_SHIFT), str(k)) for k in keys.tolist()]
 
-    @_redis_call
+    @backend_call
     def insert(self, table: str, keys: Sequence[int], signatures: np.ndarray) -> None:
         tk = table_keys(signatures, self.params, table)
         args: list[Any] = [self.params.max_bucket]
@@ -348,7 +322,7 @@ class RedisIndex(PersistentIndex):
                 args += [hk, f, int(key)]
         self._insert(args=args)
 
-    @_redis_call
+    @backend_call
     def query(self, table: str, signatures: np.ndarray) -> list[list[int]]:
         tk = table_keys(signatures, self.params, table)
         pipe = self._r.pipeline(transaction=False)
@@ -371,7 +345,7 @@ class RedisIndex(PersistentIndex):
         return out
 
     # ------------------------------------------------------------------ units
-    @_redis_call
+    @backend_call
     def add_batch(
         self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
         run: str | None = None, blocks: BlockRows | None = None,
@@ -431,7 +405,7 @@ class RedisIndex(PersistentIndex):
                                   np.asarray(code, dtype=np.int64))
         return [c if s in ("new", "indexed") else [] for c, s in zip(found, status, strict=True)]
 
-    @_redis_call
+    @backend_call
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
         if not rowids:
             return {}
@@ -447,7 +421,7 @@ class RedisIndex(PersistentIndex):
     def _scan(self, kind: str) -> Iterator[bytes]:
         yield from self._r.scan_iter(match=self._k(kind, "*"), count=1000)
 
-    @_redis_call
+    @backend_call
     def export(self) -> Iterator[StoredUnit]:
         shards = sorted(int(k.rsplit(b":", 1)[1]) for k in self._scan("u"))
         for shard in shards:
@@ -455,11 +429,11 @@ class RedisIndex(PersistentIndex):
             for r in sorted(int(k) for k in raw):
                 yield _unpack(r, raw[str(r).encode()], self.params.num_perm)
 
-    @_redis_call
+    @backend_call
     def __len__(self) -> int:
         return int(self._r.hlen(self._k("h")))
 
-    @_redis_call
+    @backend_call
     def stats(self) -> dict[str, Any]:
         units = 0
         sources: dict[str, int] = {}
@@ -510,7 +484,7 @@ class RedisIndex(PersistentIndex):
             "meta": self.meta(),
         }
 
-    @_redis_call
+    @backend_call
     def prune(self, before: float | None = None, source: str | None = None) -> int:
         """Not atomic with respect to concurrent writers: prune while no run is adding."""
         if before is None and source is None:
@@ -557,7 +531,7 @@ class RedisIndex(PersistentIndex):
         for i in range(0, len(doomed), 1000):
             self._r.hdel(key, *doomed[i : i + 1000])
 
-    @_redis_call
+    @backend_call
     def drop(self) -> int:
         """Delete every key of this index (its prefix). Returns how many keys."""
         keys = list(self._r.scan_iter(match=self._k("*"), count=1000))

@@ -83,6 +83,7 @@ from . import (
     StoredUnit,
     UnitInfo,
     added_meta,
+    backend_call,
     batch_rows,
     check_meta,
     table_keys,
@@ -375,6 +376,12 @@ def open(url: str, params: LSHParams | None = None) -> SQLiteIndex:  # noqa: A00
 class SQLiteIndex(PersistentIndex):
     """A persistent LSH index in one SQLite file (see the module docstring)."""
 
+    store = "SQLite"
+    backend_errors = (sqlite3.Error,)  # a full disk, a lock held past the timeout, corruption
+
+    def backend_error(self, exc: BaseException) -> IndexError_:
+        return IndexError_(f"SQLite index {self.path}: {exc}")
+
     def __init__(self, path: str | os.PathLike[str], params: LSHParams | None = None) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
@@ -454,9 +461,11 @@ class SQLiteIndex(PersistentIndex):
         self._blocks = None
 
     # ------------------------------------------------------------------ metadata
+    @backend_call
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta WHERE key != 'gen'").fetchall())
 
+    @backend_call
     def bind(self, meta: Mapping[str, str]) -> None:
         wanted = {"format": FORMAT, **lsh_meta(self.params), **meta}
         self._begin()
@@ -493,6 +502,7 @@ class SQLiteIndex(PersistentIndex):
             keys, units = decode_run(*cols)
             yield run, keys, units
 
+    @backend_call
     def entries(self) -> tuple[np.ndarray, np.ndarray]:
         """Every band entry: ``(keys uint64, units int64)``, in insertion order per bucket."""
         parts = [(k, u) for _, k, u in self._runs()]
@@ -607,14 +617,17 @@ class SQLiteIndex(PersistentIndex):
             raise
         return out
 
+    @backend_call
     def insert(self, table: str, keys: Sequence[int], signatures: np.ndarray) -> None:
         self._write(table, keys, signatures, collect=False)
 
+    @backend_call
     def query_insert(
         self, table: str, keys: Sequence[int], signatures: np.ndarray
     ) -> list[list[int]]:
         return self._write(table, keys, signatures, collect=True)
 
+    @backend_call
     def query(self, table: str, signatures: np.ndarray) -> list[list[int]]:
         tk = table_keys(signatures, self.params, table).view(np.uint64)
         self._db.execute("BEGIN")
@@ -655,6 +668,7 @@ class SQLiteIndex(PersistentIndex):
             raise
 
     # ------------------------------------------------------------------ units
+    @backend_call
     def add_batch(
         self, units: Sequence[UnitInfo], signatures: Mapping[str, np.ndarray],
         run: str | None = None, blocks: BlockRows | None = None,
@@ -788,6 +802,7 @@ class SQLiteIndex(PersistentIndex):
         return StoredUnit(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7],
                           np.frombuffer(r[8], dtype="<u2"), r[9])
 
+    @backend_call
     def fetch(self, rowids: Sequence[int]) -> dict[int, StoredUnit]:
         if not rowids:
             return {}
@@ -797,6 +812,7 @@ class SQLiteIndex(PersistentIndex):
         )
         return {r[0]: self._stored(r) for r in rows}
 
+    @backend_call
     def export(self) -> Iterator[StoredUnit]:
         rows = self._db.execute(
             f"SELECT {self._COLUMNS} FROM {self._FROM} ORDER BY u.n"
@@ -804,9 +820,11 @@ class SQLiteIndex(PersistentIndex):
         for r in rows:
             yield self._stored(r)
 
+    @backend_call
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM units").fetchone()[0])
 
+    @backend_call
     def stats(self) -> dict[str, Any]:
         db = self._db
         units = len(self)
@@ -849,6 +867,7 @@ class SQLiteIndex(PersistentIndex):
             "meta": self.meta(),
         }
 
+    @backend_call
     def prune(self, before: float | None = None, source: str | None = None) -> int:
         if before is None and source is None:
             raise IndexError_("prune needs --before and/or --source (refusing to empty the index)")
@@ -922,6 +941,7 @@ class SQLiteIndex(PersistentIndex):
         self._mem = None
         self._blocks = None
 
+    @backend_call
     def vacuum(self) -> None:
         """Rebuild the file compactly (after a prune)."""
         self._db.execute("VACUUM")
