@@ -61,10 +61,9 @@ def stages(docs: Path, repeat: int) -> None:
     """The steps of ``segmenter split`` on each document of ``docs``, each timed alone."""
     from segmenter.clean import clean
     from segmenter.config import Config
-    from segmenter.engines.stagework import dumps, plain_ascii
     from segmenter.io import RawLine, ReadStats, raw_document, read_items
     from segmenter.model import Document
-    from segmenter.records import story_record
+    from segmenter.records import dumps, plain_ascii, story_record
 
     cfg = Config()
     items = list(read_items([str(docs)], cfg.read, stats=ReadStats()))

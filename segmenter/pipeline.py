@@ -22,11 +22,10 @@ from typing import Any
 from .config import Config
 from .counters import Counters
 from .engines import Assigned, Engine, Job
-from .engines.stagework import dumps
 from .index import Index
 from .io import RejectSink, staged_folder
 from .io.writers import BackgroundWriter, compressed_binary_writer, run_file
-from .records import assignment_fields, assignment_tail
+from .records import assignment_fields, assignment_tail, dumps
 
 __all__ = ["assignments", "dedup_records", "run", "write_report_json"]
 

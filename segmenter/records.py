@@ -9,10 +9,26 @@ from typing import Any
 
 from .model import Assignment, CleanReport, Document, Story, Unit
 
-__all__ = ["assignment_fields", "assignment_tail", "clean_record", "story_record", "unit_record"]
+__all__ = ["assignment_fields", "assignment_tail", "clean_record", "dumps", "plain_ascii",
+           "story_record", "unit_record"]
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """Compact JSON, as segmenter writes its records."""
+# json escapes a string ~2.6x faster with ensure_ascii on; both settings write the same bytes for
+# a record whose strings hold only ASCII characters other than DEL (which ensure_ascii escapes).
+_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def dumps(record: object, plain: bool = False) -> str:
+    """One record as a JSON line (without the newline): compact, non-ASCII characters as they
+    are. ``plain``: the caller knows every string in the record is :func:`plain_ascii` (a
+    faster escaper, the same bytes)."""
+    return _ENCODE_ASCII(record) if plain else _ENCODE(record)
+
+
+def plain_ascii(text: str) -> bool:
+    """ASCII without DEL: a string json writes the same with and without ``ensure_ascii``."""
+    return text.isascii() and "\x7f" not in text
 
 
 def clean_record(doc: Document, report: CleanReport) -> dict[str, Any]:

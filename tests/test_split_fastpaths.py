@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmenter.engines.stagework import dumps, plain_ascii
+from segmenter.records import dumps, plain_ascii
 from segmenter.split import SplitConfig, split
 from segmenter.split.config import weight_field
 

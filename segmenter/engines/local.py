@@ -19,11 +19,12 @@ from ..dedup import Deduplicator
 from ..index import Index, PersistentIndex
 from ..io import RawLine, raw_document, read_items
 from ..model import Document
+from ..records import dumps
 from ..stage import IdRenamer, read_renamed, timed_reads
 from . import Assigned, Job
 from . import pool as pool_module
 from .pool import OrderedPool, batched, map_documents, resolve_jobs
-from .stagework import Spooled, StageBatch, StageTask, close_spool, dumps
+from .stagework import Spooled, StageBatch, StageTask, close_spool
 
 __all__ = ["LocalEngine"]
 

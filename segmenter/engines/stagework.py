@@ -15,7 +15,6 @@ needs no shared state.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import tempfile
 import time
@@ -29,7 +28,7 @@ from ..counters import Counters
 from ..errors import InputError, SegmenterError
 from ..io import RawLine, ReadStats, raw_document
 from ..model import Document, Story, Unit
-from ..records import clean_record, story_record, unit_record
+from ..records import clean_record, dumps, plain_ascii, story_record, unit_record
 from ..stage import Analysed, DocumentStage
 
 if TYPE_CHECKING:  # imported where used: `segmenter split` needs no numpy nor signing, and a
@@ -37,28 +36,9 @@ if TYPE_CHECKING:  # imported where used: `segmenter split` needs no numpy nor s
 
     from ..signing import BatchSigner, SignedBatch
 
-__all__ = ["Spooled", "StageBatch", "StageTask", "clean_lines", "close_spool", "dumps",
-           "split_lines"]
+__all__ = ["Spooled", "StageBatch", "StageTask", "clean_lines", "close_spool", "split_lines"]
 
 T = TypeVar("T")
-
-
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-# json escapes a string ~2.6x faster with ensure_ascii on; both settings write the same bytes for
-# a record whose strings hold only ASCII characters other than DEL (which ensure_ascii escapes).
-_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
-
-
-def dumps(record: object, plain: bool = False) -> str:
-    """One record as a JSON line (without the newline), as :mod:`segmenter.io` writes it.
-    ``plain``: the caller knows every string in the record is :func:`plain_ascii` (a faster
-    escaper, the same bytes)."""
-    return _ENCODE_ASCII(record) if plain else _ENCODE(record)
-
-
-def plain_ascii(text: str) -> bool:
-    """ASCII without DEL: a string json writes the same with and without ``ensure_ascii``."""
-    return text.isascii() and "\x7f" not in text
 
 
 @dataclass(frozen=True, slots=True)

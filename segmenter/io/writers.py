@@ -12,7 +12,6 @@ import errno
 import glob
 import gzip
 import io
-import json
 import os
 import queue
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import OutputError, OutputRefusedError
+from ..records import dumps
 from .files import suffixes
 from .parse import RejectSink
 
@@ -54,15 +54,11 @@ def run_file(name: str, compress: str | None = None) -> str:
     return name + COMPRESS[compress]
 
 
-def _dumps(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-
-
 def write_jsonl(stream: IO[str], records: Iterable[Mapping[str, Any]]) -> int:
     """Write records one per line; returns how many."""
     n = 0
     for record in records:
-        stream.write(_dumps(record))
+        stream.write(dumps(record))
         stream.write("\n")
         n += 1
     return n
