@@ -131,9 +131,13 @@ class StageTask:
         lengths: list[int] = []
         at = 0
         for page, stories, steps, count in done:
+            # a record's strings: ids made of the page's, slices of its text, its source, and
+            # fixed names (kinds, labels, reasons, ftfy's steps)
+            plain = plain_ascii(page.text) and plain_ascii(page.id) and \
+                plain_ascii(page.source or "")
             for unit in units[at : at + count]:
                 record = dumps({"id": unit.id, **unit_record(
-                    page, stories, steps, unit, explain=self.explain)})
+                    page, stories, steps, unit, explain=self.explain)}, plain)
                 lengths.append(out.write(record.encode("utf-8")))
                 del record
             at += count
