@@ -17,14 +17,13 @@ import numpy as np
 
 from ..dedup import Deduplicator
 from ..index import Index, PersistentIndex
-from ..io import RawLine, raw_document, read_items
+from ..io import RawLines, read_items
 from ..model import Document
 from ..records import dumps
 from ..stage import IdRenamer, read_renamed, timed_reads
 from . import Assigned, Job
-from . import pool as pool_module
-from .pool import OrderedPool, batched, map_documents, resolve_jobs
-from .stagework import Spooled, StageBatch, StageTask, close_spool
+from .pool import OrderedPool, document_batches, map_documents, resolve_jobs
+from .stagework import Spooled, StageBatch, StageTask, batch_documents, close_spool
 
 __all__ = ["LocalEngine"]
 
@@ -119,10 +118,8 @@ class LocalEngine:
         renamer = IdRenamer()
         items = timed_reads(read_items(job.inputs, job.config.read, rejects=job.rejects,
                                        stats=counters.read), counters)
-        with OrderedPool[list[Document | RawLine], StageBatch](task, self.jobs) as pool:
-            for batch, out, caught in pool.map_batches(batched(
-                    items, pool_module.item_size, max_items=pool_module.BATCH_DOCS,
-                    max_size=pool_module.BATCH_CHARS)):
+        with OrderedPool[list[Document | RawLines], StageBatch](task, self.jobs) as pool:
+            for batch, out, caught in pool.map_batches(document_batches(items)):
                 if renamer.renames_any(out.doc_ids):
                     yield task(self._renamed(batch, job, renamer))
                     continue
@@ -133,15 +130,11 @@ class LocalEngine:
                 yield out
 
     @staticmethod
-    def _renamed(batch: list[Document | RawLine], job: Job, renamer: IdRenamer
-                 ) -> list[Document | RawLine]:
+    def _renamed(batch: list[Document | RawLines], job: Job, renamer: IdRenamer
+                 ) -> list[Document | RawLines]:
         counters = job.counters
-        docs: list[Document | RawLine] = []
-        for item in batch:
-            doc = raw_document(item, job.config.read, counters.read) \
-                if isinstance(item, RawLine) else item
-            if doc is None:
-                continue
+        docs: list[Document | RawLines] = []
+        for doc in batch_documents(batch, job.config, counters.read):
             new = renamer.rename(doc.id, doc.source, doc.line)
             if new is not None:
                 doc = Document(new, doc.text, doc.source, doc.line, doc.meta)

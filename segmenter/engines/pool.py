@@ -31,11 +31,12 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from ..errors import SegmenterError
-from ..io import RawLine
+from ..io import RawLines
 from ..model import Document
 
 __all__ = ["BATCH_CHARS", "BATCH_DOCS", "OrderedPool", "WorkerDied", "available_cores",
-           "batched", "item_size", "map_documents", "resolve_jobs", "start_fork_server"]
+           "batched", "document_batches", "item_count", "item_size", "map_documents",
+           "resolve_jobs", "start_fork_server"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -83,17 +84,25 @@ def resolve_jobs(jobs: int | None) -> int:
 
 
 def batched(items: Iterable[T], size: Callable[[T], int], *, max_items: int = 512,
-            max_size: int = 1 << 20) -> Iterator[list[T]]:
-    """Consecutive batches of ``items``: at most ``max_items`` items, and closed as soon as
-    their ``size`` adds up to ``max_size`` (one large item is a batch of its own)."""
+            max_size: int = 1 << 20, count: Callable[[T], int] | None = None
+            ) -> Iterator[list[T]]:
+    """Consecutive batches of ``items``: at most ``max_items`` items (``count``: how many
+    each one holds, default 1; an item that would take a batch past it starts the next one),
+    and closed as soon as their ``size`` adds up to ``max_size`` (one large item is a batch
+    of its own)."""
     batch: list[T] = []
-    total = 0
+    total = held = 0
     for item in items:
+        n = 1 if count is None else count(item)
+        if batch and held + n > max_items:
+            yield batch
+            batch, total, held = [], 0, 0
         batch.append(item)
         total += size(item)
-        if len(batch) >= max_items or total >= max_size:
+        held += n
+        if held >= max_items or total >= max_size:
             yield batch
-            batch, total = [], 0
+            batch, total, held = [], 0, 0
     if batch:
         yield batch
 
@@ -324,15 +333,27 @@ class OrderedPool(Generic[T, R]):
             yield batch, result, caught
 
 
-def map_documents(func: Callable[[list[Any]], R], docs: Iterable[Document | RawLine],
+def map_documents(func: Callable[[list[Any]], R], docs: Iterable[Document | RawLines],
                   jobs: int | None) -> Generator[R, None, None]:
     """``func`` over consecutive batches of ``docs`` in ``jobs`` processes (0: every core), in
     order: what the commands that read documents map their per-document work with."""
-    with OrderedPool[list[Document | RawLine], R](func, resolve_jobs(jobs)) as pool:
-        yield from pool.map(batched(docs, item_size, max_items=BATCH_DOCS,
-                                    max_size=BATCH_CHARS))
+    with OrderedPool[list[Document | RawLines], R](func, resolve_jobs(jobs)) as pool:
+        yield from pool.map(document_batches(docs))
 
 
-def item_size(item: Document | RawLine) -> int:
-    """What a batch's size counts: a document's characters, a JSON line's bytes."""
-    return len(item.text) if isinstance(item, Document) else len(item.raw)
+def document_batches(docs: Iterable[Document | RawLines]
+                     ) -> Iterator[list[Document | RawLines]]:
+    """``docs`` in the batches a worker gets: :data:`BATCH_DOCS` documents (or JSON lines)
+    at most, closed when they reach :data:`BATCH_CHARS` characters (or bytes)."""
+    return batched(docs, item_size, max_items=BATCH_DOCS, max_size=BATCH_CHARS,
+                   count=item_count)
+
+
+def item_size(item: Document | RawLines) -> int:
+    """What a batch's size counts: a document's characters, JSON lines' bytes."""
+    return len(item.text) if isinstance(item, Document) else len(item.data)
+
+
+def item_count(item: Document | RawLines) -> int:
+    """What a batch's document count counts: a document, or each of the JSON lines."""
+    return 1 if isinstance(item, Document) else item.count

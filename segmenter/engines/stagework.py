@@ -26,7 +26,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from ..config import Config, DedupConfig
 from ..counters import Counters
 from ..errors import InputError, SegmenterError
-from ..io import RawLine, ReadStats, raw_document
+from ..io import RawLines, ReadStats, raw_document
 from ..model import Document, Story, Unit
 from ..records import clean_record, dumps, plain_ascii, story_record, unit_record
 from ..stage import Analysed, DocumentStage
@@ -36,7 +36,8 @@ if TYPE_CHECKING:  # imported where used: `segmenter split` needs no numpy nor s
 
     from ..signing import BatchSigner, SignedBatch
 
-__all__ = ["Spooled", "StageBatch", "StageTask", "clean_lines", "close_spool", "split_lines"]
+__all__ = ["Spooled", "StageBatch", "StageTask", "batch_documents", "clean_lines", "close_spool",
+           "split_lines"]
 
 T = TypeVar("T")
 
@@ -82,7 +83,7 @@ class StageTask:
         """The modules a worker needs (imported once by the fork server)."""
         return worker_modules(clean=self.clean, split=self.split, sign=self.sign)
 
-    def __call__(self, items: list[Document | RawLine]) -> StageBatch:
+    def __call__(self, items: list[Document | RawLines]) -> StageBatch:
         counters = Counters()
         stage = DocumentStage(self.config, clean=self.clean, split=self.split,
                               counters=counters)
@@ -91,11 +92,7 @@ class StageTask:
         observed: list[Analysed] = []
         doc_ids: list[str] = []
         done: list[tuple[Document, list[Story], tuple[str, ...] | None, int]] = []
-        for item in items:
-            doc = raw_document(item, self.config.read, counters.read) \
-                if isinstance(item, RawLine) else item
-            if doc is None:  # a blank line
-                continue
+        for doc in batch_documents(items, self.config, counters.read):
             doc_ids.append(doc.id)
             analysed = _located(stage, doc)
             units.extend(analysed.units)
@@ -178,13 +175,17 @@ def _located(work: Callable[[Document], T], doc: Document) -> T:
                          reason="stage_failed") from exc
 
 
-def _documents(items: list[Document | RawLine], config: Config, stats: ReadStats
-               ) -> Iterator[Document]:
+def batch_documents(items: list[Document | RawLines], config: Config, stats: ReadStats
+                    ) -> Iterator[Document]:
     """The documents of a batch, JSON lines parsed here (and counted into ``stats``)."""
     for item in items:
-        doc = raw_document(item, config.read, stats) if isinstance(item, RawLine) else item
-        if doc is not None:
-            yield doc
+        if isinstance(item, Document):
+            yield item
+            continue
+        for line in item:
+            doc = raw_document(line, config.read, stats)
+            if doc is not None:
+                yield doc
 
 
 def worker_modules(*, clean: bool = False, split: bool = False, sign: bool = False) -> list[str]:
@@ -219,13 +220,13 @@ class clean_lines:  # noqa: N801 - used like a function
         """The modules a worker needs (imported once by the fork server)."""
         return worker_modules(clean=True)
 
-    def __call__(self, items: list[Document | RawLine]) -> tuple[list[str], int, ReadStats]:
+    def __call__(self, items: list[Document | RawLines]) -> tuple[list[str], int, ReadStats]:
         lines = []
         repaired = 0
         stats = ReadStats()
         from ..clean import clean as clean_document
 
-        for doc in _documents(items, self.config, stats):
+        for doc in batch_documents(items, self.config, stats):
             cleaned, report = _located(partial(clean_document, config=self.config.clean), doc)
             repaired += report.changed
             lines.append(dumps(clean_record(cleaned, report)))
@@ -246,12 +247,12 @@ class split_lines:  # noqa: N801 - used like a function
         """The modules a worker needs (imported once by the fork server)."""
         return worker_modules(clean=self.clean, split=True)
 
-    def __call__(self, items: list[Document | RawLine]
+    def __call__(self, items: list[Document | RawLines]
                  ) -> tuple[list[str], dict[str, int], ReadStats]:
         lines = []
         counts: dict[str, int] = {}
         stats = ReadStats()
-        for item in _documents(items, self.config, stats):
+        for item in batch_documents(items, self.config, stats):
             doc, stories = _located(self._stories, item)
             # a story record's strings: the id, slices of the text, and fixed names
             plain = plain_ascii(doc.text) and plain_ascii(doc.id)

@@ -26,7 +26,7 @@ replaced as a whole (:func:`staged_folder`).
 from __future__ import annotations
 
 from .files import InputFile, SkippedFilesWarning, detect_format, iter_input_files, list_inputs
-from .parse import DecodeWarning, RawLine, ReadStats, RejectSink, raw_document
+from .parse import DecodeWarning, RawLine, RawLines, ReadStats, RejectSink, raw_document
 from .readers import read_documents, read_file, read_items
 from .writers import atomic_output, reject_sink, staged_folder, write_jsonl, write_lines
 
@@ -34,6 +34,7 @@ __all__ = [
     "DecodeWarning",
     "InputFile",
     "RawLine",
+    "RawLines",
     "ReadStats",
     "RejectSink",
     "SkippedFilesWarning",

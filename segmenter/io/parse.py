@@ -8,7 +8,7 @@ import codecs
 import json
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,6 +278,39 @@ class RawLine:
     path: str
     line: int
     offset: int
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class RawLines:
+    """Consecutive lines of a JSON Lines file, read and not parsed yet: one bytes object for a
+    batch of lines (a ``--jobs`` worker gets one buffer, not an object per line). ``data``
+    holds whole lines, each with its newline (but perhaps the file's last), the first of them
+    line ``line`` of ``path`` at byte ``offset``; ``count``: how many lines it holds."""
+
+    data: bytes
+    path: str
+    line: int
+    offset: int
+    count: int
+
+    def __iter__(self) -> Iterator[RawLine]:
+        """Its non-blank lines, as the line reader gives them (a UTF-8 BOM at the start of the
+        file left out, offsets counting it)."""
+        data, path = self.data, self.path
+        end, size = 0, len(data)
+        line = self.line
+        find = data.find
+        while end < size:
+            pos = end
+            nl = find(b"\n", pos)
+            end = size if nl < 0 else nl + 1
+            raw = data[pos:end]
+            if line == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            if raw.strip():
+                yield RawLine(raw, path, line, self.offset + pos)
+            line += 1
 
 
 def raw_document(item: RawLine, config: ReadConfig, stats: ReadStats) -> Document | None:

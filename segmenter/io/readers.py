@@ -8,7 +8,7 @@ import codecs
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
 from ..config import ReadConfig
@@ -17,7 +17,7 @@ from ..model import Document
 from .files import STDIN, InputFile, filesystem, iter_input_files
 from .json_array import iter_json_array
 from .parse import (
-    RawLine,
+    RawLines,
     ReadStats,
     RejectSink,
     document_id,
@@ -50,6 +50,12 @@ def read_documents(
         yield item
 
 
+RAW_LINES = 256
+"""Lines in one :class:`RawLines` (at most; fewer when they add up to :data:`RAW_BYTES`)."""
+RAW_BYTES = 1 << 20
+"""Bytes in one :class:`RawLines`: it ends with the line that reaches this size."""
+
+
 def read_items(
     paths: Iterable[str] | str,
     config: ReadConfig | None = None,
@@ -57,11 +63,12 @@ def read_items(
     rejects: RejectSink | None = None,
     stats: ReadStats | None = None,
     raw: bool = True,
-) -> Iterator[Document | RawLine]:
+) -> Iterator[Document | RawLines]:
     """:func:`read_documents`, except that (with ``raw``) the lines of JSON Lines files are
-    not parsed here: they come as :class:`RawLine` for :func:`raw_document` (which counts
-    them), where the work is done. Only with ``on_error="fail"`` (a bad line stops the run
-    wherever it is parsed; skipped ones would reach ``rejects`` out of order)."""
+    not parsed here: they come as :class:`RawLines` (up to :data:`RAW_LINES` lines, about
+    :data:`RAW_BYTES` bytes, as read) whose :class:`RawLine` go to :func:`raw_document` (which
+    counts them), where the work is done. Only with ``on_error="fail"`` (a bad line stops the
+    run wherever it is parsed; skipped ones would reach ``rejects`` out of order)."""
     config = config or ReadConfig()
     stats = stats if stats is not None else ReadStats()
     raw = raw and config.on_error == "fail"
@@ -83,7 +90,7 @@ def read_file(
 def _read_file(
     item: InputFile, config: ReadConfig, stats: ReadStats, rejects: RejectSink | None,
     *, raw: bool,
-) -> Iterator[Document | RawLine]:
+) -> Iterator[Document | RawLines]:
     stats.files += 1
     kind = item.kind
     if kind is None and item.path == STDIN:
@@ -127,7 +134,7 @@ def _starts_array(fh: Any) -> bool:
 
 
 def _jsonl(path: str, config: ReadConfig, stats: ReadStats,
-           rejects: RejectSink | None, raw_lines: bool = False) -> Iterator[Document | RawLine]:
+           rejects: RejectSink | None, raw_lines: bool = False) -> Iterator[Document | RawLines]:
     """JSON Lines, or a JSON array of records (told by the first byte); a UTF-8 BOM is
     skipped."""
     with open_binary(path) as fh:
@@ -138,40 +145,91 @@ def _jsonl(path: str, config: ReadConfig, stats: ReadStats,
         if array:
             yield from _json_array(fh, path, config, stats, rejects)
             return
-        lineno = 0
-        offset = 0
-        seen_any = False
-        iterator = iter(fh)
-        while True:
-            try:
-                raw = next(iterator)
-            except StopIteration:
-                break
-            except STREAM_ERRORS as exc:
-                raise stream_error(exc, path, lineno + 1) from exc
-            lineno += 1
-            seen_any = True
-            size = len(raw)
-            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
-            if raw_lines:
-                if raw.strip():
-                    yield RawLine(raw, path, lineno, offset)
-                offset += size
-                continue
-            try:
-                doc = jsonl_record(raw, path, lineno, offset, config, stats)
-            except InputError as exc:
-                reject_or_raise(exc, config, stats, rejects, raw)
-                doc = None
-            offset += size
-            if doc is not None:
-                stats.documents += 1
-                yield doc
+        if raw_lines:
+            seen_any = False
+            for chunk in _raw_lines(fh, path):
+                seen_any = True
+                yield chunk
+        else:
+            seen_any = yield from _parsed_lines(fh, path, config, stats, rejects)
         if not seen_any:  # the empty file counts as one bad record
             stats.records += 1
             reject_or_raise(InputError("empty file", path, reason="empty_file"), config, stats,
                             rejects)
+
+
+def _parsed_lines(fh: Any, path: str, config: ReadConfig, stats: ReadStats,
+                  rejects: RejectSink | None) -> Generator[Document, None, bool]:
+    """The documents of the lines of ``fh``; returns whether it had any line."""
+    lineno = 0
+    offset = 0
+    iterator = iter(fh)
+    while True:
+        try:
+            raw = next(iterator)
+        except StopIteration:
+            break
+        except STREAM_ERRORS as exc:
+            raise stream_error(exc, path, lineno + 1) from exc
+        lineno += 1
+        size = len(raw)
+        if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        try:
+            doc = jsonl_record(raw, path, lineno, offset, config, stats)
+        except InputError as exc:
+            reject_or_raise(exc, config, stats, rejects, raw)
+            doc = None
+        offset += size
+        if doc is not None:
+            stats.documents += 1
+            yield doc
+    return lineno > 0
+
+
+def _raw_lines(fh: Any, path: str, lines: int = RAW_LINES, size: int = RAW_BYTES
+               ) -> Iterator[RawLines]:
+    """The lines of ``fh`` read in blocks, in :class:`RawLines` of at most ``lines`` lines,
+    each closed by the line that brings it to ``size`` bytes (blank lines included; the last
+    line may lack its newline). No object is made per line here."""
+    line, offset, carry = 1, 0, b""
+    final = False
+    while not final:
+        try:
+            block = fh.read(size)
+        except STREAM_ERRORS as exc:
+            raise stream_error(exc, path, line) from exc
+        final = not block
+        data = carry + block if carry else block
+        pos = 0
+        while pos < len(data):
+            end, count = _lines_end(data, pos, lines, size, final)
+            if not count:
+                break  # an unfinished line: it waits for the next block
+            yield RawLines(data[pos:end], path, line, offset, count)
+            line += count
+            offset += end - pos
+            pos = end
+        carry = data[pos:]
+
+
+def _lines_end(data: bytes, pos: int, lines: int, size: int, final: bool) -> tuple[int, int]:
+    """Where the :class:`RawLines` starting at ``pos`` ends, and its lines: after ``lines``
+    lines, or after the line that reaches ``pos + size``; with fewer whole lines in ``data``,
+    after the last of them, unless the file goes on (``final`` False) and ``size`` is not
+    reached: then ``(pos, 0)``, wait for more. At the end of the file, an unfinished last line
+    is a line."""
+    if data.count(b"\n", pos, pos + size) >= lines:  # the usual case: many short lines
+        end = pos
+        for _ in range(lines):
+            end = data.index(b"\n", end) + 1
+        return end, lines
+    nl = data.find(b"\n", pos + size - 1)  # the line that reaches the size closes it
+    if nl >= 0:
+        return nl + 1, data.count(b"\n", pos, nl + 1)
+    if not final:
+        return pos, 0
+    return len(data), data.count(b"\n", pos) + (not data.endswith(b"\n"))
 
 
 def _json_array(fh: Any, path: str, config: ReadConfig, stats: ReadStats,
