@@ -1,5 +1,7 @@
-"""`make bench`: every benchmark in one run (clean, split, memory, dedup, band index at 100k
-and 1M units, persistent index at 1M, ray), printed as tables.
+"""`make bench`: every benchmark in one run (clean, split, memory, dedup, the CLI as a user runs
+it - `dedup --no-split` against the datasketch-only peer, `split` MB/s per job, `run --jobs 1`
+against `--jobs N` - band index at 100k and 1M units, persistent index at 1M, ray), printed as
+tables.
 
 Speed and memory targets are checked here, not by timed unit tests. Options that this script
 does not know are passed to every benchmark (e.g. `--n 100000`); `make bench-scale` runs 1M
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAMES = ["clean", "split", "memory", "dedup", "band_index", "index", "ray"]
+NAMES = ["clean", "split", "memory", "dedup", "cli", "band_index", "index", "ray"]
 # The index targets are at 1M units (signatures cached under /tmp/segmenter-bench after the
 # first run); options given to run.py come after these and win.
 DEFAULTS = {"index": ["--n", "1000000", "--skip-redis"]}
