@@ -42,6 +42,7 @@ __all__ = [
     "blocks",
     "char_spans",
     "early_reason",
+    "early_reasons",
     "estimate_block",
     "judge_estimate",
     "line_maps",
@@ -174,6 +175,21 @@ def _too_little(found: int, n: int, n_story: int, rule: BlockRule) -> bool:
     if found >= rule.full_share * n:
         return False
     return found < rule.copy_share * n_story or n_story < rule.min_shingles
+
+
+def _too_little_each(found: np.ndarray, n: np.ndarray, n_story: np.ndarray,
+               rule: BlockRule) -> np.ndarray:
+    """:func:`_too_little` of several pairs at once (arrays, one value per pair)."""
+    return (found < rule.full_share * n) & \
+        ((found < rule.copy_share * n_story) | (n_story < rule.min_shingles))
+
+
+def early_reasons(n: np.ndarray, n_story: np.ndarray, n_long_set: np.ndarray,
+                  n_short_set: np.ndarray, shared: np.ndarray, rule: BlockRule) -> np.ndarray:
+    """Where :func:`early_reason` gives a reason, for several pairs at once (its arguments as
+    arrays, one value per pair)."""
+    return (n < rule.min_shingles) | (n_long_set == 0) | \
+        _too_little_each(shared + n - n_short_set, n, n_story, rule)
 
 
 def early_reason(n: int, n_story: int, n_long_set: int, n_short_set: int | None,

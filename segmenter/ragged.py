@@ -105,6 +105,15 @@ class RaggedStore:
             return self._empty
         return self._chunks[chunk][start : start + n]
 
+    def views(self, keys: Sequence[int]) -> list[np.ndarray]:
+        """``[store[k] for k in keys]``, with one lookup of where they are."""
+        top = len(self._where)
+        if not keys or max(keys) >= top:
+            return [self[k] for k in keys]
+        chunks, empty = self._chunks, self._empty
+        return [chunks[c][s : s + n] if n > 0 else empty
+                for c, s, n in self._where[keys].tolist()]
+
     def size(self, key: int) -> int:
         """The number of values ``key`` holds."""
         return int(self._where[key, 2]) if key < len(self._where) else 0

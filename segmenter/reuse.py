@@ -33,7 +33,7 @@ from .containment import (
     Containers,
     SharedBlock,
     char_spans,
-    early_reason,
+    early_reasons,
     line_maps,
     locate,
     rejected_early,
@@ -143,6 +143,10 @@ class BlockReuse:
         self._sizes[karr, 0] = n
         self._sizes[karr, 1] = story
 
+    def sequences(self, keys: list[int]) -> list[np.ndarray]:
+        """:meth:`sequence` of several units."""
+        return self._seq.views(keys)
+
     def sequence(self, key: int) -> np.ndarray:
         """Unit ``key``'s shingle hashes in text order."""
         return self._seq[key]
@@ -171,13 +175,26 @@ class BlockReuse:
         return locate(self._seq[a], self._seq[b], self.rule, set_a, set_b, lines_a, lines_b,
                       shared, detail)
 
-    def rejects(self, a: int, b: int, n_set_a: int, n_set_b: int, shared: int) -> bool:
-        """Whether :meth:`judge` rejects units ``a`` and ``b`` (``n_set_a`` and ``n_set_b``
-        distinct shingles) from their sizes alone when they share at most ``shared``."""
-        n_a, story_a, n_b, story_b = self._size_pair(a, b)
-        if n_a <= n_b:
-            return early_reason(n_a, story_a, n_set_b, n_set_a, shared, self.rule) is not None
-        return early_reason(n_b, story_b, n_set_a, n_set_b, shared, self.rule) is not None
+    def rejects_pairs(self, a: np.ndarray, b: np.ndarray, n_set_a: np.ndarray,
+                      n_set_b: np.ndarray, shared: np.ndarray) -> np.ndarray:
+        """Where :meth:`judge` of units ``a[i]`` and ``b[i]`` (``n_set_a[i]`` and ``n_set_b[i]``
+        distinct shingles, at most ``shared[i]`` of them in common) finds no copy from sizes
+        alone (:func:`~segmenter.containment.early_reason`), for many pairs at once."""
+        n_a, story_a = self._sizes_of(a)
+        n_b, story_b = self._sizes_of(b)
+        a_short = n_a <= n_b  # (locate's shorter side: a on a tie)
+        return early_reasons(
+            np.where(a_short, n_a, n_b), np.where(a_short, story_a, story_b),
+            np.where(a_short, n_set_b, n_set_a), np.where(a_short, n_set_a, n_set_b), shared,
+            self.rule)
+
+    def _sizes_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_size_pair` of many keys: their shingles and story shingles."""
+        sizes = self._sizes
+        known = keys < len(sizes)
+        got = np.zeros((len(keys), 2), dtype=np.int64)
+        got[known] = sizes[keys[known]]
+        return got[:, 0], got[:, 0] if not self.use_lines else got[:, 1]
 
     def _early(self, a: int, b: int, n_set_a: int, n_set_b: int,
                shared: int) -> SharedBlock | None:

@@ -148,9 +148,10 @@ class Deduplicator:
         # persistent index they add this run's block copies to the index's candidates.
         self._reuse = block_reuse(cfg) if cfg.block else None
         # with block containment a unit's set is made from its sequence (held once)
-        self._nodes = Nodes(cfg.explain, None if self._reuse is None else self._reuse.sequence)
+        self._nodes = Nodes(cfg.explain, None if self._reuse is None else self._reuse.sequence,
+                            None if self._reuse is None else self._reuse.sequences)
         self._perm_seq: tuple[int, np.ndarray] | None = None  # o, its permuted shingles
-        self._bound = SharedBound()  # of the unit being verified
+        self._bound = SharedBound()  # of the unit being screened
         # unit -> the verdict of the link that put it in its cluster (this run's units)
         self._link_verdicts: dict[int, Verdict] = {}
         self._digests: dict[bytes, int] = {}  # text digest -> first ordinal with that text
@@ -295,9 +296,12 @@ class Deduplicator:
             else:
                 reuse.keep_batch(keys, fresh_rows)
                 cand_head = known(keys)
+        cands = [self._candidates(o, cand_full[j], cand_head[j]) if has[j] else []
+                 for j, o in enumerate(keys)]
+        kept = self._screen(keys, cands)
         for j, o in enumerate(keys):
             if has[j]:
-                self._verify(o, cand_full[j], cand_head[j])
+                self._verify(o, cands[j], kept[j])
 
     def _flush_persistent(self, batch: list[Unit], fresh: list[int], signed: SignedBatch,
                           block: dict[int, list[int]]) -> None:
@@ -370,8 +374,9 @@ class Deduplicator:
                 prior.sig16[o] = (signed.full[i] & np.uint32(0xFFFF)).astype(np.uint16)
             # the index's block candidates of this run are in ``block`` already
             earlier = [c for c in cands.get("block", ()) if c in prior]
-            self._verify(o, cands["full"], [*cands.get("head", ()), *block.get(o, ()),
-                                            *earlier])
+            found = self._candidates(o, cands["full"], [*cands.get("head", ()),
+                                                        *block.get(o, ()), *earlier])
+            self._verify(o, found, self._screen([o], [found])[0])
         prior.forget_permutations()
 
     def _is_ours(self, o: int, rowid: int) -> None:
@@ -395,10 +400,23 @@ class Deduplicator:
         prior = self._prior.units.get(o)
         return prior.shingles if prior is not None else self._nodes.size(o)
 
-    def _verify(self, o: int, from_full: list[int], from_head: list[int]) -> None:
-        """Verify unit ``o``'s candidates (full-sketch ones first, then the head table's or
-        the block candidates) and link it: near copies directly, containers one per contained
-        unit (the best earlier one for ``o``)."""
+    def _candidates(self, o: int, from_full: list[int], from_head: list[int]) -> list[int]:
+        """Unit ``o``'s candidates to verify: full-sketch ones first, then the head table's or
+        the block candidates, each once, not ``o`` itself, and only those with shingles."""
+        seen: set[int] = set()
+        out: list[int] = []
+        for c in (*from_full, *from_head):
+            if c == o or c in seen:
+                continue
+            seen.add(c)
+            if self._size(c) > 0:
+                out.append(c)
+        return out
+
+    def _verify(self, o: int, cands: list[int], kept: set[int]) -> None:
+        """Verify unit ``o``'s candidates (:meth:`_candidates`; of this run's, only those the
+        screen ``kept``: :meth:`_screen`) and link it: near copies directly, containers one
+        per contained unit (the best earlier one for ``o``)."""
         cfg, clusters, prior, stats = self.config, self._clusters, self._prior, self.stats
         reuse = self._reuse
         mine = self._nodes.sets[o]
@@ -406,24 +424,14 @@ class Deduplicator:
         best_container: tuple[float, int, int] | None = None  # (containment, size, -rank)
         best_block: SharedBlock | None = None
         best_verdict: Verdict | None = None
-        seen: set[int] = set()
-        bound: SharedBound | None = None
-        for c in (*from_full, *from_head):
-            if c == o or c in seen:
-                continue
-            seen.add(c)
+        stats.candidates += len(cands)
+        ours = sum(1 for c in cands if c not in prior) if prior.units else len(cands)
+        stats.rejected += ours - len(kept)  # (rejected by the screen)
+        for c in cands:
             is_prior = c in prior
-            n_other = self._size(c)
-            if n_other == 0:
+            if not is_prior and c not in kept:
                 continue
-            stats.candidates += 1
-            if not is_prior:  # most candidates share too little: rejected on a bound first
-                if bound is None:
-                    bound = self._bound
-                    bound.load(mine)
-                if self._rejects(o, c, n_mine, n_other, bound):
-                    stats.rejected += 1
-                    continue
+            n_other = self._size(c)
             other = self._nodes.sets[c]  # (empty for a unit of an earlier run)
             if is_prior:
                 stats.prior_candidates += 1
@@ -477,17 +485,53 @@ class Deduplicator:
         if not is_prior and link is not None and link[0] == y:
             self._link_verdicts.setdefault(x, v)
 
-    def _rejects(self, o: int, c: int, n_mine: int, n_other: int, bound: SharedBound) -> bool:
-        """Whether unit ``o`` and this run's unit ``c`` would be rejected by verification
-        below even if they shared as many shingles as ``bound`` (loaded with ``o``'s set)
-        allows: every test there passes only with enough of them shared."""
+    def _screen(self, units: list[int], cands: list[list[int]]) -> list[set[int]]:
+        """Per unit ``units[j]``, those of its candidates of this run in ``cands[j]`` that
+        verification (:meth:`_verify`) may accept; the others it would reject even if they
+        shared as many shingles as a bound allows (:class:`SharedBound`, loaded with the
+        unit's set: every test there passes only with enough shingles shared). The bounds
+        with a few numpy calls per unit, the tests with a few for the whole batch."""
+        out: list[set[int]] = [set() for _ in units]
+        prior, sets, bound = self._prior, self._nodes.sets, self._bound
+        rows: list[int] = []  # the unit of each pair
+        pair_c: list[int] = []
+        at_most: list[np.ndarray] = []
+        n_mine: list[int] = []
+        for j, cs in enumerate(cands):
+            ours = [c for c in cs if c not in prior] if prior.units else cs
+            if not ours:
+                continue
+            mine = sets[units[j]]
+            bound.load(mine)
+            at_most.append(bound.at_most_each(sets.values_of(ours)))
+            rows.extend([j] * len(ours))
+            pair_c.extend(ours)
+            n_mine.append(len(mine))
+        if not pair_c:
+            return out
+        counts = [len(a) for a in at_most]
+        n_a = np.repeat(np.asarray(n_mine, dtype=np.int64), counts)
+        n_b = np.fromiter((sets.sizes[c] for c in pair_c), dtype=np.int64, count=len(pair_c))
         # (no more than the smaller set: the bound counts repeats and chance hits too)
-        at_most = min(bound.at_most(self._nodes.sets.values(c)), n_mine, n_other)
-        if self._reuse is None:
-            return judge(verdict(at_most, n_mine, n_other), n_mine, n_other, self.config) is None
-        # (verdict's Jaccard, as it computes it: both sets have shingles)
-        return at_most / (n_mine + n_other - at_most) < self.config.threshold and \
-            self._reuse.rejects(o, c, n_mine, n_other, at_most)
+        shared = np.minimum(np.minimum(np.concatenate(at_most), n_a), n_b)
+        unit = np.asarray(units, dtype=np.int64)[np.asarray(rows, dtype=np.int64)]
+        keep = ~self._rejected(unit, np.asarray(pair_c, dtype=np.int64), n_a, n_b, shared)
+        for i in np.flatnonzero(keep).tolist():
+            out[rows[i]].add(pair_c[i])
+        return out
+
+    def _rejected(self, a: np.ndarray, b: np.ndarray, n_a: np.ndarray, n_b: np.ndarray,
+                  shared: np.ndarray) -> np.ndarray:
+        """Where :meth:`_verify` rejects the pairs of this run's units ``a[i]`` and ``b[i]``
+        (``n_a``, ``n_b`` distinct shingles, ``shared`` in common) on these counts alone."""
+        cfg, reuse = self.config, self._reuse
+        rejected = shared / (n_a + n_b - shared) < cfg.threshold  # verdict's Jaccard
+        if reuse is None:  # judge: not contained either
+            small = np.minimum(n_a, n_b)
+            rejected &= (shared / small < cfg.containment) | (small < cfg.min_contained)
+        else:  # BlockReuse.judge finds no copy from sizes alone
+            rejected &= reuse.rejects_pairs(a, b, n_a, n_b, shared)
+        return rejected
 
     def _prior_block(self, o: int, c: int) -> SharedBlock | None:
         """The shared block of this run's unit ``o`` and an earlier run's unit ``c``, estimated

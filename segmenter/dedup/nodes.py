@@ -27,8 +27,10 @@ class ShingleSets:
     (:class:`~segmenter.ragged.RaggedStore`)."""
 
     def __init__(self, sequences: Callable[[int], np.ndarray] | None = None,
-                 recent: int = 4096) -> None:
+                 recent: int = 4096,
+                 sequences_of: Callable[[list[int]], list[np.ndarray]] | None = None) -> None:
         self._sequences = sequences
+        self._sequences_of = sequences_of  # several at once (else one by one)
         self._recent: dict[int, np.ndarray] = {}
         self._window = recent
         self._stored = RaggedStore(np.uint32) if sequences is None else None
@@ -78,14 +80,17 @@ class ShingleSets:
         last = self._last = (src, unique_sorted(self._sequences(src)))
         return last[1]
 
-    def values(self, o: int) -> np.ndarray:
-        """Node ``o``'s shingles as they are at hand: its set when it is held (stored, given
-        recently or made last), else its shingles in text order (repeats kept)."""
-        held = self._held(o)
-        if held is not None:
-            return held
+    def values_of(self, nodes: Sequence[int]) -> list[np.ndarray]:
+        """Shingles of several nodes, each at least its set's values: its set when the sets
+        are stored, else its shingles in text order (repeats kept)."""
+        source = self._source
+        src = [source[o] for o in nodes]
+        if self._stored is not None:
+            return self._stored.views(src)
+        if self._sequences_of is not None:
+            return self._sequences_of(src)
         assert self._sequences is not None
-        return self._sequences(self._source[o])
+        return [self._sequences(o) for o in src]
 
     def _held(self, o: int) -> np.ndarray | None:
         """Node ``o``'s set when it is at hand (None: it is made from its sequence)."""
@@ -114,12 +119,13 @@ class Nodes:
     that its set is made from them when needed (:class:`ShingleSets`)."""
 
     def __init__(self, explain: bool = False,
-                 sequences: Callable[[int], np.ndarray] | None = None) -> None:
+                 sequences: Callable[[int], np.ndarray] | None = None,
+                 sequences_of: Callable[[list[int]], list[np.ndarray]] | None = None) -> None:
         self.explain = explain
         self.ids: list[str] = []
         self.complete = bytearray()  # 1 = an article / whole document not truncated
         self.length = array("q")  # characters
-        self.sets = ShingleSets(sequences)  # sorted unique shingle hashes
+        self.sets = ShingleSets(sequences, sequences_of=sequences_of)  # sorted unique hashes
         self.sigs: list[np.ndarray] = []  # explain only
         self.texts: list[str] = []  # explain only
 

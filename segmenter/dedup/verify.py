@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Literal
 
 import numpy as np
@@ -70,6 +72,16 @@ class SharedBound:
     def at_most(self, values: np.ndarray) -> int:
         """At least the distinct ``values`` that are in the loaded set."""
         return int(np.count_nonzero(self._bits.take(values >> self._SHIFT)))
+
+    def at_most_each(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+        """:meth:`at_most` of each of several non-empty arrays, with a few numpy calls for all
+        of them (int64)."""
+        if len(arrays) == 1:
+            return np.array([self.at_most(arrays[0])], dtype=np.int64)
+        starts = np.fromiter(accumulate([len(a) for a in arrays[:-1]], initial=0),
+                             dtype=np.int64, count=len(arrays))
+        hit = self._bits.take(np.concatenate(arrays) >> self._SHIFT)
+        return np.add.reduceat(hit, starts, dtype=np.int64)
 
 
 def judge(v: Verdict, mine: int, other: int, config: DedupConfig) -> Judgement | None:
