@@ -171,3 +171,35 @@ def test_pre_tests_decide_as_the_expressions(line: str) -> None:
     assert boilerplate._staff(line) == (boilerplate._STAFF.match(line) is not None)
     assert boilerplate._caption_credit(line) == (
         boilerplate._CAPTION_CREDIT.match(line) is not None)
+
+
+_CHROME_PIECES = st.sampled_from([
+    "Jane", "Photo", "PHOTOGRAPH", "image", "Picture", "gallery", "(", ")", "credit", "Credits",
+    "license: ", "by ", " by", "courtesy of ", "enlarge ", "view ", "s", " ", ": ", "/",
+    "contributed", "CONTRIBUTING", "to ", "this ", "the ", "report", "story", "Article",
+    "newsletter", "NEWSLETTERS", "Sign up for our ", "ſ", "K", "é", "x" * 40, ".", "Staff",
+])
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_CHROME_PIECES, max_size=12).map("".join))
+def test_chrome_pre_tests_never_hide_a_match(line: str) -> None:
+    """``_more_label`` tries ``_PHOTO_MORE``, ``_CONTRIBUTED`` and ``_NEWSLETTER`` only on a
+    line that says one of their words (an ASCII line, lower-cased): every match says it."""
+    low = line.lower() if line.isascii() else None
+    if boilerplate._PHOTO_MORE.match(line):
+        assert boilerplate._says(low, boilerplate._PHOTO_WORDS)
+    if boilerplate._CONTRIBUTED.match(line):
+        assert boilerplate._says(low, ("contribut",))
+    if boilerplate._NEWSLETTER.match(line):
+        assert boilerplate._says(low, ("newsletter",))
+    if boilerplate._SLASH_CREDIT.match(line):
+        assert "/" in line
+
+
+def test_chrome_lines_the_pre_tests_let_through() -> None:
+    for line, label in [("Photo by Jane Doe", "photo_credit"), ("(Photos: AFP)", "photo_credit"),
+                        ("Jane Doe contributed to this report.", "reporting_credit"),
+                        ("The Times newsletter is free", "other"),
+                        ("Jane Doe / Getty", "photo_credit")]:
+        assert boilerplate.boilerplate_label(line, 120) == label, line

@@ -142,7 +142,12 @@ _CAPTION_CREDIT = re.compile(r".{0,140}\b(?:photograph|photo|image|picture)s?: [
 _CREDIT_MORE = re.compile(
     r"[(\[]?(?:cross[- ]posted|originally (?:published|posted|appeared)|this (?:article|story|"
     r"post) (?:originally |first )?(?:appeared|was (?:originally |first )?published)|"
-    r"h/t\b|hat tip|via:? |source:? [A-Z]|full story:)|"
+    r"h/t\b|hat tip|via:? |source:? [A-Z]|full story:)",
+    re.IGNORECASE,
+)
+# (the credit found anywhere in the first 100 characters: tried only on a line that says
+# "contribut", ``_says``)
+_CONTRIBUTED = re.compile(
     r".{0,100}\b(?:contributed|contributing) (?:to )?(?:this|the) (?:report|story|article)",
     re.IGNORECASE,
 )
@@ -184,11 +189,12 @@ _OTHER_MORE = re.compile(
     r"(?:promoted|powered|sponsored|presented) by\b|"
     r"(?:like|follow) us\b|follow [\w ]{1,30}: |"
     r"get (?:our|the) [\w ]{0,30}newsletter|"
-    r".{0,80}\bnewsletters?\b|"
     r"\(?for (?:updates|more)[^)]{0,80}\b(?:facebook|twitter)\b|"
     r"gallery: .{1,60}\| \d+ photos$",
     re.IGNORECASE,
 )
+# (tried only on a line that says "newsletter", ``_says``)
+_NEWSLETTER = re.compile(r".{0,80}\bnewsletters?\b", re.IGNORECASE)
 _READ_MORE_TAIL = re.compile(
     r"(?:read more|continue reading|read full (?:story|article)|more)"
     r"\s*(?:[.…»>›]+|\.\.\.)?\]?\s*$",
@@ -279,19 +285,35 @@ def _more_label(line: str, n: int) -> str | None:
         return "dateline_only"  # "10:50 p.m.: Power cut ..." is a live-blog entry, not a date
     if n <= 10 and _DATE_PIECE.fullmatch(line):
         return "dateline_only"
-    if _PHOTO_MORE.match(line) or (n <= 60 and not ends and _SLASH_CREDIT.match(line)):
+    low = line.lower() if line.isascii() else None  # (for the pre-tests of ``_says``)
+    if _says(low, _PHOTO_WORDS) and _PHOTO_MORE.match(line) or (
+        n <= 60 and not ends and "/" in line and _SLASH_CREDIT.match(line)
+    ):
         return "photo_credit"
     if _caption_credit(line):
         return "photo_credit"
-    if _CREDIT_MORE.match(line) or (n <= 30 and _SERVICE.match(line)):
+    if _CREDIT_MORE.match(line) or (n <= 30 and _SERVICE.match(line)) or (
+        _says(low, ("contribut",)) and _CONTRIBUTED.match(line)
+    ):
         return "reporting_credit"
     if n <= 60 and _SHARE_MORE.match(line):
         return "share"
     if _READ_MORE_MORE.match(line):
         return "read_more"
-    if _OTHER_MORE.match(line):
+    if _OTHER_MORE.match(line) or _says(low, ("newsletter",)) and _NEWSLETTER.match(line):
         return "other"
     return None
+
+
+# One of them is in every line ``_PHOTO_MORE`` matches (case aside).
+_PHOTO_WORDS = ("(", "credit", "photo", "image", "picture", "license", "gallery")
+
+
+def _says(low: str | None, words: tuple[str, ...]) -> bool:
+    """A cheap test before an expression that needs one of ``words`` (lower-case ASCII) in the
+    line: ``low`` is the line lower-cased when it is ASCII (``None``: other lines are not
+    tested, as case-insensitive matching may fold other letters to ASCII ones, "K" to "k")."""
+    return low is None or any(map(low.__contains__, words))
 
 
 # Each ``_STAFF`` title holds one of these words; on an ASCII line, case-folding is ASCII's.
