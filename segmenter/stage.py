@@ -15,15 +15,12 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from .config import Config
 from .counters import Counters
 from .io import RejectSink, read_documents
 from .model import CleanReport, Document, Story, Unit
-
-if TYPE_CHECKING:
-    from .split.vocab import PageWords
 
 __all__ = ["COLLECT_AFTER", "Analysed", "DocumentStage", "DuplicateIdWarning", "IdRenamer",
            "analyse", "fresh_copies", "read_renamed", "timed_reads", "units_of",
@@ -171,28 +168,15 @@ class DocumentStage:
         self._split_text = split_text
 
     def __call__(self, doc: Document) -> Analysed:
-        cleaned, report = self.cleaned(doc)
-        return self.analysed(cleaned, report)
-
-    def cleaned(self, doc: Document) -> tuple[Document, CleanReport]:
-        """The first step alone: ``doc`` cleaned (as it is with ``clean=False``)."""
+        counters, seconds = self.counters, self.counters.seconds
         t0 = time.perf_counter()
         report = CleanReport()
         if self.clean:
             doc, report = self._clean_document(doc, self.config.clean)
-            self.counters.count_clean(report)
-        self.counters.seconds["clean"] += time.perf_counter() - t0
-        return doc, report
-
-    def analysed(self, doc: Document, report: CleanReport, words: PageWords | None = None
-                 ) -> Analysed:
-        """The rest, for a document :meth:`cleaned` made (with ``report``): its stories and
-        units. ``words``: its entry of :func:`segmenter.split.vocab.page_words` over a batch of
-        cleaned texts (the same stories, found faster)."""
-        counters, seconds = self.counters, self.counters.seconds
+            counters.count_clean(report)
         t1 = time.perf_counter()
         if self.split:
-            stories = self._split_text(doc.text, self.config.split, words=words)
+            stories = self._split_text(doc.text, self.config.split)
             if len(doc.text) >= COLLECT_AFTER:
                 gc.collect()  # the splitter's per-line garbage is in reference cycles
                 stories = fresh_copies(stories)
@@ -201,7 +185,9 @@ class DocumentStage:
         counters.count_stories(stories)
         units = units_of(doc, stories, split=self.split)
         counters.units += len(units)
-        seconds["split"] += time.perf_counter() - t1
+        t2 = time.perf_counter()
+        seconds["clean"] += t1 - t0
+        seconds["split"] += t2 - t1
         return Analysed(doc, report, stories, units)
 
 

@@ -93,18 +93,9 @@ class StageTask:
         observed: list[Analysed] = []
         doc_ids: list[str] = []
         done: list[tuple[Document, list[Story], tuple[str, ...] | None, int]] = []
-        docs = []
         for doc in batch_documents(items, self.config, counters.read):
             doc_ids.append(doc.id)
-            docs.append(_located(stage.cleaned, doc))
-        if self.split:  # the content words of the batch's cleaned pages at once (numpy)
-            from ..split.vocab import page_words
-
-            words = page_words([doc.text for doc, _ in docs])
-        else:
-            words = [None] * len(docs)
-        for (doc, report), page in zip(docs, words, strict=True):
-            analysed = _located(partial(stage.analysed, report=report, words=page), doc)
+            analysed = _located(stage, doc)
             units.extend(analysed.units)
             if self.records:  # (not the units: their texts go once signed)
                 done.append((analysed.doc, analysed.stories,
