@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # imported where used: `segmenter split` needs no numpy nor s
     import numpy as np  # command that does not clean no ftfy
 
     from ..signing import BatchSigner, SignedBatch
-    from ..split.vocab import PageWords
 
 __all__ = ["Spooled", "StageBatch", "StageTask", "batch_documents", "clean_lines", "close_spool",
            "split_lines"]
@@ -193,8 +192,7 @@ def worker_modules(*, clean: bool = False, split: bool = False, sign: bool = Fal
     """The modules this module imports where it uses them, for the work named (what a fork
     server preloads for the workers)."""
     return ((["segmenter.clean"] if clean else [])
-            + (["numpy", "segmenter.split.features", "segmenter.split.rules",
-                "segmenter.split.vocab"] if split else [])
+            + (["segmenter.split.features", "segmenter.split.rules"] if split else [])
             + (["numpy", "segmenter.signing"] if sign else []))
 
 
@@ -251,16 +249,11 @@ class split_lines:  # noqa: N801 - used like a function
 
     def __call__(self, items: list[Document | RawLines]
                  ) -> tuple[list[str], dict[str, int], ReadStats]:
-        from ..split.vocab import page_words
-
         lines = []
         counts: dict[str, int] = {}
         stats = ReadStats()
-        docs = [_located(self._cleaned, doc)
-                for doc in batch_documents(items, self.config, stats)]
-        # the content words of the batch's pages at once (numpy): the same stories, faster
-        for doc, words in zip(docs, page_words([doc.text for doc in docs]), strict=True):
-            stories = _located(partial(self._split, words), doc)
+        for item in batch_documents(items, self.config, stats):
+            doc, stories = _located(self._stories, item)
             # a story record's strings: the id, slices of the text, and fixed names
             plain = plain_ascii(doc.text) and plain_ascii(doc.id)
             for story in stories:
@@ -268,16 +261,12 @@ class split_lines:  # noqa: N801 - used like a function
                 lines.append(dumps(story_record(doc, story, explain=self.explain), plain))
         return lines, counts, stats
 
-    def _cleaned(self, doc: Document) -> Document:
-        """``doc`` cleaned (unless ``clean`` is off)."""
-        if not self.clean:
-            return doc
-        from ..clean import clean as clean_document
-
-        return clean_document(doc, self.config.clean)[0]
-
-    def _split(self, words: PageWords | None, doc: Document) -> list[Story]:
-        """The stories of ``doc`` (``words``: its entry of ``page_words`` over the batch)."""
+    def _stories(self, doc: Document) -> tuple[Document, list[Story]]:
+        """``doc`` cleaned (unless ``clean`` is off), and its stories."""
         from ..split import split as split_text
 
-        return split_text(doc.text, self.config.split, words=words)
+        if self.clean:
+            from ..clean import clean as clean_document
+
+            doc, _ = clean_document(doc, self.config.clean)
+        return doc, split_text(doc.text, self.config.split)

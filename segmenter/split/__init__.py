@@ -20,27 +20,21 @@ from .config import SplitConfig
 
 if TYPE_CHECKING:  # (imported by split(): `segmenter.config` loads this package, not them)
     from .rules import Segment
-    from .vocab import PageWords
 
 __all__ = ["SplitConfig", "split"]
 
 _DEFAULT = SplitConfig()
 
 
-def split(
-    text: str, config: SplitConfig | None = None, *, words: PageWords | None = None
-) -> list[Story]:
-    """Split ``text`` (one paragraph a line) into stories. Empty or blank text gives ``[]``.
-
-    ``words``: the text's entry of :func:`segmenter.split.vocab.page_words` over a batch of
-    texts (faster on many short pages; the same stories)."""
+def split(text: str, config: SplitConfig | None = None) -> list[Story]:
+    """Split ``text`` (one paragraph a line) into stories. Empty or blank text gives ``[]``."""
     from .features import line_features
     from .rules import segment_lines
 
     cfg = config if config is not None else _DEFAULT
     if not isinstance(text, str):
         raise TypeError(f"split() needs a str, got {type(text).__name__}")
-    lines = line_features(text, cfg, words)
+    lines = line_features(text, cfg)
     if not lines:
         return []
     segments = segment_lines(lines, cfg, text)

@@ -22,7 +22,6 @@ from .boilerplate import (
     read_more_tail,
 )
 from .config import SplitConfig
-from .vocab import STOP_WORDS, PageWords, word_key
 
 __all__ = ["Line", "line_features", "ends_terminal"]
 
@@ -37,13 +36,23 @@ _WORD = re.compile(r"[^\W\d_]{4,}")
 _CJK_TOKEN = re.compile(r"[^\W\d_]{2,}")
 _ASCII_WORD = re.compile(r"[a-z]{4,}")
 _EMPTY: frozenset[str] = frozenset()
-_STOP = STOP_WORDS
 # Above this many characters a text keeps each line's words as a tuple of strings shared by all
 # its lines (about 1/10 of the memory of one frozenset per line; a little slower to build).
 COMPACT_TEXT = 1 << 22
 _SPLIT_AT = 1 << 20  # texts longer than this are split into lines one at a time
 _COHESION_PREFIX = 600  # content words are taken from at most this many characters of a line
 
+# Generic English function words: never evidence of a shared topic.
+_STOP = frozenset(
+    """that this with from have were said will would there their they been which when what about
+    after also into more than other some could over only such then them these those while where
+    being because before under since between during against among very just says told year years
+    last first your here most many much even well back made make like does doing done each both
+    either same should must might shall upon whom whose just still through across around until
+    again once ever every week weeks month months today yesterday tomorrow monday tuesday
+    wednesday thursday friday saturday sunday percent people time times says according added
+    going because however although though without within""".split()
+)
 # The commonest English words, with the spaces around them: their share of a page's spaces
 # tells an English page (whose word cohesion the weights were fit on) from a page in a language
 # the splitter has no cues for. The splitter asks only when word cohesion alone
@@ -108,10 +117,8 @@ class Line:
     continuation: bool  # opens with a pronoun or connective
     caps_lead: bool  # opens with 3+ ALL-CAPS words run into ordinary text (a glued headline)
     headline: bool  # short, no sentence end, not boilerplate (see ``headline_like``)
-    # content words (lower-cased, 4+ letters, no function words) for cohesion; none for boilerplate;
-    # a tuple of shared strings in a long text; their ``vocab.word_key`` keys when
-    # ``line_features`` was given the page's words
-    vocab: frozenset[int | str] | tuple[str, ...]
+    # content words (lower-cased, 4+ letters, no function words) for cohesion; none for boilerplate
+    vocab: frozenset[str] | tuple[str, ...]  # a tuple of shared strings in a long text
     cut_off: bool  # stops mid-sentence, or says it goes on elsewhere ("...", "Read more")
     _sentences: int = 0  # computed on first use (see ``sentences``)
 
@@ -207,13 +214,8 @@ def _iter_pieces(text: str) -> Iterator[str]:
         pos = nl + 1
 
 
-def line_features(
-    text: str, config: SplitConfig, words: PageWords | None = None
-) -> list[Line]:
-    """Features of every non-blank line of ``text`` (split on ``\\n`` only, like the gold).
-
-    ``words``: the page's content-word keys from :func:`~segmenter.split.vocab.page_words` (a
-    batch of pages at once); each line's ``vocab`` is then a set of keys, not of strings."""
+def line_features(text: str, config: SplitConfig) -> list[Line]:
+    """Features of every non-blank line of ``text`` (split on ``\\n`` only, like the gold)."""
     lines: list[Line] = []
     append = lines.append
     pos = 0
@@ -228,12 +230,7 @@ def line_features(
     # The page is lower-cased once; an ASCII line's words are found in place (the same words as
     # ``_vocab`` of the line: lower-casing ASCII is per character). Not when a character
     # lower-cases to two ("İ"): the offsets would shift.
-    keyed = words if n <= COMPACT_TEXT else None
-    if keyed is not None:
-        if keyed.lines != text.count("\n") + 1:
-            raise ValueError("line_features: `words` are not this text's (another line count)")
-        keys, bounds, line0 = keyed.keys, keyed.bounds, keyed.first
-    low = text.lower() if n <= COMPACT_TEXT and keyed is None else None
+    low = text.lower() if n <= COMPACT_TEXT else None
     if low is not None and len(low) != n:
         low = None
     ascii_page = text.isascii()
@@ -257,20 +254,14 @@ def line_features(
             rm = read_more_tail(s) if chars > short_teaser_min and s.endswith(READ_MORE_ENDS) \
                 else None
             label = boilerplate_label(s, bp_max) if chars <= bp_max else None
-            n_words = s.count(" ") + 1 if chars < 400 else 99
+            words = s.count(" ") + 1 if chars < 400 else 99
             last = s[-1]  # not a space: ``ends_terminal`` looks further back only past closers
             terminal = (last in _TERMINALS or last in _CLOSERS and ends_terminal(s)) \
                 and not ellipsis
             first = s[0]
             sp = s.find(" ", 0, 40)
             if label is not None:
-                v: frozenset[int | str] | tuple[str, ...] = _EMPTY
-            elif keyed is not None:
-                if chars <= _COHESION_PREFIX:  # the whole line: its words as found for the page
-                    at = line0 + index
-                    v = frozenset(keys[bounds[at] : bounds[at + 1]])
-                else:
-                    v = frozenset(map(word_key, _vocab(s[:_COHESION_PREFIX])))
+                v: frozenset[str] | tuple[str, ...] = _EMPTY
             elif low is not None and (ascii_page or s.isascii()):
                 found = words_in(low, start, start + min(chars, _COHESION_PREFIX))
                 v = frozenset(filterfalse(is_stop, found))
@@ -284,7 +275,7 @@ def line_features(
                     nl - 1 if raw[-1:] == "\r" else nl,
                     s,
                     chars,
-                    n_words,
+                    words,
                     terminal,
                     ellipsis,
                     None if rm is None else start + rm,
@@ -295,8 +286,8 @@ def line_features(
                     chars >= teaser_min and sp > 1 and s[:sp].isupper() and _caps_lead(s),
                     label is None
                     and chars <= head_chars
-                    and n_words <= head_words
-                    and (not terminal or n_words <= 12 and s[-1] == "?"),
+                    and words <= head_words
+                    and (not terminal or words <= 12 and s[-1] == "?"),
                     v,
                     not terminal or ellipsis or rm is not None,
                 )

@@ -100,7 +100,7 @@ class Segment:
     reasons: list[str]
     evidence: dict[str, Any] = field(default_factory=dict)
     body: list[Line] = field(default_factory=list)  # story lines (not boilerplate)
-    words: set[int | str] = field(default_factory=set)  # content words of the whole story
+    words: set[str] = field(default_factory=set)  # content words of the whole story
     subheads: int = 0  # headline-shaped body lines after the first
 
     only_headline: bool = False  # the story so far is a headline line without a paragraph
