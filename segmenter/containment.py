@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 
@@ -170,16 +171,15 @@ def _region(
     return ((int(at[0]), int(at[-1]) + 1),)
 
 
-def _too_little(found: int, n: int, n_story: int, rule: BlockRule) -> bool:
-    """``found`` shared positions of the shorter unit cannot make it a copy."""
-    if found >= rule.full_share * n:
-        return False
-    return found < rule.copy_share * n_story or n_story < rule.min_shingles
-
-
-def _too_little_each(found: np.ndarray, n: np.ndarray, n_story: np.ndarray,
-               rule: BlockRule) -> np.ndarray:
-    """:func:`_too_little` of several pairs at once (arrays, one value per pair)."""
+@overload
+def _too_little(found: int, n: int, n_story: int, rule: BlockRule) -> bool: ...
+@overload
+def _too_little(found: np.ndarray, n: np.ndarray, n_story: np.ndarray, rule: BlockRule
+                ) -> np.ndarray: ...
+def _too_little(found: Any, n: Any, n_story: Any, rule: BlockRule) -> Any:
+    """``found`` shared positions of the shorter unit (of ``n``, ``n_story`` of them story)
+    cannot make it a copy; of one pair (ints), or of several at once (arrays, one value per
+    pair)."""
     return (found < rule.full_share * n) & \
         ((found < rule.copy_share * n_story) | (n_story < rule.min_shingles))
 
@@ -189,7 +189,7 @@ def early_reasons(n: np.ndarray, n_story: np.ndarray, n_long_set: np.ndarray,
     """Where :func:`early_reason` gives a reason, for several pairs at once (its arguments as
     arrays, one value per pair)."""
     return (n < rule.min_shingles) | (n_long_set == 0) | \
-        _too_little_each(shared + n - n_short_set, n, n_story, rule)
+        _too_little(shared + n - n_short_set, n, n_story, rule)
 
 
 def early_reason(n: int, n_story: int, n_long_set: int, n_short_set: int | None,
