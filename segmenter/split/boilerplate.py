@@ -323,11 +323,8 @@ _STAFF_WORDS = ("writer", "reporter", "editor", "correspondent")
 def _staff(line: str) -> bool:
     """``_STAFF`` matches (an ASCII line without any of its title words is ruled out first:
     the expression tries every way to read up to five names)."""
-    if line.isascii():
-        low = line.lower()
-        if not any(map(low.__contains__, _STAFF_WORDS)):
-            return False
-    return _STAFF.match(line) is not None
+    low = line.lower() if line.isascii() else None
+    return _says(low, _STAFF_WORDS) and _STAFF.match(line) is not None
 
 
 def _caption_credit(line: str) -> bool:
