@@ -10,7 +10,7 @@ from typing import Any
 from .model import Assignment, CleanReport, Document, Story, Unit
 
 __all__ = ["assignment_fields", "assignment_tail", "clean_record", "dumps", "plain_ascii",
-           "story_record", "unit_record"]
+           "plain_records", "story_record", "unit_record"]
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """Compact JSON, as segmenter writes its records."""
@@ -29,6 +29,15 @@ def dumps(record: object, plain: bool = False) -> str:
 def plain_ascii(text: str) -> bool:
     """ASCII without DEL: a string json writes the same with and without ``ensure_ascii``."""
     return text.isascii() and "\x7f" not in text
+
+
+def plain_records(doc: Document, *, source: bool = False) -> bool:
+    """Whether every string of ``doc``'s :func:`story_record` records (with ``source``, of its
+    :func:`unit_record` records, which add its source) is :func:`plain_ascii`, so that
+    ``dumps(record, plain=True)`` may write them: their strings are ids made of its id, slices
+    of its text, its source, and fixed names (kinds, labels, reasons, ftfy's steps)."""
+    return plain_ascii(doc.text) and plain_ascii(doc.id) and \
+        (not source or plain_ascii(doc.source or ""))
 
 
 def clean_record(doc: Document, report: CleanReport) -> dict[str, Any]:

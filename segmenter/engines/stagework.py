@@ -25,10 +25,10 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from ..config import Config, DedupConfig
 from ..counters import Counters
-from ..errors import InputError, SegmenterError
+from ..errors import ConfigError, InputError, SegmenterError
 from ..io import RawLines, ReadStats, raw_document
 from ..model import Document, Story, Unit
-from ..records import clean_record, dumps, plain_ascii, story_record, unit_record
+from ..records import clean_record, dumps, plain_records, story_record, unit_record
 from ..stage import Analysed, DocumentStage
 
 if TYPE_CHECKING:  # imported where used: `segmenter split` needs no numpy nor signing, and a
@@ -120,18 +120,13 @@ class StageTask:
         """Append the records of the ``units`` of the pages ``done`` to this process's spool
         file, one at a time (each is held while it is written)."""
         if self.spool is None:
-            from ..errors import ConfigError
-
             raise ConfigError("records need a spool folder")
         path, out = _spool_file(self.spool)
         offset = out.tell()
         lengths: list[int] = []
         at = 0
         for page, stories, steps, count in done:
-            # a record's strings: ids made of the page's, slices of its text, its source, and
-            # fixed names (kinds, labels, reasons, ftfy's steps)
-            plain = plain_ascii(page.text) and plain_ascii(page.id) and \
-                plain_ascii(page.source or "")
+            plain = plain_records(page, source=True)
             for unit in units[at : at + count]:
                 record = dumps({"id": unit.id, **unit_record(
                     page, stories, steps, unit, explain=self.explain)}, plain)
@@ -254,8 +249,7 @@ class split_lines:  # noqa: N801 - used like a function
         stats = ReadStats()
         for item in batch_documents(items, self.config, stats):
             doc, stories = _located(self._stories, item)
-            # a story record's strings: the id, slices of the text, and fixed names
-            plain = plain_ascii(doc.text) and plain_ascii(doc.id)
+            plain = plain_records(doc)
             for story in stories:
                 counts[story.kind] = counts.get(story.kind, 0) + 1
                 lines.append(dumps(story_record(doc, story, explain=self.explain), plain))
