@@ -32,6 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from ..errors import SegmenterError
 from ..io import RawLines
+from ..io.readers import RAW_BYTES, RAW_LINES
 from ..model import Document
 
 __all__ = ["BATCH_CHARS", "BATCH_DOCS", "OrderedPool", "WorkerDied", "available_cores",
@@ -47,10 +48,13 @@ _PRELOAD = ["segmenter.engines.stagework"]
 imports them after it starts."""
 
 
-BATCH_DOCS = 256
-"""Documents per batch sent to a worker (fewer when they add up to :data:`BATCH_CHARS`)."""
-BATCH_CHARS = 1 << 20
-"""Characters per batch: with ``2 * jobs + 1`` batches in flight, a few MB per worker."""
+BATCH_DOCS = RAW_LINES
+"""Documents per batch sent to a worker (fewer when they add up to :data:`BATCH_CHARS`): as
+many as the JSON lines the reader reads in one block (:class:`~segmenter.io.RawLines`), so that
+a block fills a batch."""
+BATCH_CHARS = RAW_BYTES
+"""Characters per batch (bytes of JSON lines): with ``2 * jobs + 1`` batches in flight, a few MB
+per worker."""
 
 
 class WorkerDied(SegmenterError):
