@@ -26,6 +26,7 @@ from ..errors import OutputError, OutputRefusedError
 from ..records import dumps
 from .files import suffixes
 from .parse import RejectSink
+from .writeback import Writeback
 
 __all__ = ["COMPRESS", "RUN_FILES", "BackgroundWriter", "atomic_output",
            "compressed_binary_writer",
@@ -132,7 +133,7 @@ def compressed_binary_writer(path: str | os.PathLike[str]) -> Iterator[Backgroun
     """:func:`compressed_writer` for bytes (UTF-8 written as it is), written (and compressed)
     by a thread of its own: see :class:`BackgroundWriter`."""
     with open(path, "wb") as raw, _binary_writer(raw, str(path)) as binary:
-        writer = BackgroundWriter(binary)
+        writer = BackgroundWriter(binary, writeback=Writeback(raw.fileno()))
         try:
             yield writer
         except BaseException:
@@ -146,10 +147,14 @@ class BackgroundWriter:
     runs of about ``run`` bytes, which the thread joins and writes, so the copy into the page
     cache (or the compression) is done outside the GIL while the caller goes on. At most
     ``waiting`` runs wait for the thread; a write that fails there is raised by the next
-    :meth:`write` or by :meth:`close`. The buffers given must not change afterwards."""
+    :meth:`write` or by :meth:`close`. The buffers given must not change afterwards.
+    ``writeback``: the target's file, whose pages the thread sends to the disk as it goes
+    (:mod:`.writeback`)."""
 
-    def __init__(self, target: IO[bytes], run: int = 1 << 20, waiting: int = 4) -> None:
+    def __init__(self, target: IO[bytes], run: int = 1 << 20, waiting: int = 4,
+                 writeback: Writeback | None = None) -> None:
         self._target = target
+        self._writeback = writeback if writeback is not None else Writeback(None)
         self._run = run
         self._parts: list[bytes | memoryview] = []
         self._size = 0
@@ -188,7 +193,9 @@ class BackgroundWriter:
             if self._error is not None:
                 continue  # (drained: the caller learns of the error)
             try:
-                self._target.write(parts[0] if len(parts) == 1 else b"".join(parts))
+                data = parts[0] if len(parts) == 1 else b"".join(parts)
+                self._target.write(data)
+                self._writeback.wrote(memoryview(data).nbytes)
             except BaseException as exc:  # raised again in the caller's thread
                 self._error = exc
 
