@@ -126,35 +126,34 @@ def blocks(shared: np.ndarray, gap: int, min_block: int) -> tuple[np.ndarray, np
     """Blocks of a boolean mask in text order: ``(starts, ends, covered)``. A block is a run of
     True bridging gaps of at most ``gap`` False, with at least ``min_block`` True; ``covered``
     counts the True positions inside blocks."""
-    pad = np.zeros(len(shared) + 2, dtype=bool)
-    pad[1:-1] = shared
-    edge = (pad[1:] != pad[:-1]).nonzero()[0]  # run starts and ends, alternating
-    s, e = edge[0::2], edge[1::2]
-    if not len(s):
-        return s, e, 0
-    new = np.empty(len(s), dtype=bool)
-    new[0] = True
-    np.greater(s[1:] - e[:-1], gap, out=new[1:])  # a run that starts a new block
-    first = new.nonzero()[0]
-    last = np.empty(len(first), dtype=np.int64)
-    last[:-1] = first[1:] - 1
-    last[-1] = len(s) - 1
-    run = np.cumsum(e - s)
-    weight = run[last] - run[first] + (e[first] - s[first])
+    s, e, covered, _ = _blocks_at(shared.nonzero()[0], gap, min_block)
+    return s, e, covered
+
+
+def _blocks_at(at: np.ndarray, gap: int,
+               min_block: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """:func:`blocks` of the mask whose True positions are ``at`` (ascending), and those of
+    them inside the blocks. Two True positions more than ``gap + 1`` apart start a new block;
+    a block's weight is the number of its positions."""
+    if not len(at):
+        return at, at, 0, at
+    cut = (np.diff(at) > gap + 1).nonzero()[0]  # the last position of every block but one
+    first = np.empty(len(cut) + 1, dtype=np.int64)
+    first[0] = 0
+    first[1:] = cut + 1
+    last = np.empty(len(cut) + 1, dtype=np.int64)
+    last[:-1] = cut
+    last[-1] = len(at) - 1
+    weight = last - first + 1
     keep = weight >= min_block
-    return s[first[keep]], e[last[keep]], int(weight[keep].sum())
+    if keep.all():
+        return at[first], at[last] + 1, len(at), at
+    return at[first[keep]], at[last[keep]] + 1, int(weight[keep].sum()), \
+        at[np.repeat(keep, weight)]
 
 
 def _spans(starts: np.ndarray, ends: np.ndarray) -> tuple[Span, ...]:
     return tuple(zip(starts.tolist(), ends.tolist(), strict=True))
-
-
-def _inside(n: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """A boolean mask of length ``n``, True inside the disjoint ``[starts, ends)`` spans."""
-    step = np.zeros(n + 1, dtype=np.int32)
-    step[starts] = 1
-    step[ends] -= 1
-    return np.cumsum(step[:n]) > 0
 
 
 def story_size(lines: np.ndarray, n: int) -> int:
@@ -260,25 +259,25 @@ def locate(
         return early
     pos = np.searchsorted(long_set, short)
     pos[pos == len(long_set)] = 0
-    mask = long_set[pos] == short
-    found = int(np.count_nonzero(mask))
+    at = (long_set[pos] == short).nonzero()[0]  # the shorter unit's shared positions
+    found = len(at)
     if _too_little(found, n, n_story, rule):
         return SharedBlock(side, 0, found / n, (), (), "block_small")
+    lined = None if lines is None else _Lines(lines, n)
     # Nearly all of the shorter unit is in the other (a teaser, an abridged or re-scraped
     # copy): a copy whatever its runs are, as the set containment rule has it, as long as its
     # lines come in the other's order (not paragraphs drawn in any order from a common stock).
     where: np.ndarray | None = None
     full = found >= rule.full_share * n
-    if full and lines is not None:
+    if full and lined is not None:
         where = _first_at(short, long_)
-        full = _in_order(*_placed(where, _expand(lines, n)[0], mask)[:2]) >= rule.full_share * n
+        full = _in_order(*_placed(where, lined.number(at), at)[:2]) >= rule.full_share * n
     if full and not detail:
-        at = np.flatnonzero(mask)
         s, e = at[:1], at[-1:] + 1
         region = _region(long_, short, s, e)
         spans = (_spans(s, e), region) if a_short else (region, _spans(s, e))
         return SharedBlock(side, found, found / n, spans[0], spans[1], "block_copy", None)
-    s, e, covered = blocks(mask, rule.gap, rule.min_block)
+    s, e, covered, inside = _blocks_at(at, rule.gap, rule.min_block)  # inside: positions
     if not len(s):
         return SharedBlock(side, 0, 0.0, (), (), "no_block")
     coverage = covered / n
@@ -286,33 +285,32 @@ def locate(
     if coverage >= rule.full_share and full:
         reason = "block_copy"
     else:
-        inside = _inside(n, s, e) & mask
         story, paragraphs = coverage, 2
-        if lines is not None:
-            number, prose = _expand(lines, n)
-            story = float(np.count_nonzero(inside & prose) / n_story) if n_story else 0.0
-            numbers = number[inside]
-            paragraphs = int(np.count_nonzero(numbers[1:] != numbers[:-1])) + 1
-            if paragraphs >= rule.min_paragraphs and _paragraph_share(number, prose, inside) \
-                    < rule.paragraph_share:
+        if lined is not None:
+            number = lined.number(inside)
+            prose = lined.prose(number)
+            story = float(np.count_nonzero(prose) / n_story) if n_story else 0.0
+            paragraphs = int(np.count_nonzero(number[1:] != number[:-1])) + 1
+            if paragraphs >= rule.min_paragraphs and \
+                    lined.paragraph_share(number[prose]) < rule.paragraph_share:
                 paragraphs = 0  # the blocks cover too few of its paragraphs for the most part
         if story < rule.copy_share or paragraphs < rule.min_paragraphs:
             return SharedBlock(side, covered, coverage, (), (), "block_small", story)
-        if lines is not None:
+        if lined is not None:
             where = _first_at(short, long_) if where is None else where
             _, _, first, last = _placed(where, number, inside)
             if rule.junction and not _joined(first, last, rule.gap + rule.junction + 1):
                 # Paragraphs that are also in the other text, but none next to the one it
                 # follows there: drawn from a common stock, not a copied block.
                 return SharedBlock(side, covered, coverage, (), (), "no_junction", story)
-            weight, place, _, _ = _placed(where, number, inside & prose)
+            weight, place, _, _ = _placed(where, number[prose], inside[prose])
             if _in_order(weight, place) < rule.copy_share * n_story:
                 # Enough paragraphs are shared, but not in the other text's order: a copy
                 # keeps the order of what it copies; stories drawing on a common stock do not.
                 return SharedBlock(side, covered, coverage, (), (), "out_of_order", story)
         reason = "story_copy"
     if detail:
-        copied = np.unique(short[_inside(n, s, e) & mask])
+        copied = np.unique(short[inside])
         hit = np.searchsorted(copied, long_)
         hit[hit == len(copied)] = 0
         ls, le, _ = blocks(copied[hit] == long_, rule.gap, rule.min_block)
@@ -432,15 +430,42 @@ def line_maps(texts: Sequence[str], batch: ShingleBatch) -> list[np.ndarray]:
     return [out[cut[i] : cut[i + 1]] for i in range(n)]
 
 
-def _paragraph_share(number: np.ndarray, prose: np.ndarray, inside: np.ndarray) -> float:
-    """The share of the prose paragraphs (line numbers with prose shingles) whose shingles are
-    at least half inside the blocks."""
-    total = np.bincount(number[prose])
-    if not len(total):
-        return 1.0
-    hit = np.bincount(number[prose & inside], minlength=len(total))
-    has = total > 0
-    return float(np.count_nonzero(hit[has] * 2 >= total[has]) / np.count_nonzero(has))
+class _Lines:
+    """A unit's line map (:func:`line_maps`) read at some of its shingle positions: line ``k``
+    holds the positions from its start to the next line's (line 0 from 0), as an array per
+    shingle would have them, without making one."""
+
+    __slots__ = ("_flags", "_next", "_n")
+
+    def __init__(self, lines: np.ndarray, n: int) -> None:
+        body = lines[1:]
+        self._flags = (body & _ONE).astype(bool)  # prose, by line
+        self._next = (body[1:] >> _ONE).astype(np.int64)  # the starts of lines 1, 2, ...
+        self._n = n
+
+    def number(self, at: np.ndarray) -> np.ndarray:
+        """The line of each of the positions ``at``."""
+        return np.searchsorted(self._next, at, side="right")
+
+    def prose(self, number: np.ndarray) -> np.ndarray:
+        """Whether each of these lines (:meth:`number`) is prose (all are, without lines)."""
+        return self._flags[number] if len(self._flags) else np.ones(len(number), dtype=bool)
+
+    def paragraph_share(self, inside: np.ndarray) -> float:
+        """The share of the prose paragraphs (lines with prose shingles) whose shingles are at
+        least half inside the blocks (``inside``: the lines of the prose positions there)."""
+        bounds = np.empty(len(self._next) + 2, dtype=np.int64)
+        bounds[0], bounds[-1] = 0, self._n
+        bounds[1:-1] = self._next
+        total = np.diff(bounds)  # positions by line
+        if len(self._flags):
+            total[~self._flags] = 0
+        has = total > 0
+        lines = np.count_nonzero(has)
+        if not lines:
+            return 1.0
+        hit = np.bincount(inside, minlength=len(total))
+        return float(np.count_nonzero(hit[has] * 2 >= total[has]) / lines)
 
 
 def _first_at(short: np.ndarray, long_: np.ndarray) -> np.ndarray:
@@ -453,15 +478,13 @@ def _first_at(short: np.ndarray, long_: np.ndarray) -> np.ndarray:
     return (keys[np.minimum(at, len(keys) - 1)] & u64(0xFFFFFFFF)).astype(np.int64)
 
 
-def _placed(where: np.ndarray, number: np.ndarray,
-            shared: np.ndarray) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
-    """Where the shorter unit's lines with ``shared`` positions lie in the longer unit
-    (``where``: :func:`_first_at`): per such line in text order, its shared positions, the
-    (lower) median of their places in the longer unit, and the places of its first and of
-    its last shared position."""
-    at = shared.nonzero()[0]
+def _placed(where: np.ndarray, line: np.ndarray,
+            at: np.ndarray) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
+    """Where the shorter unit's lines with shared positions ``at`` (ascending; ``line``: the
+    line of each) lie in the longer unit (``where``: :func:`_first_at`): per such line in
+    text order, its shared positions, the (lower) median of their places in the longer unit,
+    and the places of its first and of its last shared position."""
     where = where[at]
-    line = number[at]  # non-decreasing
     if not len(at):
         return [], [], where, where
     starts = (line[1:] != line[:-1]).nonzero()[0] + 1
@@ -470,7 +493,9 @@ def _placed(where: np.ndarray, number: np.ndarray,
     bounds[1:-1] = starts
     size = bounds[1:] - bounds[:-1]
     cut = bounds[:-1]
-    middle = where[np.lexsort((where, line))][cut + (size - 1) // 2]
+    # the places sorted within each line (lines ascend): one sort of (line, place) keys
+    by_line = np.sort((line << 32) | where) & 0xFFFFFFFF
+    middle = by_line[cut + (size - 1) // 2]
     return size.tolist(), middle.tolist(), where[cut], where[cut + size - 1]
 
 
@@ -487,6 +512,8 @@ def _in_order(weight: list[int], place: list[int]) -> int:
     """The most shared positions of lines (:func:`_placed`) that come in the longer unit's
     order: the heaviest chain of lines whose places increase. A Fenwick tree of prefix maxima
     over the places' ranks: O(L log L) in the lines L (a huge page has 100k of them)."""
+    if all(p < q for p, q in zip(place, place[1:], strict=False)):  # (all lines in order)
+        return sum(weight)
     rank = {p: r for r, p in enumerate(sorted(set(place)), start=1)}
     size = len(rank)
     tree = [0] * (size + 1)  # tree[i]: the heaviest chain ending at a rank in i's range
@@ -504,17 +531,6 @@ def _in_order(weight: list[int], place: list[int]) -> int:
                 tree[i] = value
             i += i & -i
     return heaviest
-
-
-def _expand(lines: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """A line map as per-shingle ``(line_number, prose)`` arrays of length ``n``."""
-    lines = lines[1:]
-    starts = (lines >> _ONE).astype(np.int64)
-    number = np.zeros(n, dtype=np.int64)
-    number[starts[1:]] = 1
-    number = np.cumsum(number)
-    prose = (lines & _ONE).astype(bool)[number] if len(lines) else np.ones(n, bool)
-    return number, prose
 
 
 # --------------------------------------------------------------------------- explain offsets
