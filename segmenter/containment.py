@@ -257,7 +257,7 @@ def locate(
                            None if short_set is None else len(short_set), shared, rule)
     if early is not None:
         return early
-    pos = np.searchsorted(long_set, short)
+    pos = long_set.searchsorted(short)  # (the methods: no numpy dispatch wrapper)
     pos[pos == len(long_set)] = 0
     at = (long_set[pos] == short).nonzero()[0]  # the shorter unit's shared positions
     found = len(at)
@@ -445,7 +445,7 @@ class _Lines:
 
     def number(self, at: np.ndarray) -> np.ndarray:
         """The line of each of the positions ``at``."""
-        return np.searchsorted(self._next, at, side="right")
+        return self._next.searchsorted(at, side="right")
 
     def prose(self, number: np.ndarray) -> np.ndarray:
         """Whether each of these lines (:meth:`number`) is prose (all are, without lines)."""
@@ -473,8 +473,9 @@ def _first_at(short: np.ndarray, long_: np.ndarray) -> np.ndarray:
     one (meaningless where it does not occur there). One sort of (value, position) keys, not
     a stable argsort (several times slower): the first key of a value has its first place."""
     u64 = np.uint64
-    keys = np.sort((long_.astype(u64) << u64(32)) | np.arange(len(long_), dtype=u64))
-    at = np.searchsorted(keys, short.astype(u64) << u64(32))
+    keys = (long_.astype(u64) << u64(32)) | np.arange(len(long_), dtype=u64)
+    keys.sort()
+    at = keys.searchsorted(short.astype(u64) << u64(32))
     return (keys[np.minimum(at, len(keys) - 1)] & u64(0xFFFFFFFF)).astype(np.int64)
 
 
@@ -494,7 +495,9 @@ def _placed(where: np.ndarray, line: np.ndarray,
     size = bounds[1:] - bounds[:-1]
     cut = bounds[:-1]
     # the places sorted within each line (lines ascend): one sort of (line, place) keys
-    by_line = np.sort((line << 32) | where) & 0xFFFFFFFF
+    by_line = (line << 32) | where
+    by_line.sort()
+    by_line &= 0xFFFFFFFF
     middle = by_line[cut + (size - 1) // 2]
     return size.tolist(), middle.tolist(), where[cut], where[cut + size - 1]
 

@@ -36,7 +36,7 @@ def verify(a: np.ndarray, b: np.ndarray) -> Verdict:
         a, b = b, a
     if len(a) == 0:
         return verdict(0, 0, len(b))
-    pos = np.searchsorted(b, a)
+    pos = b.searchsorted(a)
     pos[pos == len(b)] = 0
     return verdict(int(np.count_nonzero(b[pos] == a)), len(a), len(b))
 
