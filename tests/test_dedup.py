@@ -183,3 +183,18 @@ def test_explain_evidence() -> None:
         ev
     )
     assert ev["shared_text"].split()[0] in a.lower()
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_finish_leaves_the_cycle_collector_as_it_was(collecting: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if collecting else gc.disable)()
+        d = Deduplicator(DedupConfig(batch_size=4))
+        d.add_many([Unit("a", story(1)), Unit("b", story(1)), Unit("x", story(2))])
+        assert [a.id for a in d.finish()] == ["a", "b", "x"]
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
