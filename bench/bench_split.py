@@ -61,12 +61,13 @@ def stages(docs: Path, repeat: int) -> None:
     """The steps of ``segmenter split`` on each document of ``docs``, each timed alone."""
     from segmenter.clean import clean
     from segmenter.config import Config
-    from segmenter.io import RawLine, ReadStats, raw_document, read_items
+    from segmenter.io import RawLine, RawLines, ReadStats, raw_document, read_items
     from segmenter.model import Document
     from segmenter.records import dumps, plain_ascii, story_record
 
     cfg = Config()
-    items = list(read_items([str(docs)], cfg.read, stats=ReadStats()))
+    items = [line for item in read_items([str(docs)], cfg.read, stats=ReadStats())
+             for line in (item if isinstance(item, RawLines) else [item])]
     mb = docs.stat().st_size / 1e6
 
     def cpu(step: Callable[[], Any]) -> tuple[float, Any]:
