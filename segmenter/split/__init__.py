@@ -13,7 +13,7 @@ Modules: ``features`` (line features), ``boilerplate`` (credit/byline/kicker pat
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model import Boilerplate, Story, StoryKind
 from .config import SplitConfig
@@ -28,18 +28,29 @@ _DEFAULT = SplitConfig()
 
 def split(text: str, config: SplitConfig | None = None) -> list[Story]:
     """Split ``text`` (one paragraph a line) into stories. Empty or blank text gives ``[]``."""
-    from .features import line_features
-    from .rules import segment_lines
-
     cfg = config if config is not None else _DEFAULT
     if not isinstance(text, str):
         raise TypeError(f"split() needs a str, got {type(text).__name__}")
+    line_features, segment_lines = _STEPS or _steps()
     lines = line_features(text, cfg)
     if not lines:
         return []
     segments = segment_lines(lines, cfg, text)
     alone = len(segments) == 1
     return [_story(i, seg, cfg, alone) for i, seg in enumerate(segments)]
+
+
+_STEPS: list[Any] = []  # line_features, segment_lines: imported on the first split
+
+
+def _steps() -> list[Any]:
+    """The two steps of ``split``, imported once (an import statement in ``split`` itself costs
+    about a microsecond a page)."""
+    from .features import line_features
+    from .rules import segment_lines
+
+    _STEPS[:] = [line_features, segment_lines]
+    return _STEPS
 
 
 def _kind(seg: Segment, cfg: SplitConfig, alone: bool) -> tuple[StoryKind, list[str]]:

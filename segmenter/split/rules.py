@@ -168,7 +168,7 @@ def boundary_features(
     ev: dict[str, Any] = {}
     j = follow[i]
     nxt = lines[j] if j >= 0 else None
-    nxt2 = lines[follow[j]] if j >= 0 and follow[j] >= 0 else None
+    k = follow[j] if j >= 0 else -1
     only_headline = seg.only_headline
     if only_headline and line.kicker is None:
         feats.append("after_headline")
@@ -178,7 +178,9 @@ def boundary_features(
     if line.kicker is not None:
         feats.append("kicker")
     cut = False
-    if chars >= config.teaser_min_chars and line.cut_off:
+    if not line.cut_off:
+        pass  # (every feature of this block is about a line cut off)
+    elif chars >= config.teaser_min_chars:
         cut = True
         if line.read_more_at is not None:
             feats.append("read_more")
@@ -223,8 +225,8 @@ def boundary_features(
         elif i + 1 < len(lines) and lines[i + 1].boilerplate is not None:
             headline = True
             feats.append("headline_before_chrome")
-        elif nxt is not None and nxt2 is not None and _NAME.fullmatch(nxt.text) and (
-            nxt2.chars >= 80 and not nxt2.headline
+        elif nxt is not None and k >= 0 and _NAME.fullmatch(nxt.text) and (
+            lines[k].chars >= 80 and not lines[k].headline
         ):
             headline = True
             feats.append("headline_before_name")
@@ -288,7 +290,7 @@ def boundary_features(
     # the block: this line and the next two, unless they are teasers of their own
     total = n_vocab
     ahead_hits = ahead_total = 0
-    for b in (nxt, nxt2):
+    for b in (nxt, lines[k] if k >= 0 else None):
         if b is None or b.kicker or b.caps_lead or b.cut_off and b.chars >= config.teaser_min_chars:
             break
         bv = b.vocab
