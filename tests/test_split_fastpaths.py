@@ -203,3 +203,30 @@ def test_chrome_lines_the_pre_tests_let_through() -> None:
                         ("The Times newsletter is free", "other"),
                         ("Jane Doe / Getty", "photo_credit")]:
         assert boilerplate.boilerplate_label(line, 120) == label, line
+
+
+_DATES = st.tuples(
+    st.sampled_from(["", "Posted ", "updated: ", "on ", "Last updated on ", "TAIPEI, ", "By "]),
+    st.sampled_from(["", "Monday, ", "Tue. ", "K"]),
+    st.sampled_from(["Oct 12", "12 October", "October ", "12/10/2012", "3 minutes ago", "10:30",
+                     "10:30 p.m.", "١٢:٣٠", "Oct ١٢", "Oct", "", "x", "Oct. 1st", "2012-10-29"]),
+    st.sampled_from(["", ", 2012", " 2012", ", ", "th"]),
+    st.sampled_from(["", ", 10:30 PM EST", " at 4:24 PM", ".", ": Power cut", " é"]),
+).map("".join)
+@settings(max_examples=400, deadline=None)
+@given(_DATES)
+def test_dates_and_times_hold_a_digit(line: str) -> None:
+    """``boilerplate_label`` tries ``_DATELINE_ONLY`` and ``_WHEN`` only on a line with a digit."""
+    has_digit = boilerplate._DIGIT.search(line) is not None
+    if boilerplate._DATELINE_ONLY.match(line) or boilerplate._WHEN.match(line):
+        assert has_digit
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(". …»>›]eEgyYmorMORa x"), min_size=1, max_size=8))
+def test_a_plain_full_stop_ends_no_ellipsis_nor_read_more(line: str) -> None:
+    """``line_features`` skips both end tests for a line ending in "." after anything but a
+    dot or a space."""
+    if line[-1] == "." and line[-2:-1] not in ". ":
+        assert not line.endswith(features._ELLIPSES)
+        assert not line.endswith(boilerplate.READ_MORE_ENDS)

@@ -114,6 +114,8 @@ _WHEN = re.compile(
     r"(?:\b|$)",
     re.IGNORECASE,
 )
+# Every match of ``_DATELINE_ONLY`` and ``_WHEN`` holds one (a cheap test before them).
+_DIGIT = re.compile(r"\d")
 # "Posted by NAME ...", "by NAME on DATE", "Submitted by NAME", "By: NAME | Posted: DATE".
 _BY_LEAD = re.compile(
     r"(?:(?:posted|submitted|written|words|story|text|reported|filed)(?: \w+)? by:?|by:?|author:)"
@@ -241,13 +243,16 @@ def boilerplate_label(line: str, max_chars: int) -> str | None:
         return "share"
     if _OTHER.match(line) and (n <= 60 or not _ends_sentence(line)):
         return "other"
-    if n <= 80 and _DATELINE_ONLY.match(line):
-        return "dateline_only"
+    digit = None  # whether the line has a digit, which every date and time does (found once)
+    if n <= 80:
+        digit = _DIGIT.search(line) is not None
+        if digit and _DATELINE_ONLY.match(line):
+            return "dateline_only"
     if n <= 80 and not _ends_sentence(line) and (_BYLINE.match(line) or _staff(line)):
         return "byline"
     if n <= 40 and _PHOTO_AGENCY.match(line):
         return "photo_credit"
-    return _more_label(line, n)
+    return _more_label(line, n, digit)
 
 
 # Cheap gate before the patterns below: the first word of a chrome line, or a sign inside it.
@@ -266,8 +271,9 @@ _CHROME_LEAD = re.compile(
 _CHROME_SIGNS = ("/", ":", "ontribut", "ewsletter", "NEWSLETTER")
 
 
-def _more_label(line: str, n: int) -> str | None:
-    """The chrome of real web pages: dates, bylines, credits, tags, player and share widgets."""
+def _more_label(line: str, n: int, digit: bool | None = None) -> str | None:
+    """The chrome of real web pages: dates, bylines, credits, tags, player and share widgets.
+    ``digit``: whether the line has a digit (``None``: not looked for yet)."""
     if n > 30 and not _CHROME_LEAD.match(line) and not any(map(line.__contains__, _CHROME_SIGNS)):
         return None
     ends = _ends_sentence(line)
@@ -280,7 +286,9 @@ def _more_label(line: str, n: int) -> str | None:
         plain_by = line[:3].lower() in ("by ", "by:")
         if not ends or (n <= 60 and not plain_by):
             return "byline"
-    m = _WHEN.match(line)
+    if digit is None:
+        digit = _DIGIT.search(line) is not None
+    m = _WHEN.match(line) if digit else None
     if m is not None and (not ends or n <= 60) and not line[m.end() :].lstrip(" .").startswith(":"):
         return "dateline_only"  # "10:50 p.m.: Power cut ..." is a live-blog entry, not a date
     if n <= 10 and _DATE_PIECE.fullmatch(line):

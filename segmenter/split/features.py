@@ -123,7 +123,7 @@ class Line:
     line_end: int  # offset of the line end (before "\n", and before a trailing "\r")
     text: str  # the line without surrounding whitespace
     chars: int
-    words: int
+    _words: int  # the word count, or 0 until it is first asked for (see ``words``)
     terminal: bool  # ends a sentence (".", "!", "?", CJK marks; closing quotes allowed)
     ellipsis: bool  # ends with "..." or "…"
     read_more_at: int | None  # offset in the page of a trailing "Read more" cue
@@ -137,6 +137,15 @@ class Line:
     vocab: frozenset[str] | tuple[str, ...]  # a tuple of shared strings in a long text
     cut_off: bool  # stops mid-sentence, or says it goes on elsewhere ("...", "Read more")
     _sentences: int = 0  # computed on first use (see ``sentences``)
+
+    @property
+    def words(self) -> int:
+        """The words of the line (spaces plus one; 99 from 400 characters on), counted on first
+        use: most lines never need it."""
+        n = self._words
+        if not n:
+            n = self._words = self.text.count(" ") + 1 if self.chars < 400 else 99
+        return n
 
     @property
     def sentences(self) -> int:
@@ -265,13 +274,19 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             lead = raw.find(s[0])
             start = pos + lead
             chars = len(s)
-            ellipsis = s.endswith(_ELLIPSES)
-            # cheap tests first (each function makes the same test before its expressions)
-            rm = read_more_tail(s) if chars > short_teaser_min and s.endswith(READ_MORE_ENDS) \
-                else None
-            label = boilerplate_label(s, bp_max) if chars <= bp_max else None
-            words = s.count(" ") + 1 if chars < 400 else 99
             last = s[-1]  # not a space: ``ends_terminal`` looks further back only past closers
+            if last == "." and s[-2:-1] not in ". ":
+                ellipsis, rm = False, None  # most lines: no "...", ". . ." nor "Read more..."
+            else:
+                ellipsis = s.endswith(_ELLIPSES)
+                # cheap tests first (each function makes the same test before its expressions)
+                rm = read_more_tail(s) if chars > short_teaser_min and s.endswith(
+                    READ_MORE_ENDS) else None
+            label = boilerplate_label(s, bp_max) if chars <= bp_max else None
+            # (words are counted here only for a line short enough to be a headline)
+            words = 0
+            if chars <= head_chars and label is None:
+                words = s.count(" ") + 1 if chars < 400 else 99  # (as ``Line.words``)
             terminal = (last in _TERMINALS or last in _CLOSERS and ends_terminal(s)) \
                 and not ellipsis
             first = s[0]
@@ -300,9 +315,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
                     "A" <= first <= "Z" and s[1:2] in DATELINE_SECOND and dateline_prefix(s),
                     _CONTINUATION.match(s) is not None,
                     chars >= teaser_min and sp > 1 and s[:sp].isupper() and _caps_lead(s),
-                    label is None
-                    and chars <= head_chars
-                    and words <= head_words
+                    0 < words <= head_words
                     and (not terminal or words <= 12 and s[-1] == "?"),
                     v,
                     not terminal or ellipsis or rm is not None,
