@@ -230,3 +230,20 @@ def test_a_plain_full_stop_ends_no_ellipsis_nor_read_more(line: str) -> None:
     if line[-1] == "." and line[-2:-1] not in ". ":
         assert not line.endswith(features._ELLIPSES)
         assert not line.endswith(boilerplate.READ_MORE_ENDS)
+
+
+_WORD_PIECES = st.sampled_from([
+    "word", "Prices", "ROSE", "the", "café", "naïve", "’s", "“quoted”", " — ", "–", "…", " ",
+    "  ", ".", "ΟΔΟΣ", "Σ", "ς", "\u212aelvin", "İstanbul", "台北車站", "½", "²", "Ⅻ", "٣", "_",
+    "x" * 300, "Bank", "\u00a0", "\t", "\n", "\r\n",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_WORD_PIECES, max_size=14).map("".join))
+def test_words_found_in_place_are_each_lines_own(text: str) -> None:
+    """A line's words found in the page lower-cased (ASCII lines, and lines whose non-ASCII
+    characters are no word characters) are the words of the line's own ``_vocab``."""
+    for line in features.line_features(text, SplitConfig()):
+        if line.boilerplate is None:
+            assert line.vocab == features._vocab(line.text[:600]), line.text

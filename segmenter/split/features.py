@@ -35,6 +35,7 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _CJK_TOKEN = re.compile(r"[^\W\d_]{2,}")
 _ASCII_WORD = re.compile(r"[a-z]{4,}")
+_NO_OTHER_LETTERS = re.compile(r"[\x00-\x7f\W]*")  # no word character but ASCII ones
 _EMPTY: frozenset[str] = frozenset()
 # Above this many characters a text keeps each line's words as a tuple of strings shared by all
 # its lines (about 1/10 of the memory of one frozenset per line; a little slower to build).
@@ -260,6 +261,10 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
         low = None
     ascii_page = text.isascii()
     words_in = _ASCII_WORD.findall
+    # A line whose only non-ASCII characters are not word characters (curly quotes, dashes)
+    # has ASCII words only: they too are found in place (a final sigma, which lower-cases by
+    # context, is a letter; CJK characters are letters).
+    no_other_letters = _NO_OTHER_LETTERS.fullmatch
     is_stop = _STOP.__contains__
     if n > COMPACT_TEXT:
         shared: dict[str, str] = {}
@@ -293,7 +298,10 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             sp = s.find(" ", 0, 40)
             if label is not None:
                 v: frozenset[str] | tuple[str, ...] = _EMPTY
-            elif low is not None and (ascii_page or s.isascii()):
+            elif low is not None and (
+                ascii_page or s.isascii()
+                or no_other_letters(low, start, start + min(chars, _COHESION_PREFIX))
+            ):
                 found = words_in(low, start, start + min(chars, _COHESION_PREFIX))
                 v = frozenset(filterfalse(is_stop, found))
             else:
