@@ -103,6 +103,21 @@ WIDTH, LONE = _shape()
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
+def _window() -> re.Pattern[str] | None:
+    """An expression found in a text only where :func:`is_bad` has a window to search: a
+    non-ASCII character of ``LONE``, or two non-ASCII characters less than ``WIDTH - 1`` apart
+    (a run, or neighbours close enough to share a match). One search of it rules out a page of
+    isolated curly quotes and dashes without a step per character."""
+    if WIDTH is None or LONE is None:
+        return None
+    near = f"[\\x00-\\x7f]{{0,{max(WIDTH - 2, 0)}}}[^\\x00-\\x7f]"
+    lone = f"(?<=[{re.escape(''.join(sorted(LONE)))}])|" if LONE else ""
+    return re.compile(f"[^\\x00-\\x7f](?:{lone}{near})")
+
+
+_WINDOW = _window()
+
+
 def is_bad(text: str) -> bool:
     """``ftfy.badness.is_bad(text)``, searched only around non-ASCII characters that can be in
     a match (see the module docstring)."""
@@ -110,6 +125,8 @@ def is_bad(text: str) -> bool:
         return False  # ftfy's fix_encoding skips ASCII text before calling is_bad
     if WIDTH is None:
         return BADNESS_RE.search(text) is not None
+    if _WINDOW is not None and _WINDOW.search(text) is None:
+        return False  # every non-ASCII character is alone and not in LONE: nothing to search
     reach = WIDTH - 1
     lone = LONE
     search = BADNESS_RE.search
