@@ -247,3 +247,26 @@ def test_words_found_in_place_are_each_lines_own(text: str) -> None:
     for line in features.line_features(text, SplitConfig()):
         if line.boilerplate is None:
             assert line.vocab == features._vocab(line.text[:600]), line.text
+
+
+def _language_cues_by_the_sum(text: str, sample: int = 8000) -> bool:
+    """The definition: the counts of all the common words together against the spaces."""
+    head = text[:sample]
+    spaces = head.count(" ")
+    if spaces < 20 or not head.isascii() and features._CJK_RUN.search(head):
+        return True
+    head = head.lower()
+    return sum(map(head.count, features._ENGLISH)) >= 0.05 * spaces
+
+
+_ENGLISH_WORDS = st.lists(st.sampled_from(["the", "The", "and", "of", "to", "in", "is", "was",
+                                          "for", "that", "la", "der", "台北", "é"]), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ENGLISH_WORDS, st.integers(0, 150), st.integers(0, 150))
+def test_language_cues_stop_counting_once_found(words: list[str], before: int, after: int) -> None:
+    """Enough common words among the others (or not): the same answer as the whole sum."""
+    text = " ".join(["ferry"] * before + words + ["ferry"] * after)
+    assert features.has_language_cues(text) == _language_cues_by_the_sum(text)
+    assert features.has_language_cues(text, 60) == _language_cues_by_the_sum(text, 60)
