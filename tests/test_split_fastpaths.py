@@ -270,3 +270,14 @@ def test_language_cues_stop_counting_once_found(words: list[str], before: int, a
     text = " ".join(["ferry"] * before + words + ["ferry"] * after)
     assert features.has_language_cues(text) == _language_cues_by_the_sum(text)
     assert features.has_language_cues(text, 60) == _language_cues_by_the_sum(text, 60)
+
+
+def test_an_author_note_after_a_lede_is_still_tried_where_it_can_start_a_story() -> None:
+    """After a lede the author's note is the only feature left to test: it is left out only
+    where it could not lift the score to the threshold."""
+    text = ("The council voted on Monday to close the old ferry terminal next spring.\n"
+            "Jane Doe is a reporter for the Example Times covering the port.")
+    lifted = SplitConfig(w_author_bio=2.0)
+    stories = split(text, lifted)
+    assert len(stories) == 2 and "author_bio" in stories[1].reasons
+    assert len(split(text)) == 1  # (its fitted weight is negative)

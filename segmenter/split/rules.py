@@ -270,7 +270,9 @@ def boundary_features(
     n_par = len(body) - 1 if seg.headed else len(body)
     if n_par <= 1 and (n_par == 0 or body[-1].chars < config.lede_max_chars):
         feats.append("lede_only")
-        _author_bio(feats, bio_at, text)
+        # (the author's note is all the tail there is here: left out as below)
+        if scoring is None or not scoring.stays_below(feats, seg.subheads > 0, headline):
+            _author_bio(feats, bio_at, text)
         return feats, ev
     if n_vocab:
         if left < config.cohesion_low:
