@@ -281,3 +281,29 @@ def test_an_author_note_after_a_lede_is_still_tried_where_it_can_start_a_story()
     stories = split(text, lifted)
     assert len(stories) == 2 and "author_bio" in stories[1].reasons
     assert len(split(text)) == 1  # (its fitted weight is negative)
+
+
+# ``_CHROME_LEAD`` as it was written, one word after the other: the definition
+_CHROME_LEAD_WORDS = re.compile(
+    r"[\W\d_]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+    r"credit|photo|image|picture|(?:by|posted|submitted|written|words|story|text|reported|filed|"
+    r"author|updated|published|last|on|created|modified|main|top|cover|header|featured|license|"
+    r"enlarge|view|gallery|cross|originally|this|h/t|hat|via|source|full|share|post|pin|email|"
+    r"tumblr|flipboard|google|reddit|pinterest|kinja|digg|stumbleupon|pocket|tweet|sms|more|"
+    r"learn|continue|read|watch|listen|see|click|trending|popular|related|labels|tags|tagged|"
+    r"categories|category|topics|keywords|date|no|leave|add|permalink|trackback|contents|loading|"
+    r"replay|play|fullscreen|newsletter|about|remove|reuse|found|current|duration|remaining|"
+    r"loaded|progress|promoted|powered|sponsored|presented|like|follow|get|for|the)\b",
+    re.IGNORECASE,
+)
+_LEADS = st.sampled_from([
+    *boilerplate._LEAD_STARTS, *boilerplate._LEAD_WORDS, "h", "t", "/", "ed", "ing", "s", "x",
+    "The", "POST", "Po", "ſ", "\u212a", "İ", "é", " ", "-", "1", "_", ":", "Reuters", "onl",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_LEADS, min_size=1, max_size=4).map("".join))
+def test_chrome_lead_as_a_trie_matches_as_the_word_list(line: str) -> None:
+    assert (boilerplate._CHROME_LEAD.match(line) is None) == (
+        _CHROME_LEAD_WORDS.match(line) is None)

@@ -7,6 +7,7 @@ so a 10 MB line costs no more than a short one. No pattern nests unbounded quant
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 __all__ = [
     "HEAD_LABELS",
@@ -17,6 +18,7 @@ __all__ = [
     "dateline_prefix",
     "kicker_of",
     "read_more_tail",
+    "trie_pattern",
 ]
 
 # Labels of boilerplate that opens a story (it belongs to the story that follows) ...
@@ -255,17 +257,46 @@ def boilerplate_label(line: str, max_chars: int) -> str | None:
     return _more_label(line, n, digit)
 
 
-# Cheap gate before the patterns below: the first word of a chrome line, or a sign inside it.
+def trie_pattern(words: Iterable[str], char: Callable[[str], str] = re.escape) -> str:
+    """An expression matching what the alternation of ``words`` matches (each character as
+    ``char`` spells it), the words that share a prefix under one branch: the engine tries a
+    few first letters instead of every word (an alternation's order does not change whether
+    it matches)."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: dict[str, dict]) -> str:
+        alts = [char(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            alts.append("")
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return branch(root)
+
+
+# Cheap gate before the patterns below: the first word of a chrome line, or a sign inside it:
+# a character other than a letter, a word starting with one of ``_LEAD_STARTS``, or one of
+# ``_LEAD_WORDS`` (as words sharing a prefix: 0.87 -> 0.35 us a line).
+_LEAD_STARTS = (
+    "jan feb mar apr may jun jul aug sep oct nov dec mon tue wed thu fri sat sun credit photo "
+    "image picture"
+).split()
+_LEAD_WORDS = (
+    "by posted submitted written words story text reported filed author updated published last "
+    "on created modified main top cover header featured license enlarge view gallery cross "
+    "originally this h/t hat via source full share post pin email tumblr flipboard google "
+    "reddit pinterest kinja digg stumbleupon pocket tweet sms more learn continue read watch "
+    "listen see click trending popular related labels tags tagged categories category topics "
+    "keywords date no leave add permalink trackback contents loading replay play fullscreen "
+    "newsletter about remove reuse found current duration remaining loaded progress promoted "
+    "powered sponsored presented like follow get for the"
+).split()
 _CHROME_LEAD = re.compile(
-    r"[\W\d_]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
-    r"credit|photo|image|picture|(?:by|posted|submitted|written|words|story|text|reported|filed|"
-    r"author|updated|published|last|on|created|modified|main|top|cover|header|featured|license|"
-    r"enlarge|view|gallery|cross|originally|this|h/t|hat|via|source|full|share|post|pin|email|"
-    r"tumblr|flipboard|google|reddit|pinterest|kinja|digg|stumbleupon|pocket|tweet|sms|more|"
-    r"learn|continue|read|watch|listen|see|click|trending|popular|related|labels|tags|tagged|"
-    r"categories|category|topics|keywords|date|no|leave|add|permalink|trackback|contents|loading|"
-    r"replay|play|fullscreen|newsletter|about|remove|reuse|found|current|duration|remaining|"
-    r"loaded|progress|promoted|powered|sponsored|presented|like|follow|get|for|the)\b",
+    r"[\W\d_]|" + trie_pattern(_LEAD_STARTS) + "|" + trie_pattern(_LEAD_WORDS) + r"\b",
     re.IGNORECASE,
 )
 _CHROME_SIGNS = ("/", ":", "ontribut", "ewsletter", "NEWSLETTER")

@@ -20,6 +20,7 @@ from .boilerplate import (
     dateline_prefix,
     kicker_of,
     read_more_tail,
+    trie_pattern,
 )
 from .config import SplitConfig
 
@@ -93,30 +94,12 @@ def _lowers_to(letter: str) -> str:
     return f"[{letter}{letter.upper()}{chr(0x212A) if letter == 'k' else ''}]"
 
 
-def _trie(words: Iterable[str]) -> str:
-    """An expression matching the same strings as the alternation of ``words`` (letters matched
-    as ``_lowers_to`` does), with the words sharing a prefix under one branch: the engine tries a
-    dozen first letters instead of every word."""
-    root: dict[str, dict] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
-
-    def branch(node: dict[str, dict]) -> str:
-        alts = [_lowers_to(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
-        if "" in node:
-            alts.append("")
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return branch(root)
-
-
 # The line opens with one of them: its first word (after at most 8 non-letters, a letter and the
 # word characters and apostrophes after it), lower-cased as ``str.lower`` does, is in the set.
 # One match, no word string made (tests compare it with that definition).
-_CONTINUATION = re.compile(r"[\W\d_]{0,8}" + _trie(_CONTINUATIONS) + r"(?![\w'’])")
+_CONTINUATION = re.compile(
+    r"[\W\d_]{0,8}" + trie_pattern(_CONTINUATIONS, _lowers_to) + r"(?![\w'’])"
+)
 
 
 @dataclass(slots=True)
