@@ -33,7 +33,7 @@ from typing import Any, overload
 import numpy as np
 
 from .errors import ConfigError
-from .fingerprint import Lines, ShingleBatch, byte_positions, normalize
+from .fingerprint import Lines, ShingleBatch, byte_positions, in_sorted, normalize
 
 __all__ = [
     "BlockRule",
@@ -257,9 +257,7 @@ def locate(
                            None if short_set is None else len(short_set), shared, rule)
     if early is not None:
         return early
-    pos = long_set.searchsorted(short)  # (the methods: no numpy dispatch wrapper)
-    pos[pos == len(long_set)] = 0
-    at = (long_set[pos] == short).nonzero()[0]  # the shorter unit's shared positions
+    at = in_sorted(short, long_set).nonzero()[0]  # the shorter unit's shared positions
     found = len(at)
     if _too_little(found, n, n_story, rule):
         return SharedBlock(side, 0, found / n, (), (), "block_small")
@@ -311,9 +309,7 @@ def locate(
         reason = "story_copy"
     if detail:
         copied = np.unique(short[inside])
-        hit = np.searchsorted(copied, long_)
-        hit[hit == len(copied)] = 0
-        ls, le, _ = blocks(copied[hit] == long_, rule.gap, rule.min_block)
+        ls, le, _ = blocks(in_sorted(long_, copied), rule.gap, rule.min_block)
         long_spans: tuple[Span, ...] = _spans(ls, le)
     else:
         long_spans = _region(long_, short, s, e)

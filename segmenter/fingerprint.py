@@ -40,6 +40,7 @@ __all__ = [
     "ShingleBatch",
     "Signer",
     "byte_positions",
+    "in_sorted",
     "normalize",
     "normalized_words",
     "ranges",
@@ -447,6 +448,16 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     ends = np.cumsum(lengths)
     return np.repeat(np.asarray(starts, dtype=np.int64) - ends + lengths, lengths) + np.arange(
         total)
+
+
+def in_sorted(values: np.ndarray, sorted_: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in the ascending array ``sorted_`` (a boolean mask): one
+    binary search each (an array method: no numpy dispatch wrapper on a per-pair path)."""
+    if not len(sorted_):
+        return np.zeros(len(values), dtype=bool)
+    pos = sorted_.searchsorted(values)
+    pos[pos == len(sorted_)] = 0
+    return sorted_[pos] == values
 
 
 def unique_sorted(hashes: np.ndarray) -> np.ndarray:

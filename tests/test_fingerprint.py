@@ -207,3 +207,13 @@ def test_a_long_text_is_digested_in_pieces(monkeypatch: pytest.MonkeyPatch) -> N
     assert signing.text_digest(text) == whole
     monkeypatch.setattr(signing, "_DIGEST_PIECE", 7)
     assert signing.text_digest(text) == whole
+
+
+@given(st.lists(st.integers(0, 50), max_size=30), st.lists(st.integers(0, 50), max_size=30))
+def test_in_sorted_is_membership(values: list[int], members: list[int]) -> None:
+    from segmenter.fingerprint import in_sorted
+
+    v = np.array(values, dtype=np.uint32)
+    s = np.unique(np.array(members, dtype=np.uint32))
+    got = in_sorted(v, s)
+    assert got.dtype == bool and got.tolist() == np.isin(v, s).tolist()

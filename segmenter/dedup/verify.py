@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from ..config import DedupConfig
+from ..fingerprint import in_sorted
 
 __all__ = ["MARGIN", "SharedBound", "Verdict", "judge", "verdict", "verify"]
 
@@ -36,9 +37,7 @@ def verify(a: np.ndarray, b: np.ndarray) -> Verdict:
         a, b = b, a
     if len(a) == 0:
         return verdict(0, 0, len(b))
-    pos = b.searchsorted(a)
-    pos[pos == len(b)] = 0
-    return verdict(int(np.count_nonzero(b[pos] == a)), len(a), len(b))
+    return verdict(int(np.count_nonzero(in_sorted(a, b))), len(a), len(b))
 
 
 def verdict(shared: int, n_a: int, n_b: int) -> Verdict:
