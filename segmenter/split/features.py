@@ -133,7 +133,7 @@ class Line:
         use: most lines never need it."""
         n = self._words
         if not n:
-            n = self._words = self.text.count(" ") + 1 if self.chars < 400 else 99
+            n = self._words = _word_count(self.text)
         return n
 
     @property
@@ -149,6 +149,11 @@ class Line:
 
         Decided once by ``line_features`` with its config (``headline_max_chars``/``_words``)."""
         return self.headline
+
+
+def _word_count(text: str) -> int:
+    """A line's words, roughly: its spaces plus one (99 from 400 characters on)."""
+    return text.count(" ") + 1 if len(text) < 400 else 99
 
 
 def ends_terminal(text: str) -> bool:
@@ -279,7 +284,7 @@ def line_features(text: str, config: SplitConfig) -> list[Line]:
             # (words are counted here only for a line short enough to be a headline)
             words = 0
             if chars <= head_chars and label is None:
-                words = s.count(" ") + 1 if chars < 400 else 99  # (as ``Line.words``)
+                words = _word_count(s)
             terminal = (last in _TERMINALS or last in _CLOSERS and ends_terminal(s)) \
                 and not ellipsis
             first = s[0]
