@@ -18,6 +18,7 @@ import numpy as np
 from ..dedup import Deduplicator
 from ..index import Index, PersistentIndex
 from ..io import RawLines, read_items
+from ..io.release import Freer, ReadOnce
 from ..model import Document
 from ..records import dumps
 from ..stage import IdRenamer, read_renamed, timed_reads
@@ -166,22 +167,29 @@ def _starts_with_id(record: memoryview, unit_id: str) -> bool:
 def _spooled_records(spooled: Iterable[Spooled]) -> Iterator[tuple[memoryview, bool]]:
     """The records of every batch in order, read back from the spool files: a batch's bytes
     at once, each record a view of them (not copied), and whether it is its batch's first
-    (the one checked against its assignment's id)."""
-    files: dict[str, IO[bytes]] = {}
+    (the one checked against its assignment's id). Each file's pages are freed, by a thread,
+    as they are read (:mod:`segmenter.io.release`): the output written meanwhile takes them."""
+    files: dict[str, tuple[IO[bytes], ReadOnce]] = {}
+    freer = Freer()
     try:
         for part in spooled:
             if part.path not in files:
-                files[part.path] = open(part.path, "rb", buffering=0)  # noqa: SIM115
+                spool: IO[bytes] = open(part.path, "r+b", buffering=0)  # noqa: SIM115
+                files[part.path] = spool, ReadOnce(spool.fileno(), freer.free)
+            spool, pages = files[part.path]
             ends = np.cumsum(part.lengths).tolist()
-            data = _read_at(files[part.path], ends[-1] if ends else 0, part.offset)
+            size = ends[-1] if ends else 0
+            data = _read_at(spool, size, part.offset)
+            pages.read(part.offset, size)
             start = 0
             for end in ends:
                 yield data[start:end], start == 0
                 start = end
             del data
     finally:
-        for file in files.values():
-            file.close()
+        freer.close()  # (before the files it frees are closed)
+        for spool, _ in files.values():
+            spool.close()
 
 
 def _read_at(file: IO[bytes], size: int, offset: int) -> memoryview:

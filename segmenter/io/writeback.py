@@ -16,8 +16,9 @@ leaves the pages in memory (a reader of the output finds them there). Where it d
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
+
+from . import libc
 
 __all__ = ["EVERY", "Writeback", "start_writeback"]
 
@@ -30,17 +31,13 @@ _call: Callable[[int], None] | None = None
 
 def _load() -> Callable[[int], None]:
     """The writeback call of this system (a no-op where there is none)."""
-    if not sys.platform.startswith("linux"):
-        return lambda fd: None
     import ctypes
 
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        sync_file_range = libc.sync_file_range
-    except (OSError, AttributeError):  # pragma: no cover - a libc without it
+    sync_file_range = libc.function(
+        "sync_file_range", [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint],
+        ctypes.c_int)
+    if sync_file_range is None:
         return lambda fd: None
-    sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    sync_file_range.restype = ctypes.c_int
 
     def start(fd: int) -> None:
         # offset 0, length 0: the whole file (pages already being written are skipped); a
