@@ -35,7 +35,7 @@ def test_pages_read_are_freed_and_the_rest_kept(tmp_path: Path, holes: None) -> 
     data = bytes(range(256)) * 64  # 16384 bytes: four pages
     path.write_bytes(data)
     with open(path, "r+b", buffering=0) as fh:
-        pages = ReadOnce(fh.fileno())
+        pages = ReadOnce(fh.fileno(), release.punch)
         pages.read(0, 5000)  # the first page is whole: freed; the second is not read to its end
         assert (pages.read_to, pages.freed, pages.on) == (5000, 4096, True)
         pages.read(5000, 4000)  # up to 9000: the second page too
@@ -50,7 +50,7 @@ def test_a_part_read_out_of_order_stops_the_freeing(tmp_path: Path, holes: None)
     path = tmp_path / "spool"
     path.write_bytes(b"y" * 20000)
     with open(path, "r+b", buffering=0) as fh:
-        pages = ReadOnce(fh.fileno())
+        pages = ReadOnce(fh.fileno(), release.punch)
         pages.read(8192, 100)  # not where the last read ended: no more freeing
         pages.read(0, 20000)
         assert not pages.on and pages.freed == 0
