@@ -1,16 +1,17 @@
 """Giving back the pages of a file read once, front to back, and deleted afterwards (a run's
 spool): each part read is freed at once, in memory and on the disk.
 
-Measured here: at the end of a 1M-document run, 4.5 GB of spooled records are read back while
-about 5 GB of output are written. Pages the system has not used lately are slow to hand out on
-this machine (a virtual machine whose host takes freed memory back: writing 5 GB into fresh page
-cache cost 8-10 s of system time, against 1 s for pages just freed). Freeing the spool's pages
-as they are read lets the output's writes take those pages: in a simulation of that end phase
-(a 2.5 GB spool), the writes took 2.1-3.7 s instead of 5.2-6.7 s. In two 1M runs the process
-that writes spent 20.1-20.2 s of system time instead of 25.7-26.8 (the wall time stayed the
-same: those writes are made by threads on a core the workers no longer use), and deleting the
-spool afterwards had nothing left to free. On any machine it also keeps the spool from being
-written to the disk for nothing while the output is written.
+Measured here: at the end of a 1M-document run, about 2.8 GB of spooled records are read back
+while about 5.5 GB of output are written (a 200k run's spool is about 560 MB, its output 1.1
+GB). Pages the system has not used lately are slow to hand out on this machine (a virtual
+machine whose host takes freed memory back: writing 5 GB into fresh page cache cost 8-10 s of
+system time, against 1 s for pages just freed). Freeing the spool's pages as they are read lets
+the output's writes take those pages: in a simulation of that end phase (a 2.5 GB spool), the
+writes took 2.1-3.7 s instead of 5.2-6.7 s. In two 1M runs the process that writes spent
+20.1-20.2 s of system time instead of 25.7-26.8 (the wall time stayed the same: those writes are
+made by threads on a core the workers no longer use), and deleting the spool afterwards had
+nothing left to free. On any machine it also keeps the spool from being written to the disk for
+nothing while the output is written.
 
 ``fallocate(FALLOC_FL_PUNCH_HOLE)`` frees a range of a file (its size stays; reading the range
 gives zeros). Where it does not exist (not Linux, a file system without holes) nothing is freed
